@@ -154,7 +154,7 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
         dates = pd.date_range(pd.Timestamp(start).normalize(), periods=days, freq="D")
     except ValueError as exc:
         raise DataValidationError(f"start {start!r} is not a date: use an ISO date like 2024-01-01") from exc
-    dow = dates.dayofweek.to_numpy()
+    dow = dates.day_of_week.to_numpy()
     users = draw_users(n_users, stream(seed, "users"))
 
     spend, expected, touches = causal_touches(specs, users, dow, seed)
@@ -168,7 +168,7 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
 
     draws = draw_stages(users.propensity, stream(seed, "funnel"))
     events = conversion_events(funnel(fired, draws, days, off), draws)
-    nav = navigation_visits(events, specs, seed)
+    nav = navigation_visits(events, specs, seed, exclude=off)
     touches = concat([touches, nav])
     is_nav = np.arange(len(touches["user"])) >= len(touches["user"]) - len(nav["user"])
     rng = stream(seed, "engagement")
@@ -179,7 +179,7 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
     kept = [s for s in specs if s.name not in switched_off]
     keep_rows = np.array([s.name not in switched_off for s in specs])
     spend_df = spend_frame(tuple(kept), dates, spend[keep_rows], counts[keep_rows], clicks[keep_rows],
-                           stream(seed, "spend impressions"))
+                           seed)
     truth = channel_truth(len(specs), fired, draws, float(days), days, off)
     meta = {"n_users": int(n_users), "start": str(dates[0].date()), "days": int(days), "seed": int(seed),
             "switched_off": tuple(switched_off), "purchases": int(truth["total_purchases"]),

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from attribution.errors import DataValidationError
 from attribution.simulate_funnel import STAGES
-from attribution.simulate_media import INTERACTIONS, ChannelSpec
+from attribution.simulate_media import INTERACTIONS, ChannelSpec, stream
 from attribution.simulate_touches import CLICK
 
 SECONDS_PER_DAY = 86_400
@@ -86,7 +86,7 @@ def conversion_frame(events: dict[str, np.ndarray], start: np.datetime64, n_user
 
 
 def spend_frame(specs: tuple[ChannelSpec, ...], dates: pd.DatetimeIndex, spend: np.ndarray,
-                counts: np.ndarray, clicks: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+                counts: np.ndarray, clicks: np.ndarray, seed: int) -> pd.DataFrame:
     """The ``spend`` table: date, channel, spend, impressions, clicks for every paid channel and day.
 
     Impression channels report every touch as an impression; click channels report impressions as
@@ -99,7 +99,7 @@ def spend_frame(specs: tuple[ChannelSpec, ...], dates: pd.DatetimeIndex, spend: 
         if s.interaction == "impression":
             impressions = counts[c]
         else:
-            ctr = s.ctr * np.exp(rng.normal(0.0, 0.1, len(dates)))
+            ctr = s.ctr * np.exp(stream(seed, f"{s.name} ctr").normal(0.0, 0.1, len(dates)))
             impressions = np.maximum(np.round(clicks[c] / ctr), clicks[c])
         rows.append(pd.DataFrame({"date": dates, "channel": s.name, "spend": spend[c],
                                   "impressions": impressions.astype(np.int64),

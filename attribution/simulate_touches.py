@@ -7,6 +7,7 @@ touch caused this visit (−1 for none).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,14 +233,15 @@ def triggers(touches: dict[str, np.ndarray], specs: tuple[ChannelSpec, ...], pro
     return out
 
 
-def navigation_visits(events: dict[str, np.ndarray], specs: tuple[ChannelSpec, ...],
-                      seed: int) -> dict[str, np.ndarray]:
+def navigation_visits(events: dict[str, np.ndarray], specs: tuple[ChannelSpec, ...], seed: int,
+                      exclude: Sequence[int] = ()) -> dict[str, np.ndarray]:
     """The session in which a conversion happens: most arrive as a Direct/Organic visit minutes before.
 
     These visits are a consequence of the conversion, not a cause (they never fire a lead), which
-    is why last-touch models over-credit Direct on this data.
+    is why last-touch models over-credit Direct on this data. Channels in ``exclude`` (switched
+    off) carry none.
     """
-    organic = [i for i, s in enumerate(specs) if s.kind == "organic"]
+    organic = [i for i, s in enumerate(specs) if s.kind == "organic" and i not in exclude]
     if not organic or len(events["user"]) == 0:
         return concat([])
     rng = stream(seed, "navigation visits")
