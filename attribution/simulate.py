@@ -26,8 +26,8 @@ Generative story (times are continuous; every component draws from its own seede
    warm prospects). Each stage is strictly after the previous one; ~8 % of purchasers buy again.
    Revenue (log-normal, median ~280) only on purchases. Stages after the period's end are unseen.
 6. **Conversion sessions.** ~35 % of conversions arrive through a visit minutes before (70 %
-   Direct, 30 % Organic Search). These visits are caused by the conversion, not the other way round, so last-touch
-   models over-credit Direct, as they do on real data.
+   Direct, 30 % Organic Search). These visits are caused by the conversion, not the other way
+   round, so last-touch models over-credit Direct, as they do on real data.
 7. **Truth (common random numbers).** For each channel the funnel is re-run on the *same* draws
    with that channel's touches, and the visits they caused, removed. The purchases and revenue that
    disappear are the channel's true incremental effect: exact for this simulator, not an estimate.

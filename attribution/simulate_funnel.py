@@ -3,9 +3,10 @@
 A user's lead is the earliest of their baseline time and the lead-firing times of their touches
 (:func:`~attribution.simulate_touches.triggers`). The opportunity follows with a per-user random
 delay and pass/fail draw; the purchase comes at the earlier of a per-user baseline delay (if any)
-and the first closing firing of a touch made after the opportunity; some purchasers buy again. Every draw is made once per user, so
-re-running the funnel with some touches removed changes only what those touches caused: the
-difference in purchases is the channel's exact incremental effect in this simulator.
+and the first closing firing of a touch made after the opportunity; some purchasers buy again.
+Every draw is made once (per user or per touch), so re-running the funnel with some touches removed
+changes only what those touches caused: the difference in purchases is the channel's exact
+incremental effect in this simulator.
 """
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ def channel_truth(n_channels: int, fired: dict[str, dict[str, np.ndarray]], draw
 
 
 def conversion_events(f: dict[str, np.ndarray], draws: StageDraws) -> dict[str, np.ndarray]:
-    """Conversion rows as arrays: ``user``, ``t`` (days), ``stage`` (index into :data:`STAGES`), ``revenue``."""
+    """Conversion rows as arrays ``user``, ``t`` (days), ``stage`` (index into :data:`STAGES`), ``revenue``."""
     parts: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = []
     keys: Sequence[tuple[str, int, int | None]] = (
         ("lead", 0, None), ("opportunity", 1, None), ("purchase", 2, 0), ("repeat", 2, 1))

@@ -47,7 +47,7 @@ def test_written_files_read_back_with_design_types(tmp_path, fmt, ext):
         return {r[0]: r[1] for r in rows}
 
     tp = types("touchpoints")
-    assert (tp["user_id"], tp["ts"], tp["channel"], tp["cost"]) == ("VARCHAR", "TIMESTAMP", "VARCHAR", "DOUBLE")
+    assert [tp[c] for c in ("user_id", "ts", "channel", "cost")] == ["VARCHAR", "TIMESTAMP", "VARCHAR", "DOUBLE"]
     assert tp["holder_engagement"] == tp["closer_engagement"] == "BOOLEAN"
     assert types("conversions")["ts"] == "TIMESTAMP"
     sp = types("spend")

@@ -22,10 +22,12 @@ def test_truth_invariants(sim):
     # Each channel's incremental purchases are a part of what marketing adds over the baseline.
     assert (truth["true_incremental_conversions"] <= n_purchases - sim.meta["baseline_purchases"]).all()
     assert truth.loc[truth["kind"] == "paid", "true_incremental_conversions"].gt(0).all()
-    daily = sim.daily_truth.groupby("channel", sort=False)[["incremental_purchases", "incremental_revenue"]].sum()
+    cols = ["incremental_purchases", "incremental_revenue"]
+    daily = sim.daily_truth.groupby("channel", sort=False)[cols].sum()
     by_channel = truth.set_index("channel")
     assert (daily["incremental_purchases"] == by_channel["true_incremental_conversions"]).all()
-    np.testing.assert_allclose(daily["incremental_revenue"], by_channel["true_incremental_revenue"], atol=0.05)
+    np.testing.assert_allclose(daily["incremental_revenue"], by_channel["true_incremental_revenue"],
+                               atol=0.05)
 
 
 @pytest.mark.parametrize("channel", ["Paid Search", "Email", "Direct"])
