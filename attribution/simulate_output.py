@@ -1,6 +1,7 @@
 """Turn the simulator's arrays into the canonical tables (DESIGN §3) and write them to files."""
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -125,12 +126,13 @@ def _arrow(df: pd.DataFrame, csv: bool) -> pa.Table:
     return table
 
 
-def _write_csv(table: pa.Table, path: Path, gzip: bool) -> None:
+def _write_csv(table: pa.Table, path: Path, compress: bool) -> None:
     # Unquoted values read best; fall back to quoting when a value needs it (e.g. a comma in a name).
     for style in ("none", "needed"):
         try:
-            if gzip:
-                with pa.CompressedOutputStream(str(path), "gzip") as sink:
+            if compress:
+                # Level 3: about 5x faster than pyarrow's gzip stream for ~15 % larger files.
+                with gzip.open(path, "wb", compresslevel=3) as sink:
                     pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style=style))
             else:
                 pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style=style))
@@ -161,6 +163,6 @@ def write_tables(frames: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str 
                            use_dictionary=[c for c in table.column_names if c not in delta],
                            column_encoding=dict.fromkeys(delta, "DELTA_BYTE_ARRAY") or None)
         else:
-            _write_csv(table, path, gzip=fmt == "csv.gz")
+            _write_csv(table, path, compress=fmt == "csv.gz")
         paths[name] = path
     return paths
