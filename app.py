@@ -5,5 +5,6 @@ st.set_page_config(page_title="Attribution analytics", page_icon="📈", layout=
 pages = [
     st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
     st.Page("pages/data_sources.py", title="Data", icon="🗂️"),
+    st.Page("pages/model_comparison.py", title="Model comparison", icon="⚖️"),
 ]
 st.navigation(pages).run()

@@ -86,3 +86,30 @@ def clear() -> None:
     """Forget every cached result (tests, and after deleting a dataset)."""
     st.cache_data.clear()
     _journeys.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _model(_ds: Dataset, fingerprint: str, settings_key: str, _settings: JourneySettings, name: str,
+           params: tuple):
+    from attribution.models import run_model
+
+    return run_model(name, _journeys(_ds, fingerprint, _settings), **dict(params))
+
+
+def compare(ds: Dataset, settings: JourneySettings, names: list[str], params: dict[str, dict]):
+    """Stacked tidy results of several models; each model is cached on its own parameters, so
+    changing one model's parameter recomputes only that model."""
+    import pandas as pd
+
+    data = journeys(ds, settings)
+    frames = []
+    progress = st.progress(0.0, text="Running models…") if len(names) > 1 else None
+    for i, name in enumerate(names):
+        if progress:
+            progress.progress(i / len(names), text=f"Running {name}…")
+        frames.append(_model(ds, ds.fingerprint, settings.key(), settings, name,
+                             tuple(sorted(params.get(name, {}).items()))))
+    if progress:
+        progress.empty()
+    del data
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -39,3 +39,33 @@ def stacked_daily(activity: pd.DataFrame, metric: str = "touches", title: str | 
     fig = px.area(data, x="date", y=metric, color="channel", color_discrete_sequence=COLORS,
                   labels={"date": "Date", metric: metric.capitalize(), "channel": "Channel"})
     return _style(fig, title)
+
+
+def grouped_bars(results: pd.DataFrame, metric: str = "conversions", title: str | None = None) -> go.Figure:
+    """Bars per channel, one colour per model."""
+    order = (results.groupby("channel")[metric].sum().sort_values(ascending=False).index.tolist())
+    fig = px.bar(results, x="channel", y=metric, color="model", barmode="group",
+                 category_orders={"channel": order}, color_discrete_sequence=COLORS,
+                 labels={"channel": "Channel", metric: metric.capitalize(), "model": "Model"})
+    return _style(fig, title, height=420)
+
+
+def heatmap(wide: pd.DataFrame, index: str = "channel", title: str | None = None, fmt: str = ".0%",
+            zmid: float | None = None) -> go.Figure:
+    """A heatmap of a wide table (rows × columns), values printed in the cells."""
+    data = wide.set_index(index)
+    fig = px.imshow(data, text_auto=fmt, aspect="auto", color_continuous_scale="Blues" if zmid is None else "RdBu",
+                    color_continuous_midpoint=zmid, labels={"x": "", "y": "", "color": ""})
+    return _style(fig, title, height=max(320, 34 * len(data) + 140))
+
+
+def change_bars(comparison: pd.DataFrame, baseline: str, other: str, title: str | None = None) -> go.Figure:
+    """Per channel change of the other model against the baseline (positive right, negative left)."""
+    data = comparison.sort_values("change")
+    fig = go.Figure(go.Bar(
+        x=data["change"], y=data["channel"], orientation="h",
+        marker_color=["#16a34a" if v >= 0 else "#dc2626" for v in data["change"]],
+        text=[("" if pd.isna(p) else f"{p:+.0f}%") for p in data["change_pct"]], textposition="outside",
+        hovertemplate="%{y}: %{x:+,.1f}<extra></extra>"))
+    fig.update_xaxes(title=f"{other} − {baseline}")
+    return _style(fig, title, height=max(300, 28 * len(data) + 120))
