@@ -9,7 +9,8 @@ TEMPLATE = "plotly_white"
 COLORS = px.colors.qualitative.Safe
 
 
-def _style(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
+def style_figure(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
+    """Apply the house template, title, height, margins and a top legend to a figure."""
     fig.update_layout(template=TEMPLATE, title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
     return fig
@@ -20,7 +21,7 @@ def daily_trend(activity: pd.DataFrame, metric: str = "conversions", title: str 
     daily = activity.groupby("date", as_index=False)[metric].sum()
     fig = px.line(daily, x="date", y=metric, color_discrete_sequence=COLORS,
                   labels={"date": "Date", metric: metric.capitalize()})
-    return _style(fig, title)
+    return style_figure(fig, title)
 
 
 def channel_bars(frame: pd.DataFrame, value: str, title: str | None = None,
@@ -29,7 +30,7 @@ def channel_bars(frame: pd.DataFrame, value: str, title: str | None = None,
     data = frame.sort_values(value)
     fig = px.bar(data, x=value, y="channel", orientation="h", color_discrete_sequence=COLORS,
                  labels={value: value_label or value.capitalize(), "channel": "Channel"})
-    return _style(fig, title, height=max(300, 28 * len(data) + 120))
+    return style_figure(fig, title, height=max(300, 28 * len(data) + 120))
 
 
 def stacked_daily(activity: pd.DataFrame, metric: str = "touches", title: str | None = None) -> go.Figure:
@@ -38,7 +39,7 @@ def stacked_daily(activity: pd.DataFrame, metric: str = "touches", title: str | 
     data = data.groupby(["date", "channel"], as_index=False)[metric].sum()
     fig = px.area(data, x="date", y=metric, color="channel", color_discrete_sequence=COLORS,
                   labels={"date": "Date", metric: metric.capitalize(), "channel": "Channel"})
-    return _style(fig, title)
+    return style_figure(fig, title)
 
 
 def grouped_bars(results: pd.DataFrame, metric: str = "conversions", title: str | None = None) -> go.Figure:
@@ -47,7 +48,7 @@ def grouped_bars(results: pd.DataFrame, metric: str = "conversions", title: str 
     fig = px.bar(results, x="channel", y=metric, color="model", barmode="group",
                  category_orders={"channel": order}, color_discrete_sequence=COLORS,
                  labels={"channel": "Channel", metric: metric.capitalize(), "model": "Model"})
-    return _style(fig, title, height=420)
+    return style_figure(fig, title, height=420)
 
 
 def heatmap(wide: pd.DataFrame, index: str = "channel", title: str | None = None, fmt: str = ".0%",
@@ -56,7 +57,7 @@ def heatmap(wide: pd.DataFrame, index: str = "channel", title: str | None = None
     data = wide.set_index(index)
     fig = px.imshow(data, text_auto=fmt, aspect="auto", color_continuous_scale="Blues" if zmid is None else "RdBu",
                     color_continuous_midpoint=zmid, labels={"x": "", "y": "", "color": ""})
-    return _style(fig, title, height=max(320, 34 * len(data) + 140))
+    return style_figure(fig, title, height=max(320, 34 * len(data) + 140))
 
 
 def change_bars(comparison: pd.DataFrame, baseline: str, other: str, title: str | None = None) -> go.Figure:
@@ -68,4 +69,4 @@ def change_bars(comparison: pd.DataFrame, baseline: str, other: str, title: str 
         text=[("" if pd.isna(p) else f"{p:+.0f}%") for p in data["change_pct"]], textposition="outside",
         hovertemplate="%{y}: %{x:+,.1f}<extra></extra>"))
     fig.update_xaxes(title=f"{other} − {baseline}")
-    return _style(fig, title, height=max(300, 28 * len(data) + 120))
+    return style_figure(fig, title, height=max(300, 28 * len(data) + 120))
