@@ -39,6 +39,16 @@ def stages(ds: Dataset) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def _stage_counts(_ds: Dataset, fingerprint: str):
+    return _ds.stage_counts()
+
+
+def stage_counts(ds: Dataset):
+    """Conversions per stage in funnel order."""
+    return _stage_counts(ds, ds.fingerprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def _date_range(_ds: Dataset, fingerprint: str):
     return _ds.date_range()
 

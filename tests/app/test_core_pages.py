@@ -92,3 +92,11 @@ def test_two_sessions_do_not_see_each_others_uploads(workspace_env):
     assert any("secret_tp" in o for o in mine)
     assert not any("secret_tp" in o for o in theirs)
     assert any("Sample" in o for o in theirs)
+
+
+def test_journey_settings_survive_page_changes(app):
+    app.sidebar.selectbox(key="w_js_lookback").set_value("60 days").run()
+    for page in ("pages/data_sources.py", "pages/model_comparison.py", "pages/overview.py"):
+        app.switch_page(page).run()
+        assert app.sidebar.selectbox(key="w_js_lookback").value == "60 days"
+        assert app.sidebar.selectbox(key="w_js_stage").value == "purchase"
