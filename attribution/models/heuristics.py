@@ -83,7 +83,7 @@ def _check_position_params(first: float, last: float) -> None:
 
 
 def _on_paths(name: str, data: PathData, **params) -> pd.DataFrame:
-    table = path_table(data.paths)
+    table = path_table(data)
     return credit_from_weights(name, table, TOUCH_WEIGHTS[name](table, **params))
 
 

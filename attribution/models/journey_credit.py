@@ -9,8 +9,10 @@ totals; their credit is spread over journeys by *raking* (iterative proportional
    for c per touch of c in converting journeys), so a channel the model values gets more of every
    journey it appears in;
 2. alternately rescale the cells of each journey to sum to its conversion (1) and the cells of
-   each channel to sum to the model's credit, until the channel sums match (to 1e-10 of the total) or 500
-   rounds pass; the last step is always the journey step, so every journey sums exactly.
+   each channel to sum to the model's credit, until the channel sums match (to 1e-10 of the
+   total) or 500 rounds pass; the last step is always the journey step, so every journey sums
+   exactly. (When the totals can only be met by zeroing some cells, IPF approaches them slowly;
+   the channel sums are then close but not exact.)
 
 IPF keeps the start's within-journey proportions as far as the totals allow (it finds the table
 closest to the start in Kullback–Leibler divergence that meets both margins). A journey whose

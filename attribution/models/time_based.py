@@ -74,8 +74,11 @@ def _milestone_positions(table: TouchTable, name: str, fallback: np.ndarray) -> 
     """Per journey, the position of the last touch tagged ``name`` (else ``fallback``)."""
     found = np.zeros(table.n_groups, dtype=np.int64)
     if "milestone" in table.extra:
-        tags = pd.Series(table.extra["milestone"], dtype="str").str.strip().str.casefold()
-        hit = tags.eq(name.strip().casefold()).fillna(False).to_numpy(dtype=bool)
+        # compare the few distinct tags, not every touch (-1 = no tag indexes the final False)
+        codes, tags = pd.factorize(table.extra["milestone"])
+        wanted = name.strip().casefold()
+        match = np.array([str(t).strip().casefold() == wanted for t in tags] + [False], dtype=bool)
+        hit = match[codes]
         np.maximum.at(found, table.group[hit], table.position[hit])
     return np.where(found > 0, found, fallback)
 
@@ -172,5 +175,5 @@ def w_shaped(data: PathData, *, milestones: Sequence[str] = MILESTONES) -> pd.Da
     if _has_milestones(data):
         table = journey_table(data, ("milestone",), label="W-shaped")
     else:
-        table = path_table(data.paths)
+        table = path_table(data)
     return credit_from_weights("w_shaped", table, w_shaped_weights(table, milestones=milestones))

@@ -7,6 +7,7 @@ channel) and its exact per-journey credit (:func:`attribution.models.journey_cre
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -83,24 +84,49 @@ def normalise(table: TouchTable, values: np.ndarray) -> np.ndarray:
         return np.where(totals > 0, values / np.where(totals > 0, totals, 1.0), uniform)
 
 
-def path_table(paths: pd.DataFrame) -> TouchTable:
-    """Explode unique paths into touches; paths without conversions or revenue are left out."""
-    lengths = np.fromiter(map(len, paths["path"]), dtype=np.int64, count=len(paths))
-    flat = pd.Series(list(chain.from_iterable(paths["path"])), dtype=object)
-    codes, channels = pd.factorize(flat)
-    conversions = paths["conversions"].to_numpy(dtype=float)
-    revenue = paths["revenue"].to_numpy(dtype=float)
+# Exploding paths is the costly part of a path-level model (one Python object per touch); the
+# structure depends only on the (immutable) data object, so models run on the same data share it.
+_EXPLODED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _explode(data: PathData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Path lengths, channel code per touch (paths concatenated) and channel names."""
+    cached = _EXPLODED.get(data)
+    if cached is None:
+        column = data.paths["path"].tolist()
+        lengths = np.fromiter(map(len, column), dtype=np.int64, count=len(column))
+        codes, channels = pd.factorize(pd.Series(list(chain.from_iterable(column)), dtype=object))
+        _check_channels(codes)
+        cached = (lengths, codes, np.asarray(channels, dtype=object))
+        _EXPLODED[data] = cached
+    return cached
+
+
+def path_table(data: PathData) -> TouchTable:
+    """Explode the unique paths of ``data`` into touches, one group per path with conversions.
+
+    Paths without conversions or revenue are left out (they carry no credit); ``channels`` still
+    lists every channel of every path.
+    """
+    lengths, codes, channels = _explode(data)
+    conversions = data.paths["conversions"].to_numpy(dtype=float)
+    revenue = data.paths["revenue"].to_numpy(dtype=float)
     keep_path = ((conversions > 0) | (revenue != 0)) & (lengths > 0)
-    path_of_touch = np.repeat(np.arange(len(paths)), lengths)
+    path_of_touch = np.repeat(np.arange(len(lengths)), lengths)
     keep = keep_path[path_of_touch]
-    kept_paths = np.flatnonzero(keep_path)
-    group = np.searchsorted(kept_paths, path_of_touch[keep])
+    group_of_path = np.cumsum(keep_path) - 1
     starts = np.cumsum(lengths) - lengths
-    position = (np.arange(len(flat)) - np.repeat(starts, lengths) + 1)[keep]
-    return TouchTable(group=group, position=position, n_touches=lengths[path_of_touch][keep],
-                      channel=codes[keep], channels=np.asarray(channels, dtype=object),
-                      group_ids=kept_paths, group_conversions=conversions[keep_path],
+    position = (np.arange(len(codes)) - np.repeat(starts, lengths) + 1)[keep]
+    return TouchTable(group=group_of_path[path_of_touch[keep]], position=position,
+                      n_touches=lengths[path_of_touch[keep]], channel=codes[keep], channels=channels,
+                      group_ids=np.flatnonzero(keep_path), group_conversions=conversions[keep_path],
                       group_revenue=revenue[keep_path])
+
+
+def _check_channels(codes: np.ndarray) -> None:
+    if len(codes) and codes.min() < 0:
+        raise ModelError(f"{int((codes < 0).sum())} touches have no channel; map or drop them "
+                         "(e.g. group them as '(none)') before running a model")
 
 
 def require_touches(data: PathData, label: str) -> pd.DataFrame:
@@ -119,13 +145,14 @@ def journey_table(data: PathData, columns: Sequence[str] = (), label: str = "thi
     touches = require_touches(data, label)
     mask = touches["converted"].to_numpy(dtype=bool, na_value=False)
     codes, channels = pd.factorize(touches["channel"])
+    _check_channels(codes)
     group, group_ids = pd.factorize(touches["journey_id"].to_numpy()[mask])
     n_groups = len(group_ids)
     revenue = np.zeros(n_groups)
     revenue[group] = touches["revenue"].to_numpy(dtype=float, na_value=0.0)[mask]
     # count touches per journey here rather than trusting n_touches, so a filtered table still works
     n_touches = np.bincount(group, minlength=n_groups)[group]
-    extra = {c: touches[c].to_numpy()[mask] for c in columns if c in touches.columns}
+    extra = {c: _masked(touches[c], mask) for c in columns if c in touches.columns}
     return TouchTable(group=group, position=touches["position"].to_numpy(dtype=np.int64)[mask],
                       n_touches=n_touches, channel=codes[mask],
                       channels=np.asarray(channels, dtype=object), group_ids=np.asarray(group_ids),
@@ -144,6 +171,13 @@ def hours_to_conversion(table: TouchTable) -> np.ndarray:
                          "(and no ts/conversion_ts to derive it); fix those rows first")
     # a touch logged a moment after its conversion (clock skew) counts as at the conversion
     return np.maximum(hours, 0.0)
+
+
+def _masked(column: pd.Series, mask: np.ndarray):
+    """Rows of a column as an array; text stays an extension array (converting it costs seconds)."""
+    if column.dtype.kind in "biufcmM":
+        return column.to_numpy()[mask]
+    return column.array[mask]
 
 
 def credit_from_weights(model: str, table: TouchTable, weights: np.ndarray) -> pd.DataFrame:
