@@ -135,7 +135,7 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                       else lit(f"{what} not recognised"))
             conds.append((f"(not {empty} and {v} is null)", reason, f.source, f"cast({s} as varchar)"))
             conds.append((f"(year({v}) < {YEAR_MIN} or year({v}) >= {YEAR_MAX})",
-                          lit(f"implausible {f.name} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
+                          lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
                           f"cast({s} as varchar)"))
         elif bad:
             conds.append((f"(not {empty} and {v} is null)", lit(bad), f.source, f"cast({s} as varchar)"))
