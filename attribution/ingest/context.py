@@ -7,7 +7,14 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.ingest.mapping import OPTION_KEYS, REQUIRED, resolve_mapping
-from attribution.ingest.readers import RawTable, delimiter_name, read_raw
+from attribution.ingest.readers import (
+    RawTable,
+    decode_head,
+    delimiter_name,
+    detect_delimiter,
+    norm_encoding,
+    read_raw,
+)
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
 from attribution.ingest.validate import Staged
@@ -54,7 +61,13 @@ class LoadContext:
         if raw.delimiter is not None:
             found = f" (read with the delimiter {delimiter_name(raw.delimiter)}"
             found += ", the best of , ; tab |)" if "delimiter" not in options else ")"
-        resolved = resolve_mapping(role, list(raw.columns), mapping, src.name, found)
+        try:
+            resolved = resolve_mapping(role, list(raw.columns), mapping, src.name, found)
+        except DataValidationError as exc:
+            hint = _other_delimiter(src, raw, accept, options)
+            if hint:
+                raise DataValidationError(f"{exc} {hint}", file=exc.file, column=exc.column) from None
+            raise
         self.mappings[role] = resolved
         return raw, resolved
 
@@ -97,6 +110,18 @@ class LoadContext:
             out.append(f"select {_lit(st.file)}, __row, __column, __value, __reason from {st.table} "
                        f"where __code is not null")
         return out
+
+
+def _other_delimiter(src: FileSource, raw: RawTable, accept, options: dict) -> str:
+    """A hint when the given delimiter is wrong but another one yields the required columns."""
+    if raw.delimiter is None or "delimiter" not in options:
+        return ""
+    text = decode_head(src, norm_encoding(options.get("encoding"), src.name))
+    delim, cols = detect_delimiter(text, accept)
+    if delim == raw.delimiter or not accept(cols):
+        return ""
+    return (f"The file looks {delimiter_name(delim)}-separated: set the delimiter option to "
+            f"{delim!r} or leave it out to detect it.")
 
 
 def _lit(s: str) -> str:

@@ -51,7 +51,9 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
     checks = [Check(f"list_contains({split}, '')",
                     lit(f"path has an empty step (steps are separated by {path_separator!r})"),
                     m["path"], "path")]
-    st = ctx.add(stage(ctx.con, raw, fields, checks=checks), "paths", raw)
+    # identical rows are separate records of an aggregated file (ChannelAttribution's own sample has
+    # 522 of them), so they are added up like any repeated path instead of being rejected
+    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, dedupe=False), "paths", raw)
     ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.table} "
                         "where __code is null group by p order by min(__row)")
     n_rows, n_paths = ctx.con.execute(
@@ -84,7 +86,8 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
     -------
     PathData
         ``paths`` with columns ``path`` (tuple of str), ``conversions``, ``revenue``, ``nulls``.
-        Rejected rows (negative or non-numeric counts, empty steps, duplicates) are left out and
+        Rows with the same path are added up. Rejected rows (negative or non-numeric counts, empty
+        steps) are left out and
         reported with a :class:`UserWarning`; use :func:`load_into` for the full list.
     """
     from attribution.ingest.load import load_into

@@ -64,7 +64,8 @@ def delimiter_name(d: str | None) -> str:
     return _DELIM_NAMES.get(d, repr(d)) if d else "none"
 
 
-def _decode_head(src: FileSource, encoding: str) -> str:
+def decode_head(src: FileSource, encoding: str) -> str:
+    """The first 64 KB of the (decompressed) file as text; undecodable bytes replaced."""
     raw = src.text_head(65536)
     enc = "utf-8-sig" if encoding == "utf-8" else encoding
     return codecs.decode(raw, enc, errors="replace")
@@ -137,7 +138,7 @@ def preview(src, *, max_rows: int = 20, encoding: str | None = None) -> FilePrev
     fmt = sniff_format(src)
     enc = norm_encoding(encoding, src.name)
     if fmt == "csv":
-        text = _decode_head(src, enc)
+        text = decode_head(src, enc)
         delim, cols = detect_delimiter(text)
         rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r][1:max_rows + 1]
         rows = [(r + [None] * len(cols))[:len(cols)] for r in rows]
@@ -190,7 +191,7 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
     """Load a CSV as VARCHAR columns into a temp table; rows the CSV reader cannot split are kept
     aside (``reader_rejects``) with their row number and reason."""
     enc = norm_encoding(encoding, src.name)
-    text = _decode_head(src, enc)
+    text = decode_head(src, enc)
     if delimiter is None:
         delimiter, cols = detect_delimiter(text, accept)
     else:

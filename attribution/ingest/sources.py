@@ -128,12 +128,12 @@ def check_size(src: FileSource, max_bytes: int) -> None:
     if max_bytes and src.size > max_bytes:
         raise DataValidationError(
             f"{src.name} is {_mb(src.size)}, over the {_mb(max_bytes)} limit. Raise the limit "
-            f"(load_into(..., max_bytes={(src.size // 2**20 + 1)} * 2**20), or the app's upload limit), "
+            f"(load_into(..., max_bytes={src.size}) or more, or the app's upload limit), "
             "or split the file, or convert it to Parquet.", file=src.name)
 
 
 def _mb(n: int) -> str:
-    return f"{n / 2**20:.1f} MB"
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 2**10:.1f} KB"
 
 
 def first_invalid_utf8(src: FileSource) -> tuple[int, int, int] | None:

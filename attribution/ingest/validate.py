@@ -67,7 +67,16 @@ def _base_type(t: str) -> str:
 
 
 def _empty(s: str, typ: str) -> str:
-    return f"({s} is null or trim({s}) = '')" if typ == "VARCHAR" else f"({s} is null)"
+    # read_csv already turns empty fields into NULL; trim only values that start with a blank
+    if typ != "VARCHAR":
+        return f"({s} is null)"
+    return f"({s} is null or {s} = '' or (left({s}, 1) in (' ', '\t') and trim({s}) = ''))"
+
+
+def _trimmed(s: str) -> str:
+    """``s`` without surrounding blanks, NULL when empty; trims only values that need it."""
+    return (f"case when left({s}, 1) in (' ', '\t') or right({s}, 1) in (' ', '\t') "
+            f"then nullif(trim({s}), '') else nullif({s}, '') end")
 
 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
@@ -93,40 +102,40 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     alias = {c: f"s{i}" for i, c in enumerate(srcs)}
     types = {c: _base_type(raw.columns[c]) for c in srcs}
     level_a = [f"{_q(c)} as {alias[c]}" for c in srcs]
-    level_p, level_b, conds = [], [], []
+    level_z, level_p, level_b, conds = [], [], [], []
     for f in fields:
         if f.source is None:
             level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {_q(f.name)}")
             continue
         s, typ = alias[f.source], types[f.source]
-        empty = _empty(s, typ)
         v = _q(f.name)
+        empty = f"({v} is null)" if f.kind == "text" else _empty(s, typ)
         if f.kind == "text":
-            level_b.append(f"{'nullif(trim(' + s + '), ' + lit('') + ')' if typ == 'VARCHAR' else 'cast(' + s + ' as varchar)'} as {v}")
+            level_b.append(f"{_trimmed(s) if typ == 'VARCHAR' else 'cast(' + s + ' as varchar)'} as {v}")
         elif f.kind == "number":
-            conv = (f"try_cast(trim({s}) as double)" if typ == "VARCHAR" else f"try_cast({s} as double)")
+            conv = f"try_cast({s} as double)"  # the cast itself ignores surrounding blanks
             level_b.append(f"case when {empty} then {f.empty or 'NULL'}::double else {conv} end as {v}")
             if f.empty is not None:
                 level_b.append(f"{empty} as {_q('__empty_' + f.name)}")
         elif f.kind == "bool":
-            conv = (f"coalesce(try_cast(trim({s}) as boolean), try_cast(trim({s}) as double) <> 0)"
+            conv = (f"coalesce(try_cast({_trimmed(s)} as boolean), try_cast({s} as double) <> 0)"
                     if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
             level_b.append(f"case when {empty} then NULL else {conv} end as {v}")
         else:
-            value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, level_p, issues)
+            value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, level_z, level_p, issues)
             level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
             level_b.append(f"{code} as {_q('__fmt_' + f.name)}")
-        what = f"{f.name} (column {f.source!r} is empty)"
         if f.required and f.empty is None:
-            conds.append((empty, lit(f"missing {what}"), f.source, "NULL"))
+            conds.append((empty, lit(f"missing {f.name} (column {f.source!r} is empty)"), f.source, "NULL"))
         bad = {"number": f"{f.name} is not a number",
                "bool": f"{f.name} is not a yes/no value (use 1/0 or true/false)"}.get(f.kind)
         if f.kind in ("ts", "date"):
-            reason = (tsfmt.failure_reason(plan, f"trim({s})", f.name) if plan is not None
-                      else lit(f"{f.name} not recognised"))
+            what = "date" if f.kind == "date" else "timestamp"
+            reason = (tsfmt.failure_reason(plan, f"trim({s})", what) if plan is not None
+                      else lit(f"{what} not recognised"))
             conds.append((f"(not {empty} and {v} is null)", reason, f.source, f"cast({s} as varchar)"))
             conds.append((f"(year({v}) < {YEAR_MIN} or year({v}) >= {YEAR_MAX})",
-                          lit(f"implausible {f.name} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
+                          lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
                           f"cast({s} as varchar)"))
         elif bad:
             conds.append((f"(not {empty} and {v} is null)", lit(bad), f.source, f"cast({s} as varchar)"))
@@ -155,10 +164,11 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     sql = f"""
         create temp table {table} as
         with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
-        p as (select *{''.join(', ' + e for e in level_p)} from a),
+        z as (select *{''.join(', ' + e for e in level_z)} from a),
+        p as (select *{''.join(', ' + e for e in level_p)} from z),
         b as (select *, {', '.join(level_b)} from p),
         c as (select b.*, {code} as __code{', d.__dup_of' if dup_table else ''} from b {join})
-        select * exclude ({', '.join(['__row', '__code'] + list(alias.values()) + _p_cols(level_p)
+        select * exclude ({', '.join(['__row', '__code'] + list(alias.values()) + _p_cols(level_z + level_p)
                                      + (['__dup_of'] if dup_table else []))}),
                __row, __code,
                {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
@@ -180,7 +190,7 @@ def _p_cols(level_p: list[str]) -> list[str]:
     return [e.rsplit(" as ", 1)[1] for e in level_p]
 
 
-def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_p, issues):
+def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, issues):
     """(value SQL, format-code SQL, plan or None) for a timestamp/date field."""
     if typ in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"):
         return f"cast({s} as timestamp)", "0", None
@@ -195,8 +205,9 @@ def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_p, issues):
     plan = tsfmt.plan_column(con, raw.table, _q(f.source), raw.n_rows, ts_format)
     if plan.assumed:
         issues.append(Issue(raw.file, f.source, None, plan.assumed + ".", "warning"))
-    x = f"trim({s})"
-    major, value, code = tsfmt.parse_levels(plan, x, f.name)
+    tz, major, value, code = tsfmt.parse_levels(plan, s, f.name)
+    if tz:
+        level_z.append(f"{tz} as __tz_{f.name}")
     level_p.append(f"{major} as __p_{f.name}")
     return value, code, plan
 
