@@ -1,0 +1,10 @@
+"""Entry point: the page list. Run with `streamlit run app.py`."""
+import streamlit as st
+
+st.set_page_config(page_title="Attribution analytics", page_icon="📈", layout="wide")
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/data_sources.py", title="Data", icon="🗂️"),
+    st.Page("pages/model_comparison.py", title="Model comparison", icon="⚖️"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages. Only this package and pages/ import streamlit."""
