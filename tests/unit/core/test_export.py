@@ -40,7 +40,8 @@ def test_figure_html_is_self_contained():
     from attribution.export import figure_html
 
     html = figure_html(px.bar(x=["a"], y=[1])).decode()
-    assert "<html" in html and "cdn.plot.ly" not in html and "Plotly.newPlot" in html
+    # plotly.js is inlined, not loaded from a CDN
+    assert "<html" in html and "<script src=" not in html and "Plotly.newPlot" in html
 
 
 def test_png_export_explains_missing_chromium(monkeypatch):
