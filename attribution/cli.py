@@ -96,3 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AttributionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+# Subcommands kept in their own modules register themselves when imported.
+from attribution import cli_ihc, cli_run  # noqa: E402,F401

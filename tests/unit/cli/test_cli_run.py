@@ -1,0 +1,190 @@
+"""`python -m attribution run`: outputs, journey flags, exit codes, hostile channel names."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from attribution.cli import build_parser, main
+from attribution.cli_options import journey_settings, parse_params
+from attribution.dataset import load
+from attribution.errors import DataValidationError, ModelError
+from attribution.journeys import JourneySettings
+from attribution.models import compare, supported_models
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+
+
+def test_run_writes_every_model_and_the_report(sim_files, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+            "--spend", str(sim_files["spend"]), "--stage", "purchase", "--lookback-days", "14", "--out", str(out),
+            "--quiet"]
+    assert main(args) == 0
+    assert "models on" in capsys.readouterr().out
+    results = _csv(out / "model_comparison.csv")
+    # the same library calls give the same numbers (the CLI adds no arithmetic of its own)
+    ds = load(touchpoints=str(sim_files["touchpoints"]), conversions=str(sim_files["conversions"]))
+    data = ds.journeys(JourneySettings(stage="purchase", lookback_days=14))
+    expected = compare(data)
+    assert list(dict.fromkeys(results["model"])) == supported_models(data)
+    merged = results.merge(expected, on=["model", "channel"], suffixes=("", "_lib"))
+    assert len(merged) == len(expected)
+    assert (merged["conversions"] - merged["conversions_lib"]).abs().max() < 1e-9
+    # invariants: each model credits every conversion once, shares sum to 1, nothing negative
+    totals = results.groupby("model")[["conversions", "share"]].sum()
+    assert totals["conversions"].to_numpy() == pytest.approx(data.total_conversions)
+    assert totals["share"].to_numpy() == pytest.approx(1.0)
+    assert (results["conversions"] >= -1e-12).all()
+    wide = _csv(out / "credit_conversions.csv")
+    assert list(wide.columns) == ["channel", *supported_models(data)]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script src=" not in html and "Dataset summary" in html and "Model comparison" in html
+
+
+def test_journey_flags_map_onto_settings():
+    parser = build_parser()
+    args = parser.parse_args(["run", "--out", "x", "--start", "2024-02-01", "--end", "2024-02-29",
+                              "--lookback-days", "none", "--max-touches", "5", "--stage", "lead", "--first-only",
+                              "--no-reset", "--no-non-converting", "--transform", "unique", "--exclude", "Direct",
+                              "--exclude", "Email"])
+    assert journey_settings(args) == JourneySettings(
+        reset_on_conversion=False, lookback_days=None, max_touches=5, stage="lead", first_only=True,
+        include_non_converting=False, start=date(2024, 2, 1), end=date(2024, 2, 29), transform="unique",
+        exclude_channels=("Direct", "Email"))
+    defaults = journey_settings(parser.parse_args(["run", "--out", "x"]))
+    assert defaults == JourneySettings()
+
+
+def test_params_are_typed_like_their_defaults():
+    params = parse_params(["markov.order=2", "time_decay.half_life_days=3.5",
+                           "last_non_direct.direct_channels=Direct, Brand"])
+    assert params == {"markov": {"order": 2}, "time_decay": {"half_life_days": 3.5},
+                      "last_non_direct": {"direct_channels": ("Direct", "Brand")}}
+    with pytest.raises(ModelError, match="valid: "):
+        parse_params(["markov.nope=1"])
+    with pytest.raises(ModelError, match="not a valid int"):
+        parse_params(["markov.order=two"])
+    with pytest.raises(DataValidationError, match="MODEL.NAME=VALUE"):
+        parse_params(["order=2"])
+
+
+def test_date_range_keeps_only_conversions_in_it(sim_files, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+                 "--models", "last_touch", "--start", "2024-01-10", "--end", "2024-01-20", "--out", str(out),
+                 "--no-report", "--quiet"]) == 0
+    credited = _csv(out / "model_comparison.csv")["conversions"].sum()
+    # last touch credits each converting journey once; count them from the files directly:
+    # conversions dated 10..20 January with at least one touch of the same user in the 30 days before
+    # (and after the user's previous conversion, which the reset rule ends journeys at)
+    tp = pd.read_csv(sim_files["touchpoints"], parse_dates=["ts"])
+    conv = pd.read_csv(sim_files["conversions"], parse_dates=["ts"]).sort_values(["user_id", "ts"])
+    conv["previous"] = conv.groupby("user_id")["ts"].shift(1)
+    in_range = conv[(conv["ts"].dt.date >= date(2024, 1, 10)) & (conv["ts"].dt.date <= date(2024, 1, 20))]
+    pairs = in_range.merge(tp[["user_id", "ts"]], on="user_id", suffixes=("", "_touch"))
+    window = (pairs["ts_touch"] <= pairs["ts"]) & (pairs["ts_touch"] >= pairs["ts"] - pd.Timedelta(days=30))
+    after_previous = pairs["previous"].isna() | (pairs["ts_touch"] > pairs["previous"])
+    expected = pairs[window & after_previous].drop_duplicates(["user_id", "ts"]).shape[0]
+    assert expected > 0 and credited == pytest.approx(expected)
+    assert not (out / "report.html").exists()
+
+
+def test_missing_file_exits_2_with_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--touchpoints", str(tmp_path / "nope.csv"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: touchpoints file not found: {tmp_path / 'nope.csv'}"]
+    assert not out.exists()
+
+
+def test_bad_arguments_exit_2(sim_files, tmp_path, capsys):
+    base = ["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+            "--out", str(tmp_path / "out"), "--quiet"]
+    assert main([*base, "--models", "linear,nonsense"]) == 2
+    assert "unknown model 'nonsense'" in capsys.readouterr().err
+    assert main([*base, "--param", "markov.order=high"]) == 2
+    assert "not a valid int" in capsys.readouterr().err
+    assert main(["run", "--out", str(tmp_path / "out")]) == 2
+    assert "no input file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse: a malformed date
+        main([*base, "--start", "01/02/2024"])
+    assert exc.value.code == 2
+    assert "is not a date like 2024-01-31" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_model_exits_3_and_keeps_the_others(sim_files, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+                 "--models", "linear,time_decay", "--param", "time_decay.half_life_days=0", "--out", str(out),
+                 "--quiet"])
+    assert code == 3
+    assert "warning: model time_decay failed: time_decay needs half_life_days > 0" in capsys.readouterr().err
+    assert set(_csv(out / "model_comparison.csv")["model"]) == {"linear"}
+    assert "Time decay could not run" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_bootstrap_adds_intervals_or_says_it_is_unavailable(sim_files, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+                 "--models", "linear", "--bootstrap", "20", "--out", str(out), "--no-report", "--quiet"])
+    if importlib.util.find_spec("attribution.bootstrap") is None:
+        assert code == 2 and "bootstrap intervals are not available" in capsys.readouterr().err
+    else:
+        assert code == 0
+        frame = _csv(out / "model_comparison.csv")
+        assert {"ci_low", "ci_high"} <= set(frame.columns)
+        assert (frame["ci_low"] <= frame["conversions"] + 1e-9).all()
+        assert (frame["conversions"] <= frame["ci_high"] + 1e-9).all()
+
+
+def test_aggregated_paths_run_the_path_models(tmp_path):
+    # 2 conversions on a > b (linear: a 1, b 1), 1 on b (b 1); 3 journeys on a that did not convert
+    (tmp_path / "paths.csv").write_text("path;total_conversions;total_conversion_value;total_null\n"
+                                        "a > b;2;20;0\nb;1;5;0\na;0;0;3\n")
+    out = tmp_path / "out"
+    assert main(["run", "--paths", str(tmp_path / "paths.csv"), "--out", str(out), "--quiet"]) == 0
+    frame = _csv(out / "model_comparison.csv")
+    assert "time_decay" not in set(frame["model"])
+    linear = frame[frame["model"] == "linear"].set_index("channel")
+    assert linear["conversions"].to_dict() == pytest.approx({"a": 1.0, "b": 2.0})
+    assert linear["revenue"].to_dict() == pytest.approx({"a": 10.0, "b": 15.0})
+
+
+def test_hostile_channel_is_neutralised_in_csv_and_escaped_in_report(hostile_files, tmp_path):
+    tp, conv = hostile_files
+    out = tmp_path / "out"
+    assert main(["run", "--touchpoints", str(tp), "--conversions", str(conv), "--models", "linear,last_touch",
+                 "--out", str(out), "--quiet"]) == 0
+    raw = (out / "model_comparison.csv").read_text(encoding="utf-8-sig")
+    assert '"\'=HYPERLINK(""x"")"' in raw  # the CSV cell is '=HYPERLINK("x"): text, not a formula
+    assert '"=HYPERLINK' not in raw
+    frame = _csv(out / "model_comparison.csv")
+    linear = frame[frame["model"] == "linear"].set_index("channel")["conversions"].to_dict()
+    # u1: half to each of its two channels; u2: all to Email; u3: half each
+    assert linear == pytest.approx({"'=HYPERLINK(\"x\")": 1.0, "Email": 1.5, "<b>bold</b>": 0.5})
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    assert "=HYPERLINK(&quot;x&quot;)" in html
+
+
+def test_module_entry_point_and_help(capsys):
+    done = subprocess.run([sys.executable, "-m", "attribution", "--help"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0
+    assert all(name in done.stdout for name in ("run", "ihc", "simulate"))
+    for cmd in ("run", "ihc", "simulate"):
+        with pytest.raises(SystemExit) as exc:
+            main([cmd, "--help"])
+        assert exc.value.code == 0
+        assert f"usage: python -m attribution {cmd}" in capsys.readouterr().out
