@@ -5,6 +5,7 @@ from attribution.models import MODEL_SPECS
 from attribution.models.summary import compare_two, credit_table
 from ui import cache, charts, state
 from ui.model_controls import model_picker
+from ui.report_button import report_button
 from ui.widgets import csv_download, journey_sidebar, show_chart
 
 st.title("Model comparison")
@@ -29,8 +30,11 @@ if results.empty:
     st.stop()
 results["model"] = results["model"].map(lambda n: MODEL_SPECS[n].label)
 
-st.caption(f"{data.total_conversions:,.0f} conversions and {data.total_revenue:,.2f} revenue "
-           f"credited across {len(data.channels)} channels.")
+left, right = st.columns([4, 1])
+left.caption(f"{data.total_conversions:,.0f} conversions and {data.total_revenue:,.2f} revenue "
+             f"credited across {len(data.channels)} channels.")
+with right:
+    report_button(ds, settings, results=results, failures=failures, params=params)
 metric = st.radio("Show", ["conversions", "revenue", "share"], horizontal=True, key="metric",
                   format_func=str.capitalize)
 wide = credit_table(results, metric)

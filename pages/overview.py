@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui import cache, charts, state
+from ui.report_button import report_button
 from ui.widgets import journey_sidebar, show_chart
 
 st.title("Marketing attribution analytics")
@@ -12,9 +13,12 @@ ds = state.current_dataset()
 if ds is None:
     st.info("No dataset is loaded. Open **Data** to upload files or load the sample.")
     st.stop()
-journey_sidebar(ds)
+settings = journey_sidebar(ds)
 kpi = cache.summary(ds)
-st.subheader(ds.name)
+left, right = st.columns([4, 1])
+left.subheader(ds.name)
+with right:
+    report_button(ds, settings)
 if ds.has_touches:
     cols = st.columns(4)
     cols[0].metric("Users", f"{kpi['users']:,.0f}")
