@@ -1,19 +1,44 @@
-# Serves the attribution app. Build: docker build -t attribution .
-# Run:   docker run -p 8501:8501 -v attribution-data:/app/workspace attribution
-FROM python:3.11.7-slim-bookworm
+# The attribution app (and its CLI) in a small image: non-root, pinned base, health check.
+#   docker build -t attribution .
+#   docker run -p 8501:8501 -v attribution-data:/app/workspace attribution
+# PNG chart export needs Chromium (about 300 MB more): docker build --build-arg WITH_CHROMIUM=1 -t attribution .
+# Pin the base further with its digest (python:3.11.7-slim-bookworm@sha256:...) for bit-for-bit rebuilds.
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+# --- build stage: install the dependencies into a virtual environment ---------------------------
+FROM python:3.11.7-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+COPY requirements.txt /tmp/requirements.txt
+RUN /opt/venv/bin/pip install -r /tmp/requirements.txt
+
+# --- runtime stage: the venv and the app, nothing else ------------------------------------------
+FROM python:3.11.7-slim-bookworm
+ARG WITH_CHROMIUM=0
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH \
     ATTRIBUTION_WORKSPACE=/app/workspace/attribution.duckdb
-WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt \
- && useradd --create-home --uid 10001 app \
+RUN if [ "$WITH_CHROMIUM" = "1" ]; then \
+        apt-get update && apt-get install -y --no-install-recommends chromium \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi \
+ && useradd --create-home --uid 10001 --user-group app \
  && mkdir -p /app/workspace && chown app:app /app/workspace
-COPY --chown=app:app . .
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+# code only (.dockerignore keeps tests, caches, .git and any local workspace out); root-owned, read-only to the app
+COPY app.py README.md ./
+COPY .streamlit .streamlit
+COPY attribution attribution
+COPY ui ui
+COPY pages pages
+COPY data data
 USER app
 EXPOSE 8501
+# the workspace (DuckDB file with every uploaded dataset) lives here: mount a volume to keep it
 VOLUME ["/app/workspace"]
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read().strip()==b'ok' else 1)"
-CMD ["streamlit", "run", "app.py", "--server.headless=true", "--server.port=8501", \
-     "--server.address=0.0.0.0", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
+# production flags on the command line (.streamlit/config.toml keeps friendly defaults for dev and tests):
+# no file watcher, no usage stats, viewer-only toolbar, exception types without tracebacks in the browser
+CMD ["streamlit", "run", "app.py", "--server.headless=true", "--server.port=8501", "--server.address=0.0.0.0", \
+     "--server.fileWatcherType=none", "--server.runOnSave=false", "--browser.gatherUsageStats=false", \
+     "--client.toolbarMode=viewer", "--client.showErrorDetails=type"]
