@@ -1,8 +1,9 @@
 """Benchmark: load_into on 10 M synthetic touchpoints (~1 M users) from CSV and from Parquet.
 
-Run: python bench/bench_ingest.py [n_rows] [--file-db]
-Generates the inputs with DuckDB in a temp dir, times each load in a fresh process-local
-connection, and prints the peak resident memory of this process.
+Run: python bench/bench_ingest.py [n_rows] [--file-db] [--dir DIR]
+Generates the inputs with DuckDB in a temp dir (or in DIR, reused when already there), times each
+load in a fresh connection (in-memory, or a DuckDB file with --file-db), and prints the peak
+resident memory of this process.
 """
 from __future__ import annotations
 
@@ -60,15 +61,19 @@ def timed_load(tp: Path, conv: Path, db: str) -> tuple[float, dict[str, int]]:
 def main() -> None:
     n = int(next((a for a in sys.argv[1:] if a.isdigit()), 10_000_000))
     file_db = "--file-db" in sys.argv
+    keep = sys.argv[sys.argv.index("--dir") + 1] if "--dir" in sys.argv else None
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        csv, parquet, conv = generate(folder, n)
+        csv, parquet, conv = folder / "tp.csv", folder / "tp.parquet", folder / "conv.csv"
+        if not (keep and csv.exists() and parquet.exists() and conv.exists()):
+            csv, parquet, conv = generate(folder, n)
         size = csv.stat().st_size / 2**20
         print(f"generated {n:,} touchpoints in {time.perf_counter() - t0:.1f} s "
               f"(CSV {size:.0f} MB, Parquet {parquet.stat().st_size / 2**20:.0f} MB)")
         for label, path in (("CSV", csv), ("Parquet", parquet)):
-            db = str(folder / f"{label}.duckdb") if file_db else ":memory:"
+            db = str(Path(tmp) / f"{label}.duckdb") if file_db else ":memory:"
             elapsed, tables = timed_load(path, conv, db)
             print(f"load_into from {label:<8}: {elapsed:5.2f} s  tables={tables}"
                   f"  ({'file' if file_db else 'in-memory'} database)")

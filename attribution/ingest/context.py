@@ -37,7 +37,7 @@ class LoadContext:
     con: object
     raws: list[RawTable] = field(default_factory=list)
     staged: list[Staged] = field(default_factory=list)
-    temps: list[str] = field(default_factory=list)
+    temps: list[str] = field(default_factory=list)  # "view name" / "table name"
     outputs: dict[str, list[str]] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
@@ -74,7 +74,7 @@ class LoadContext:
     def add(self, staged: Staged, role: str, raw: RawTable | None = None) -> Staged:
         """Record a staged file: account its rows and fail when nothing of it can be used."""
         self.staged.append(staged)
-        self.temps.append(staged.table)
+        self.temps.extend(staged.temps)
         self.issues += staged.issues
         self.files.append({"file": staged.file, "role": role, "rows": staged.n_in, "loaded": staged.n_ok,
                            "rejected": staged.n_rejected, "_raw": raw})
@@ -106,7 +106,10 @@ class LoadContext:
     def rejected_selects(self) -> list[str]:
         """Queries yielding ``file, row, column_name, value, reason`` for every rejected row."""
         out = []
-        for st in self.staged:
+        for st, f in zip(self.staged, self.files, strict=True):
+            raw = f["_raw"]
+            if st.n_rejected == (len(raw.reader_rejects) if raw is not None else 0):
+                continue  # nothing rejected after reading: skip a pass over the data
             out.append(f"select {_lit(st.file)}, __row, __column, __value, __reason from {st.table} "
                        f"where __code is not null")
         return out

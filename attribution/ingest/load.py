@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import pandas as pd
 
 from attribution.errors import DataValidationError
@@ -26,9 +27,11 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
     or uploads ``(name, bytes)``: CSV (optionally gzip), Parquet, JSON, or the IHC SQLite database.
 
     Creates ``touchpoints``, ``conversions`` and ``spend`` (kind 'journeys') or ``paths`` and
-    ``spend`` (kind 'paths'), plus ``rejected`` (every rejected input row with its 1-based data row
-    and reason), replacing earlier tables; tables of the other kind are dropped. Nothing is changed
-    when a fatal problem is found.
+    ``spend`` (kind 'paths'), plus ``rejected``, replacing earlier tables; tables of the other kind
+    are dropped. Nothing is changed when a fatal problem is found. ``rejected`` lists every rejected
+    input row: ``file, row, column_name, value, reason``, where ``row`` is the 1-based data row (the
+    header is not counted, so in a CSV without quoted line breaks the file line is row + 1; for
+    JSON the record's position; for an SQLite table the position in rowid order).
 
     Parameters
     ----------
@@ -126,7 +129,11 @@ def _write(ctx: LoadContext, schema: str, kind: str) -> dict[str, int]:
             frame = raw.reader_rejects.assign(file=f["file"])[["file", "row", "column_name", "value", "reason"]]
             con.register(name, frame)
             reader.append(name)
-    con.execute("begin transaction")
+    try:
+        con.execute("begin transaction")
+        own = True
+    except duckdb.TransactionException:  # the caller already holds a transaction: use theirs
+        own = False
     try:
         for t in stale:
             con.execute(f"drop table if exists {q}.{t}")
@@ -139,9 +146,11 @@ def _write(ctx: LoadContext, schema: str, kind: str) -> dict[str, int]:
             con.execute(f"insert into {q}.rejected {sql}")
         for name in reader:
             con.execute(f"insert into {q}.rejected select * from {name}")
-        con.execute("commit")
+        if own:
+            con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        if own:
+            con.execute("rollback")
         raise
     finally:
         for name in reader:
@@ -150,8 +159,9 @@ def _write(ctx: LoadContext, schema: str, kind: str) -> dict[str, int]:
 
 
 def _cleanup(ctx: LoadContext) -> None:
-    for t in ctx.temps:
-        ctx.con.execute(f"drop table if exists {t}")
+    for obj in ctx.temps:
+        kind, name = obj.split()
+        ctx.con.execute(f"drop {kind} if exists {name}")
     for raw in ctx.raws:
         raw.drop(ctx.con)
 

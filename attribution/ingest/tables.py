@@ -94,16 +94,15 @@ def load_event_log(ctx: LoadContext, src: FileSource, mapping: dict | None) -> N
     checks = [Check("channel is null and not conversion",
                     lit(f"missing channel (column {m['channel']!r} is empty) on a row that is not a conversion"),
                     m["channel"])]
-    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, ts_format=(mapping or {}).get("ts_format")),
-                 "event_log", raw)
+    flags = {"value_ignored": "not conversion and revenue > 0"} if m.get("revenue") else None
+    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, ts_format=(mapping or {}).get("ts_format"),
+                       flags=flags), "event_log", raw)
     ctx.output("touchpoints", "select user_id, ts, channel, campaign, cost, session_id, interaction, "
                               f"NULL, NULL from {st.table} where __code is null and channel is not null")
     ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {st.table} "
                               "where __code is null and conversion")
-    if m.get("revenue"):
-        n = ctx.con.execute(f"select count(*) from {st.table} where __code is null and not conversion "
-                            "and revenue > 0").fetchall()[0][0]
-        if n:
-            ctx.issues.append(Issue(src.name, m["revenue"], None,
-                                    f"{n:,} rows that are not conversions carry a value in column "
-                                    f"{m['revenue']!r}; it was ignored", "warning"))
+    n = st.counts.get("value_ignored", 0)
+    if n:
+        ctx.issues.append(Issue(src.name, m["revenue"], None,
+                                f"{n:,} rows that are not conversions carry a value in column "
+                                f"{m['revenue']!r}; it was ignored", "warning"))

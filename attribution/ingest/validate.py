@@ -1,12 +1,14 @@
 """Cast raw values to canonical types inside DuckDB, with a reason for every rejected row.
 
-:func:`stage` turns a raw relation into a temp table holding the typed canonical columns plus
+:func:`stage` turns a raw relation into a temp view holding the typed canonical columns plus
 ``__row`` (1-based data row), ``__code`` (NULL when the row is accepted) and, for rejected rows,
 ``__column``, ``__value`` and ``__reason``. All work is set-based SQL: no Python loops over rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import pandas as pd
 
 from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
@@ -51,6 +53,8 @@ class Staged:
     n_ok: int
     n_rejected: int
     issues: list[Issue] = field(default_factory=list)
+    temps: list[str] = field(default_factory=list)   # "view name" / "table name" to drop afterwards
+    counts: dict[str, int] = field(default_factory=dict)  # accepted rows where each flag holds
 
 
 def _q(name: str) -> str:
@@ -80,8 +84,8 @@ def _trimmed(s: str) -> str:
 
 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
-          dedupe: bool = True) -> Staged:
-    """Type and validate ``raw`` into a temp table; see the module docstring for its columns.
+          dedupe: bool = True, flags: dict[str, str] | None = None) -> Staged:
+    """Type and validate ``raw`` as a temp view; see the module docstring for its columns.
 
     Parameters
     ----------
@@ -96,6 +100,9 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
         strptime format forced for VARCHAR timestamp/date columns.
     dedupe : bool
         Reject exact duplicate rows (all raw columns equal) except the first, as 'duplicate of row N'.
+    flags : dict, optional
+        Name -> SQL condition over the typed columns; ``Staged.counts[name]`` is the number of
+        accepted rows where it holds (for warnings).
     """
     issues: list[Issue] = []
     srcs = sorted({f.source for f in fields if f.source})
@@ -161,12 +168,15 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                                           for i, item in enumerate(conds)) + " end")
 
     join = f"left join {dup_table} d using (__row)" if dup_table else ""
+    flag_cols = [f"({sql}) as {_q('__flag_' + name)}" for name, sql in (flags or {}).items()]
+    # a view, not a table: writing 10 M typed rows twice (stage, then final) costs more than
+    # evaluating the casts once more in the final insert
     sql = f"""
-        create temp table {table} as
+        create temp view {table} as
         with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
         z as (select *{''.join(', ' + e for e in level_z)} from a),
         p as (select *{''.join(', ' + e for e in level_p)} from z),
-        b as (select *, {', '.join(level_b)} from p),
+        b as (select *, {', '.join(level_b + flag_cols)} from p),
         c as (select b.*, {code} as __code{', d.__dup_of' if dup_table else ''} from b {join})
         select * exclude ({', '.join(['__row', '__code'] + list(alias.values()) + _p_cols(level_z + level_p)
                                      + (['__dup_of'] if dup_table else []))}),
@@ -174,16 +184,26 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
                cast({by_code(1)} as varchar) as __reason
         from c"""
-    try:
-        con.execute(sql)
-    finally:
-        if dup_table:
-            con.execute(f"drop table if exists {dup_table}")
-    n_rej = con.execute(f"select count(*) from {table} where __code is not null").fetchall()[0][0]
+    con.execute(sql)
+    temps = [f"view {table}"] + ([f"table {dup_table}"] if dup_table else [])
+    stats = _stats(con, table, fields, list(flags or {}))
+    n_rej = int(stats.loc[stats["__code"].notna(), "n"].sum())
     n_reader = len(raw.reader_rejects)
     n_ok = raw.n_rows - n_reader - n_rej
-    issues += _format_issues(con, table, raw.file, fields)
-    return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues)
+    ok = stats[stats["__code"].isna()]
+    counts = {name: int(ok.loc[ok["__flag_" + name].astype(bool), "n"].sum()) for name in (flags or {})}
+    issues += _format_issues(ok, raw.file, fields)
+    return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues, temps, counts)
+
+
+def _stats(con, view: str, fields: list[Field], flags: list[str]) -> pd.DataFrame:
+    """One pass over the staged view: row counts by rejection code, format code and flags."""
+    keys = ["__code"]
+    keys += [f"__fmt_{f.name}" for f in fields if f.source and f.kind in ("ts", "date")]
+    keys += [f"__empty_{f.name}" for f in fields if f.source and f.kind == "number" and f.empty is not None]
+    keys += [f"__flag_{name}" for name in flags]
+    cols = ", ".join(_q(k) for k in keys)
+    return con.execute(f"select {cols}, count(*) as n, min(__row) as first from {view} group by all").df()
 
 
 def _p_cols(level_p: list[str]) -> list[str]:
@@ -232,29 +252,30 @@ def _duplicates(con, raw: RawTable) -> str | None:
         con.execute(f"drop table if exists {cand}")
 
 
-def _format_issues(con, table: str, file: str, fields: list[Field]) -> list[Issue]:
-    """Warnings about time zones and minority timestamp formats, and empty values counted as 0."""
+def _format_issues(ok: pd.DataFrame, file: str, fields: list[Field]) -> list[Issue]:
+    """Warnings about time zones and minority timestamp formats, and empty values counted as 0.
+
+    ``ok`` holds the stats rows of accepted rows (see :func:`_stats`).
+    """
     out: list[Issue] = []
     for f in fields:
         if f.source is None:
             continue
         if f.kind in ("ts", "date"):
-            rows = con.execute(f"select {_q('__fmt_' + f.name)} as c, count(*), min(__row) from {table} "
-                               f"where __code is null and {_q('__fmt_' + f.name)} > 0 group by c order by c"
-                               ).fetchall()
-            for code, n, first in rows:
+            by = ok.groupby(f"__fmt_{f.name}").agg(n=("n", "sum"), first=("first", "min"))
+            for code, row in by.iterrows():
+                n, first = int(row["n"]), int(row["first"])
                 if code == 1:
                     msg = (f"{n:,} timestamps in column {f.source!r} had a time zone and were converted to "
                            "UTC")
                     out.append(Issue(file, f.source, first, msg, "info"))
-                else:
+                elif code >= 10:
                     msg = (f"{n:,} values in column {f.source!r} are written as "
-                           f"{tsfmt.fallback_label(code)}, unlike most rows; they were read in that format "
-                           f"(first at row {first}). Check them")
+                           f"{tsfmt.fallback_label(int(code))}, unlike most rows; they were read in that "
+                           f"format (first at row {first}). Check them")
                     out.append(Issue(file, f.source, first, msg, "warning"))
         if f.kind == "number" and f.empty is not None:
-            n = con.execute(f"select count(*) from {table} where __code is null and "
-                            f"{_q('__empty_' + f.name)}").fetchall()[0][0]
+            n = int(ok.loc[ok[f"__empty_{f.name}"].astype(bool), "n"].sum())
             if n:
                 out.append(Issue(file, f.source, None,
                                  f"{n:,} rows have no {f.name} (column {f.source!r} is empty); counted as "
