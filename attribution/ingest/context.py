@@ -87,9 +87,11 @@ class LoadContext:
         self.outputs.setdefault(table, []).append(select_sql)
 
     def _all_rejected(self, staged: Staged, raw: RawTable | None) -> DataValidationError:
-        frame = self.con.execute(
-            f"select __row as row, __column as column_name, __value as value, __reason as reason "
-            f"from {staged.table} where __code is not null order by __row limit 1000").df()
+        frame = pd.DataFrame(columns=["row", "column_name", "value", "reason"])
+        if staged.rejected:
+            frame = self.con.execute(
+                f"select __row as row, __column as column_name, __value as value, __reason as reason "
+                f"from {staged.rejected} order by __row limit 1000").df()
         if raw is not None and len(raw.reader_rejects):
             frame = pd.concat([raw.reader_rejects, frame], ignore_index=True).sort_values("row")
         top = frame["reason"].value_counts().head(3)
@@ -106,12 +108,9 @@ class LoadContext:
     def rejected_selects(self) -> list[str]:
         """Queries yielding ``file, row, column_name, value, reason`` for every rejected row."""
         out = []
-        for st, f in zip(self.staged, self.files, strict=True):
-            raw = f["_raw"]
-            if st.n_rejected == (len(raw.reader_rejects) if raw is not None else 0):
-                continue  # nothing rejected after reading: skip a pass over the data
-            out.append(f"select {_lit(st.file)}, __row, __column, __value, __reason from {st.table} "
-                       f"where __code is not null")
+        for st in self.staged:
+            if st.rejected:
+                out.append(f"select {_lit(st.file)}, __row, __column, __value, __reason from {st.rejected}")
         return out
 
 

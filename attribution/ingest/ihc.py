@@ -84,24 +84,22 @@ def load_ihc_db(ctx: LoadContext, src: FileSource, *, has_spend: bool) -> None:
     if costs is not None and len(costs):
         craw = frame_raw(con, costs, f"{name}:session_costs")
         ctx.raws.append(craw)
-        check = Check(f"session_id not in (select session_id from {st.table} where __code is null)",
+        check = Check(f"session_id not in (select session_id from {st.good})",
                       "'no session with this session_id in session_sources'", "session_id", "session_id")
         cst = ctx.add(stage(con, craw, [Field("session_id", "text", "session_id", required=True),
                                         Field("cost", "number", "cost", nonneg=True)], checks=[check]),
                       "ihc_db:session_costs", craw)
-        cost_join = (f"(select c.cost from {cst.table} c where c.__code is null and "
-                     f"c.session_id = s.session_id)")
+        cost_join = f"(select c.cost from {cst.good} c where c.session_id = s.session_id)"
     touches = (f"select s.user_id, s.ts, s.channel, NULL, {cost_join} as cost, s.session_id, "
                f"{_INTERACTION.replace('impression', 's.impression', 1)}, s.holder_engagement, "
-               f"s.closer_engagement from {st.table} s where s.__code is null")
+               f"s.closer_engagement from {st.good} s")
     ctx.output("touchpoints", touches)
     vraw = frame_raw(con, convs, f"{name}:conversions")
     ctx.raws.append(vraw)
     vst = ctx.add(stage(con, vraw, conversion_fields({"user_id": "user_id", "ts": "conv_date + conv_time",
                                                       "revenue": "revenue", "conversion_id": "conv_id"})),
                   "ihc_db:conversions", vraw)
-    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {vst.table} "
-                              "where __code is null")
+    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {vst.good}")
     ctx.mappings["ihc_db"] = {"user_id": "user_id", "ts": "event_date + event_time", "channel": "channel_name",
                               "session_id": "session_id", "conversion_id": "conv_id", "revenue": "revenue"}
     if not has_spend and costs is not None and len(costs):
@@ -132,10 +130,10 @@ def load_ihc_journeys(ctx: LoadContext, src: FileSource, mapping: dict | None,
     ]
     st = ctx.add(stage(ctx.con, raw, fields, ts_format=(mapping or {}).get("ts_format")), "ihc_journeys", raw)
     ctx.output("touchpoints", f"select conversion_id, ts, channel, NULL, NULL, session_id, {_INTERACTION}, "
-                              f"holder_engagement, closer_engagement from {st.table} where __code is null")
+                              f"holder_engagement, closer_engagement from {st.good}")
     n_flag, n_journeys = ctx.con.execute(
         f"select count(distinct conversion_id) filter (where conversion), count(distinct conversion_id) "
-        f"from {st.table} where __code is null").fetchall()[0]
+        f"from {st.good}").fetchall()[0]
     if all_converted is None:
         all_converted = n_flag == 0
         if all_converted:
@@ -147,4 +145,4 @@ def load_ihc_journeys(ctx: LoadContext, src: FileSource, mapping: dict | None,
                 "non-converting", "warning"))
     having = "" if all_converted else "having bool_or(conversion)"
     ctx.output("conversions", f"select conversion_id, max(ts), max(revenue), conversion_id, NULL "
-                              f"from {st.table} where __code is null group by conversion_id {having}")
+                              f"from {st.good} group by conversion_id {having}")

@@ -54,10 +54,10 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
     # identical rows are separate records of an aggregated file (ChannelAttribution's own sample has
     # 522 of them), so they are added up like any repeated path instead of being rejected
     st = ctx.add(stage(ctx.con, raw, fields, checks=checks, dedupe=False), "paths", raw)
-    ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.table} "
-                        "where __code is null group by p order by min(__row)")
+    ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.good} "
+                        "group by p order by min(__row)")
     n_rows, n_paths = ctx.con.execute(
-        f"select count(*), count(distinct {split}) from {st.table} where __code is null").fetchall()[0]
+        f"select count(*), count(distinct {split}) from {st.good}").fetchall()[0]
     if n_paths < n_rows:
         ctx.issues.append(Issue(src.name, m["path"], None,
                                 f"{n_rows - n_paths:,} rows repeat the path of an earlier row; their counts "

@@ -34,8 +34,8 @@ def conversion_fields(m: dict[str, str]) -> list[Field]:
 
 
 TOUCH_SELECT = ("select user_id, ts, channel, campaign, cost, session_id, interaction, holder_engagement, "
-                "closer_engagement from {t} where __code is null")
-CONV_SELECT = "select user_id, ts, revenue, conversion_id, stage from {t} where __code is null"
+                "closer_engagement from {t}")
+CONV_SELECT = "select user_id, ts, revenue, conversion_id, stage from {t}"
 
 
 def load_touchpoints(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
@@ -43,7 +43,7 @@ def load_touchpoints(ctx: LoadContext, src: FileSource, mapping: dict | None) ->
     raw, m = ctx.read(src, "touchpoints", mapping)
     st = ctx.add(stage(ctx.con, raw, touch_fields(m), ts_format=(mapping or {}).get("ts_format")),
                  "touchpoints", raw)
-    ctx.output("touchpoints", TOUCH_SELECT.format(t=st.table))
+    ctx.output("touchpoints", TOUCH_SELECT.format(t=st.good))
 
 
 def load_conversions(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
@@ -51,7 +51,7 @@ def load_conversions(ctx: LoadContext, src: FileSource, mapping: dict | None) ->
     raw, m = ctx.read(src, "conversions", mapping)
     st = ctx.add(stage(ctx.con, raw, conversion_fields(m), ts_format=(mapping or {}).get("ts_format")),
                  "conversions", raw)
-    ctx.output("conversions", CONV_SELECT.format(t=st.table))
+    ctx.output("conversions", CONV_SELECT.format(t=st.good))
 
 
 def load_spend(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
@@ -66,8 +66,7 @@ def load_spend(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
         Field("clicks", "number", m.get("clicks"), nonneg=True),
     ]
     st = ctx.add(stage(ctx.con, raw, fields, ts_format=(mapping or {}).get("ts_format")), "spend", raw)
-    ctx.output("spend", f"select date, channel, spend, campaign, impressions, clicks from {st.table} "
-                        "where __code is null")
+    ctx.output("spend", f"select date, channel, spend, campaign, impressions, clicks from {st.good}")
 
 
 def load_event_log(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
@@ -98,9 +97,9 @@ def load_event_log(ctx: LoadContext, src: FileSource, mapping: dict | None) -> N
     st = ctx.add(stage(ctx.con, raw, fields, checks=checks, ts_format=(mapping or {}).get("ts_format"),
                        flags=flags), "event_log", raw)
     ctx.output("touchpoints", "select user_id, ts, channel, campaign, cost, session_id, interaction, "
-                              f"NULL, NULL from {st.table} where __code is null and channel is not null")
-    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {st.table} "
-                              "where __code is null and conversion")
+                              f"NULL, NULL from {st.good} where channel is not null")
+    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {st.good} "
+                              "where conversion")
     n = st.counts.get("value_ignored", 0)
     if n:
         ctx.issues.append(Issue(src.name, m["revenue"], None,

@@ -2,7 +2,8 @@
 
 :func:`stage` turns a raw relation into a temp view holding the typed canonical columns plus
 ``__row`` (1-based data row), ``__code`` (NULL when the row is accepted) and, for rejected rows,
-``__column``, ``__value`` and ``__reason``. All work is set-based SQL: no Python loops over rows.
+``__column``, ``__value`` and ``__reason``; ``Staged.good`` selects the accepted rows and
+``Staged.rejected`` holds the rejected ones. All work is set-based SQL: no Python loops over rows.
 """
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ class Staged:
     issues: list[Issue] = field(default_factory=list)
     temps: list[str] = field(default_factory=list)   # "view name" / "table name" to drop afterwards
     counts: dict[str, int] = field(default_factory=dict)  # accepted rows where each flag holds
+    good: str = ""                # SQL relation of the accepted rows (typed columns)
+    rejected: str | None = None   # temp table (__row, __column, __value, __reason), None if none
 
 
 def _q(name: str) -> str:
@@ -71,16 +74,8 @@ def _base_type(t: str) -> str:
 
 
 def _empty(s: str, typ: str) -> str:
-    # read_csv already turns empty fields into NULL; trim only values that start with a blank
-    if typ != "VARCHAR":
-        return f"({s} is null)"
-    return f"({s} is null or {s} = '' or (left({s}, 1) in (' ', '\t') and trim({s}) = ''))"
-
-
-def _trimmed(s: str) -> str:
-    """``s`` without surrounding blanks, NULL when empty; trims only values that need it."""
-    return (f"case when left({s}, 1) in (' ', '\t') or right({s}, 1) in (' ', '\t') "
-            f"then nullif(trim({s}), '') else nullif({s}, '') end")
+    """SQL: is the raw value missing? Used only after a cast failed, so the trim is rarely run."""
+    return f"({s} is null or trim({s}) = '')" if typ == "VARCHAR" else f"({s} is null)"
 
 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
@@ -116,22 +111,29 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
             continue
         s, typ = alias[f.source], types[f.source]
         v = _q(f.name)
-        empty = f"({v} is null)" if f.kind == "text" else _empty(s, typ)
+        empty = _empty(s, typ)
+        dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
         if f.kind == "text":
-            level_b.append(f"{_trimmed(s) if typ == 'VARCHAR' else 'cast(' + s + ' as varchar)'} as {v}")
+            text = f"nullif(trim({s}), '')" if typ == "VARCHAR" else f"cast({s} as varchar)"
+            level_b.append(f"{text} as {v}")
         elif f.kind == "number":
-            conv = f"try_cast({s} as double)"  # the cast itself ignores surrounding blanks
-            level_b.append(f"case when {empty} then {f.empty or 'NULL'}::double else {conv} end as {v}")
+            # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
+            level_b.append(f"coalesce(try_cast({s} as double), case when {empty} then {dflt} end) as {v}")
             if f.empty is not None:
-                level_b.append(f"{empty} as {_q('__empty_' + f.name)}")
+                level_b.append(f"(try_cast({s} as double) is null and {empty}) as {_q('__empty_' + f.name)}")
         elif f.kind == "bool":
-            conv = (f"coalesce(try_cast({_trimmed(s)} as boolean), try_cast({s} as double) <> 0)"
-                    if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
-            level_b.append(f"case when {empty} then NULL else {conv} end as {v}")
+            conv = (f"coalesce(try_cast({s} as boolean), try_cast(trim({s}) as boolean), "
+                    f"try_cast({s} as double) <> 0)" if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
+            level_b.append(f"{conv} as {v}")
         else:
             value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, level_z, level_p, issues)
             level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
             level_b.append(f"{code} as {_q('__fmt_' + f.name)}")
+        # conditions test the typed value first so that the emptiness test runs on few rows
+        if f.kind != "text" and f.empty is None:
+            empty = f"({v} is null and {empty})"
+        elif f.kind == "text":
+            empty = f"({v} is null)"
         if f.required and f.empty is None:
             conds.append((empty, lit(f"missing {f.name} (column {f.source!r} is empty)"), f.source, "NULL"))
         bad = {"number": f"{f.name} is not a number",
@@ -140,12 +142,12 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
             what = "date" if f.kind == "date" else "timestamp"
             reason = (tsfmt.failure_reason(plan, f"trim({s})", what) if plan is not None
                       else lit(f"{what} not recognised"))
-            conds.append((f"(not {empty} and {v} is null)", reason, f.source, f"cast({s} as varchar)"))
-            conds.append((f"(year({v}) < {YEAR_MIN} or year({v}) >= {YEAR_MAX})",
+            conds.append((f"({v} is null and not {_empty(s, typ)})", reason, f.source, f"cast({s} as varchar)"))
+            conds.append((f"({v} < TIMESTAMP '{YEAR_MIN}-01-01' or {v} >= TIMESTAMP '{YEAR_MAX}-01-01')",
                           lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
                           f"cast({s} as varchar)"))
         elif bad:
-            conds.append((f"(not {empty} and {v} is null)", lit(bad), f.source, f"cast({s} as varchar)"))
+            conds.append((f"({v} is null and not {_empty(s, typ)})", lit(bad), f.source, f"cast({s} as varchar)"))
         if f.kind == "number":
             conds.append((f"not isfinite({v})", lit(f"{f.name} is not a finite number"), f.source,
                           f"cast({s} as varchar)"))
@@ -193,7 +195,20 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     ok = stats[stats["__code"].isna()]
     counts = {name: int(ok.loc[ok["__flag_" + name].astype(bool), "n"].sum()) for name in (flags or {})}
     issues += _format_issues(ok, raw.file, fields)
-    return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues, temps, counts)
+    good, rejected = table, None
+    if n_rej:
+        rejected = temp_name("rejected")
+        temps.insert(0, f"table {rejected}")
+        # a WHERE on __code would be pushed into the view and re-evaluate every cast several times;
+        # an aggregate FILTER is not, so the rejected rows are collected that way, then anti-joined
+        con.execute(f"""
+            create temp table {rejected} as
+            select unnest(l, recursive := true) from (
+                select list({{'__row': __row, '__column': __column, '__value': __value,
+                              '__reason': __reason}}) filter (where __code is not null) as l
+                from {table})""")
+        good = f"(select v.* from {table} v anti join {rejected} r on v.__row = r.__row)"
+    return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues, temps, counts, good, rejected)
 
 
 def _stats(con, view: str, fields: list[Field], flags: list[str]) -> pd.DataFrame:
