@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
 from attribution.ingest.report import Issue
+from attribution.ingest.stats import duplicates, format_issues, view_stats
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
             "UBIGINT", "FLOAT", "DOUBLE", "REAL")
@@ -155,46 +154,59 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                 conds.append((f"{v} < 0", lit(f"negative {f.name}"), f.source, f"cast({s} as varchar)"))
     for c in checks:
         conds.append((c.cond, c.reason, c.column, c.value))
-    dup_table = _duplicates(con, raw) if dedupe else None
-    if dup_table:
-        conds.append(("d.__dup_of is not null", "'duplicate of row ' || __dup_of", None, "NULL"))
     table = temp_name("staged")
-    code = "case " + " ".join(f"when {c} then {i}" for i, (c, *_rest) in enumerate(conds)) + " end"
-    if not conds:
-        code = "cast(NULL as integer)"
+    hash_cols = ", ".join(_q(c) for c in raw.columns) if dedupe else None
+    level_a += [f"hash({hash_cols}) as __h"] if dedupe else []
+    base = len(conds)
 
-    def by_code(pos: int) -> str:
-        if not conds:
-            return "cast(NULL as varchar)"
-        return ("case __code " + " ".join(f"when {i} then {item[pos] if pos != 2 else lit(item[2])}"
-                                          for i, item in enumerate(conds)) + " end")
+    def create_view(dup_table: str | None) -> None:
+        del conds[base:]
+        if dup_table:
+            conds.append(("__dup_of is not null", "'duplicate of row ' || __dup_of", None, "NULL"))
+        code = ("case " + " ".join(f"when {c} then {i}" for i, (c, *_rest) in enumerate(conds)) + " end"
+                if conds else "cast(NULL as integer)")
 
-    join = f"left join {dup_table} d using (__row)" if dup_table else ""
-    flag_cols = [f"({sql}) as {_q('__flag_' + name)}" for name, sql in (flags or {}).items()]
-    # a view, not a table: writing 10 M typed rows twice (stage, then final) costs more than
-    # evaluating the casts once more in the final insert
-    sql = f"""
-        create temp view {table} as
-        with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
-        z as (select *{''.join(', ' + e for e in level_z)} from a),
-        p as (select *{''.join(', ' + e for e in level_p)} from z),
-        b as (select *, {', '.join(level_b + flag_cols)} from p),
-        c as (select b.*, {code} as __code{', d.__dup_of' if dup_table else ''} from b {join})
-        select * exclude ({', '.join(['__row', '__code'] + list(alias.values()) + _p_cols(level_z + level_p)
-                                     + (['__dup_of'] if dup_table else []))}),
-               __row, __code,
-               {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
-               cast({by_code(1)} as varchar) as __reason
-        from c"""
-    con.execute(sql)
-    temps = [f"view {table}"] + ([f"table {dup_table}"] if dup_table else [])
-    stats = _stats(con, table, fields, list(flags or {}))
+        def by_code(pos: int) -> str:
+            if not conds:
+                return "cast(NULL as varchar)"
+            return ("case __code " + " ".join(f"when {i} then {item[pos] if pos != 2 else lit(item[2])}"
+                                              for i, item in enumerate(conds)) + " end")
+
+        join = f"left join {dup_table} d using (__row)" if dup_table else ""
+        flag_cols = [f"({sql}) as {_q('__flag_' + name)}" for name, sql in (flags or {}).items()]
+        drop = ["__row", "__code", *alias.values(), *_p_cols(level_z + level_p)]
+        drop += ["__dup_of"] if dup_table else []
+        # a view, not a table: writing 10 M typed rows twice (stage, then final) costs more than
+        # evaluating the casts once more in the final insert
+        con.execute(f"""
+            create or replace temp view {table} as
+            with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
+            z as (select *{''.join(', ' + e for e in level_z)} from a),
+            p as (select *{''.join(', ' + e for e in level_p)} from z),
+            b as (select *, {', '.join(level_b + flag_cols)} from p),
+            c as (select b.*{', d.__dup_of' if dup_table else ''} from b {join}),
+            e as (select *, {code} as __code from c)
+            select * exclude ({', '.join(drop)}), __row, __code,
+                   {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
+                   cast({by_code(1)} as varchar) as __reason
+            from e""")
+
+    create_view(None)
+    temps = [f"view {table}"]
+    # one pass gives the counts for the report and the hashes that occur more than once
+    stats, candidates = view_stats(con, table, fields, list(flags or {}), with_hash=dedupe)
+    if len(candidates):
+        dup_table = duplicates(con, raw, candidates)
+        if dup_table:
+            temps.append(f"table {dup_table}")
+            create_view(dup_table)
+            stats, _ = view_stats(con, table, fields, list(flags or {}), with_hash=False)
     n_rej = int(stats.loc[stats["__code"].notna(), "n"].sum())
     n_reader = len(raw.reader_rejects)
     n_ok = raw.n_rows - n_reader - n_rej
     ok = stats[stats["__code"].isna()]
     counts = {name: int(ok.loc[ok["__flag_" + name].astype(bool), "n"].sum()) for name in (flags or {})}
-    issues += _format_issues(ok, raw.file, fields)
+    issues += format_issues(ok, raw.file, fields)
     good, rejected = table, None
     if n_rej:
         rejected = temp_name("rejected")
@@ -209,16 +221,6 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                 from {table})""")
         good = f"(select v.* from {table} v anti join {rejected} r on v.__row = r.__row)"
     return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues, temps, counts, good, rejected)
-
-
-def _stats(con, view: str, fields: list[Field], flags: list[str]) -> pd.DataFrame:
-    """One pass over the staged view: row counts by rejection code, format code and flags."""
-    keys = ["__code"]
-    keys += [f"__fmt_{f.name}" for f in fields if f.source and f.kind in ("ts", "date")]
-    keys += [f"__empty_{f.name}" for f in fields if f.source and f.kind == "number" and f.empty is not None]
-    keys += [f"__flag_{name}" for name in flags]
-    cols = ", ".join(_q(k) for k in keys)
-    return con.execute(f"select {cols}, count(*) as n, min(__row) as first from {view} group by all").df()
 
 
 def _p_cols(level_p: list[str]) -> list[str]:
@@ -247,52 +249,3 @@ def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, 
     return value, code, plan
 
 
-def _duplicates(con, raw: RawTable) -> str | None:
-    """Temp table (__row, __dup_of) of exact duplicate rows after their first copy, or None."""
-    cols = ", ".join(_q(c) for c in raw.columns)
-    cand = temp_name("dupcand")
-    con.execute(f"create temp table {cand} as select hash({cols}) as h from {raw.table} "
-                f"group by h having count(*) > 1")
-    try:
-        if con.execute(f"select count(*) from {cand}").fetchall()[0][0] == 0:
-            return None
-        dups = temp_name("dups")
-        con.execute(f"""
-            create temp table {dups} as
-            with rows as (select * from {raw.table} where hash({cols}) in (select h from {cand})),
-            firsts as (select __row, min(__row) over (partition by {cols}) as first_row from rows)
-            select __row, first_row as __dup_of from firsts where __row <> first_row""")
-        return dups
-    finally:
-        con.execute(f"drop table if exists {cand}")
-
-
-def _format_issues(ok: pd.DataFrame, file: str, fields: list[Field]) -> list[Issue]:
-    """Warnings about time zones and minority timestamp formats, and empty values counted as 0.
-
-    ``ok`` holds the stats rows of accepted rows (see :func:`_stats`).
-    """
-    out: list[Issue] = []
-    for f in fields:
-        if f.source is None:
-            continue
-        if f.kind in ("ts", "date"):
-            by = ok.groupby(f"__fmt_{f.name}").agg(n=("n", "sum"), first=("first", "min"))
-            for code, row in by.iterrows():
-                n, first = int(row["n"]), int(row["first"])
-                if code == 1:
-                    msg = (f"{n:,} timestamps in column {f.source!r} had a time zone and were converted to "
-                           "UTC")
-                    out.append(Issue(file, f.source, first, msg, "info"))
-                elif code >= 10:
-                    msg = (f"{n:,} values in column {f.source!r} are written as "
-                           f"{tsfmt.fallback_label(int(code))}, unlike most rows; they were read in that "
-                           f"format (first at row {first}). Check them")
-                    out.append(Issue(file, f.source, first, msg, "warning"))
-        if f.kind == "number" and f.empty is not None:
-            n = int(ok.loc[ok[f"__empty_{f.name}"].astype(bool), "n"].sum())
-            if n:
-                out.append(Issue(file, f.source, None,
-                                 f"{n:,} rows have no {f.name} (column {f.source!r} is empty); counted as "
-                                 f"{f.empty}", "info"))
-    return out
