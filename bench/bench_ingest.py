@@ -7,6 +7,7 @@ resident memory of this process.
 """
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import tempfile
@@ -48,14 +49,20 @@ def generate(folder: Path, n: int) -> tuple[Path, Path, Path]:
     return csv, parquet, conv
 
 
-def timed_load(tp: Path, conv: Path, db: str) -> tuple[float, dict[str, int]]:
+def _cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def timed_load(tp: Path, conv: Path, db: str) -> tuple[float, float, dict[str, int]]:
+    """Wall and CPU seconds of one load_into (CPU time is robust to other jobs on the machine)."""
     con = duckdb.connect(db)
     con.execute("create schema if not exists bench")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     report = load_into(con, "bench", touchpoints=tp, conversions=conv, max_bytes=2**40)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     con.close()
-    return elapsed, report.tables
+    return elapsed, cpu, report.tables
 
 
 def main() -> None:
@@ -74,11 +81,11 @@ def main() -> None:
               f"(CSV {size:.0f} MB, Parquet {parquet.stat().st_size / 2**20:.0f} MB)")
         for label, path in (("CSV", csv), ("Parquet", parquet)):
             db = str(Path(tmp) / f"{label}.duckdb") if file_db else ":memory:"
-            elapsed, tables = timed_load(path, conv, db)
-            print(f"load_into from {label:<8}: {elapsed:5.2f} s  tables={tables}"
+            elapsed, cpu, tables = timed_load(path, conv, db)
+            print(f"load_into from {label:<8}: wall {elapsed:5.2f} s, CPU {cpu:5.2f} s  tables={tables}"
                   f"  ({'file' if file_db else 'in-memory'} database)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"peak RSS {peak:.2f} GB")
+    print(f"peak RSS {peak:.2f} GB; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
