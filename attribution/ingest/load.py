@@ -9,6 +9,7 @@ import pandas as pd
 from attribution.errors import DataValidationError
 from attribution.ingest import ihc, paths, tables
 from attribution.ingest.context import CANONICAL_DDL, LoadContext
+from attribution.ingest.mapping import ROLES
 from attribution.ingest.report import REJECTED_DDL, IngestReport, Issue, rejected_counts, sort_issues
 from attribution.ingest.sources import as_source, check_size
 
@@ -73,6 +74,9 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
         raise DataValidationError("a conversions file needs a touchpoints file (touchpoints=...). For one "
                                   "file holding both, pass it as event_log=.")
     mappings = dict(mappings or {})
+    unknown = sorted(set(mappings) - set(ROLES))
+    if unknown:
+        raise DataValidationError(f"mappings has unknown roles {unknown}; use: {', '.join(ROLES)}.")
     srcs = {k: as_source(v) for k, v in {**given, "conversions": conversions, "spend": spend}.items()
             if v is not None}
     for s in srcs.values():
@@ -83,6 +87,13 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
         if "spend" in srcs:
             tables.load_spend(ctx, srcs["spend"], mappings.get("spend"))
         counts = _write(ctx, schema, kind)
+    except duckdb.Error as exc:
+        # every expected problem is caught above with its own message; this keeps the promise that
+        # bad input never surfaces as a raw database error
+        names = ", ".join(s.name for s in srcs.values())
+        raise DataValidationError(
+            f"{names}: the data could not be loaded ({str(exc).splitlines()[0]}). Check the files' format "
+            "and the column mapping; if they look right, please report this as a bug.") from exc
     finally:
         _cleanup(ctx)
     q = f'"{schema}"'

@@ -174,6 +174,8 @@ def test_bad_arguments(con, write):
         load_into(con, "ds", spend=path)
     with pytest.raises(DataValidationError, match=r"a conversions file needs a touchpoints file"):
         load_into(con, "ds", conversions=path, event_log=path)
+    with pytest.raises(DataValidationError, match=r"mappings has unknown roles \['touchpoint'\]"):
+        load_into(con, "ds", touchpoints=path, mappings={"touchpoint": {}})
 
 
 def test_explicit_mapping_and_typed_parquet(con, tmp_path):
