@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 
 from attribution.errors import DataValidationError
@@ -26,11 +27,20 @@ CONV = "user_id,ts,revenue,order_id\nu1,2024-02-02 10:00:00,10,o1\nu9,2024-02-02
 SPEND = "date,channel,spend\n2024-02-01,Search,10\n2024-02-01,Serach,5\n2024-02-02,Search,\n2024-02-03,Email,x\n2024-02-04,Email,-4\n"
 
 
-@pytest.fixture
-def loaded(con, write):
-    report = load_into(con, "ds", touchpoints=write("tp.csv", TP), conversions=write("conv.csv", CONV),
-                       spend=write("spend.csv", SPEND))
-    return con, report
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """One load shared by the read-only tests below (each load costs ~0.5 s)."""
+    folder = tmp_path_factory.mktemp("files")
+    paths = {}
+    for name, text in (("tp.csv", TP), ("conv.csv", CONV), ("spend.csv", SPEND)):
+        paths[name] = folder / name
+        paths[name].write_text(text, encoding="utf-8")
+    con = duckdb.connect()
+    con.execute("create schema ds")
+    report = load_into(con, "ds", touchpoints=paths["tp.csv"], conversions=paths["conv.csv"],
+                       spend=paths["spend.csv"])
+    yield con, report
+    con.close()
 
 
 def test_touchpoints_exact(loaded):
