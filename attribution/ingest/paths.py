@@ -67,7 +67,8 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
 
 
 def read_paths(src, *, sep: str | None = None, path_separator: str | None = None,
-               mapping: dict | None = None, max_bytes: int = 200 * 2**20) -> PathData:
+               mapping: dict | None = None, encoding: str | None = None,
+               max_bytes: int = 200 * 2**20) -> PathData:
     """Read an aggregated paths file (ChannelAttribution layout) into :class:`PathData`.
 
     Parameters
@@ -81,6 +82,10 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
         Step separator inside a path (detected among '->', '>', '|', ',' when None).
     mapping : dict, optional
         {canonical column: source column} for 'path', 'conversions', 'revenue', 'nulls'.
+    encoding : str, optional
+        Text encoding of a CSV: 'utf-8' (default), 'latin-1' or 'utf-16'.
+    max_bytes : int
+        Largest accepted file size.
 
     Returns
     -------
@@ -95,6 +100,8 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
     mapping = dict(mapping or {})
     if sep is not None:
         mapping["delimiter"] = sep
+    if encoding is not None:
+        mapping["encoding"] = encoding
     con = duckdb.connect()
     try:
         report = load_into(con, "main", paths=src, mappings={"paths": mapping}, max_bytes=max_bytes,
