@@ -18,7 +18,7 @@ DB_TABLES = {
     "conversions": ["conv_id", "user_id", "conv_date", "conv_time", "revenue"],
     "session_costs": ["session_id", "cost"],
 }
-_INTERACTION = "case impression when true then 'impression' when false then 'visit' end"
+_INTERACTION = "case {col} when true then 'impression' when false then 'visit' end"
 
 
 def _read_table(db: sqlite3.Connection, name: str, file: str, tables: list[str]) -> pd.DataFrame | None:
@@ -91,7 +91,7 @@ def load_ihc_db(ctx: LoadContext, src: FileSource, *, has_spend: bool) -> None:
                       "ihc_db:session_costs", craw)
         cost_join = f"(select c.cost from {cst.good} c where c.session_id = s.session_id)"
     touches = (f"select s.user_id, s.ts, s.channel, NULL, {cost_join} as cost, s.session_id, "
-               f"{_INTERACTION.replace('impression', 's.impression', 1)}, s.holder_engagement, "
+               f"{_INTERACTION.format(col='s.impression')}, s.holder_engagement, "
                f"s.closer_engagement from {st.good} s")
     ctx.output("touchpoints", touches)
     vraw = frame_raw(con, convs, f"{name}:conversions")
@@ -129,7 +129,8 @@ def load_ihc_journeys(ctx: LoadContext, src: FileSource, mapping: dict | None,
         Field("revenue", "number", m.get("revenue"), nonneg=True, empty="0", default="0"),
     ]
     st = ctx.add(stage(ctx.con, raw, fields, ts_format=(mapping or {}).get("ts_format")), "ihc_journeys", raw)
-    ctx.output("touchpoints", f"select conversion_id, ts, channel, NULL, NULL, session_id, {_INTERACTION}, "
+    interaction = _INTERACTION.format(col="impression")
+    ctx.output("touchpoints", f"select conversion_id, ts, channel, NULL, NULL, session_id, {interaction}, "
                               f"holder_engagement, closer_engagement from {st.good}")
     n_flag, n_journeys = ctx.con.execute(
         f"select count(distinct conversion_id) filter (where conversion), count(distinct conversion_id) "
