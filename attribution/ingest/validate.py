@@ -73,8 +73,12 @@ def _base_type(t: str) -> str:
 
 
 def _empty(s: str, typ: str) -> str:
-    """SQL: is the raw value missing? Used only after a cast failed, so the trim is rarely run."""
-    return f"({s} is null or trim({s}) = '')" if typ == "VARCHAR" else f"({s} is null)"
+    """SQL: is the raw value missing (NULL, empty or blanks only)?
+
+    ``s < '!'`` holds exactly for strings that are empty or start with a blank or control
+    character, so trim() (costly over millions of rows) only runs on those.
+    """
+    return f"({s} is null or ({s} < '!' and trim({s}) = ''))" if typ == "VARCHAR" else f"({s} is null)"
 
 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
@@ -131,8 +135,7 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
         # conditions test the typed value first so that the emptiness test runs on few rows
         if f.kind != "text" and f.empty is None:
             empty = f"({v} is null and {empty})"
-        elif f.kind == "text":
-            empty = f"({v} is null)"
+        # text: test the raw value, so that counting rows never computes the trimmed value
         if f.required and f.empty is None:
             conds.append((empty, lit(f"missing {f.name} (column {f.source!r} is empty)"), f.source, "NULL"))
         bad = {"number": f"{f.name} is not a number",
