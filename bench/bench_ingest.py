@@ -1,6 +1,6 @@
 """Benchmark: load_into on 10 M synthetic touchpoints (~1 M users) from CSV and from Parquet.
 
-Run: python bench/bench_ingest.py [n_rows] [--file-db] [--dir DIR]
+Run: python bench/bench_ingest.py [n_rows] [--file-db] [--no-dedupe] [--dir DIR]
 Generates the inputs with DuckDB in a temp dir (or in DIR, reused when already there), times each
 load in a fresh connection (in-memory, or a DuckDB file with --file-db), and prints the peak
 resident memory of this process.
@@ -54,12 +54,12 @@ def _cpu() -> float:
     return use.ru_utime + use.ru_stime
 
 
-def timed_load(tp: Path, conv: Path, db: str) -> tuple[float, float, dict[str, int]]:
+def timed_load(tp: Path, conv: Path, db: str, dedupe: bool) -> tuple[float, float, dict[str, int]]:
     """Wall and CPU seconds of one load_into (CPU time is robust to other jobs on the machine)."""
     con = duckdb.connect(db)
     con.execute("create schema if not exists bench")
     start, cpu = time.perf_counter(), _cpu()
-    report = load_into(con, "bench", touchpoints=tp, conversions=conv, max_bytes=2**40)
+    report = load_into(con, "bench", touchpoints=tp, conversions=conv, max_bytes=2**40, dedupe=dedupe)
     elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     con.close()
     return elapsed, cpu, report.tables
@@ -81,9 +81,10 @@ def main() -> None:
               f"(CSV {size:.0f} MB, Parquet {parquet.stat().st_size / 2**20:.0f} MB)")
         for label, path in (("CSV", csv), ("Parquet", parquet)):
             db = str(Path(tmp) / f"{label}.duckdb") if file_db else ":memory:"
-            elapsed, cpu, tables = timed_load(path, conv, db)
+            dedupe = "--no-dedupe" not in sys.argv
+            elapsed, cpu, tables = timed_load(path, conv, db, dedupe)
             print(f"load_into from {label:<8}: wall {elapsed:5.2f} s, CPU {cpu:5.2f} s  tables={tables}"
-                  f"  ({'file' if file_db else 'in-memory'} database)")
+                  f"  ({'file' if file_db else 'in-memory'} database, dedupe={dedupe})")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"peak RSS {peak:.2f} GB; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

@@ -17,7 +17,7 @@ from attribution.ingest.readers import (
 )
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
-from attribution.ingest.validate import Staged
+from attribution.ingest.validate import Field, Staged, stage
 
 CANONICAL_DDL = {
     "touchpoints": ("user_id VARCHAR, ts TIMESTAMP, channel VARCHAR, campaign VARCHAR, cost DOUBLE, "
@@ -42,6 +42,12 @@ class LoadContext:
     files: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)
+    dedupe: bool = True
+
+    def stage(self, raw: RawTable, fields: list[Field], **kwargs) -> Staged:
+        """:func:`~attribution.ingest.validate.stage` with this load's duplicate policy."""
+        kwargs["dedupe"] = kwargs.get("dedupe", True) and self.dedupe
+        return stage(self.con, raw, fields, **kwargs)
 
     def read(self, src: FileSource, role: str, mapping: dict | None) -> tuple[RawTable, dict[str, str]]:
         """Read ``src`` for ``role`` and settle its column mapping (raising when a column is missing)."""

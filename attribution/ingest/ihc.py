@@ -11,7 +11,7 @@ from attribution.ingest.readers import frame_raw
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource, sniff_format
 from attribution.ingest.tables import conversion_fields
-from attribution.ingest.validate import Check, Field, stage
+from attribution.ingest.validate import Check, Field
 
 DB_TABLES = {
     "session_sources": ["session_id", "user_id", "event_date", "event_time", "channel_name"],
@@ -79,14 +79,14 @@ def load_ihc_db(ctx: LoadContext, src: FileSource, *, has_spend: bool) -> None:
         Field("closer_engagement", "bool", "closer_engagement" if "closer_engagement" in cols else None),
         Field("impression", "bool", "impression_interaction" if "impression_interaction" in cols else None),
     ]
-    st = ctx.add(stage(con, raw, fields), "ihc_db:session_sources", raw)
+    st = ctx.add(ctx.stage(raw, fields), "ihc_db:session_sources", raw)
     cost_join = "cast(NULL as double)"
     if costs is not None and len(costs):
         craw = frame_raw(con, costs, f"{name}:session_costs")
         ctx.raws.append(craw)
         check = Check(f"session_id not in (select session_id from {st.good})",
                       "'no session with this session_id in session_sources'", "session_id", "session_id")
-        cst = ctx.add(stage(con, craw, [Field("session_id", "text", "session_id", required=True),
+        cst = ctx.add(ctx.stage(craw, [Field("session_id", "text", "session_id", required=True),
                                         Field("cost", "number", "cost", nonneg=True)], checks=[check]),
                       "ihc_db:session_costs", craw)
         cost_join = f"(select c.cost from {cst.good} c where c.session_id = s.session_id)"
@@ -96,7 +96,7 @@ def load_ihc_db(ctx: LoadContext, src: FileSource, *, has_spend: bool) -> None:
     ctx.output("touchpoints", touches)
     vraw = frame_raw(con, convs, f"{name}:conversions")
     ctx.raws.append(vraw)
-    vst = ctx.add(stage(con, vraw, conversion_fields({"user_id": "user_id", "ts": "conv_date + conv_time",
+    vst = ctx.add(ctx.stage(vraw, conversion_fields({"user_id": "user_id", "ts": "conv_date + conv_time",
                                                       "revenue": "revenue", "conversion_id": "conv_id"})),
                   "ihc_db:conversions", vraw)
     ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {vst.good}")
@@ -128,7 +128,7 @@ def load_ihc_journeys(ctx: LoadContext, src: FileSource, mapping: dict | None,
         Field("impression", "bool", m.get("impression_interaction")),
         Field("revenue", "number", m.get("revenue"), nonneg=True, empty="0", default="0"),
     ]
-    st = ctx.add(stage(ctx.con, raw, fields, ts_format=(mapping or {}).get("ts_format")), "ihc_journeys", raw)
+    st = ctx.add(ctx.stage(raw, fields, ts_format=(mapping or {}).get("ts_format")), "ihc_journeys", raw)
     interaction = _INTERACTION.format(col="impression")
     ctx.output("touchpoints", f"select conversion_id, ts, channel, NULL, NULL, session_id, {interaction}, "
                               f"holder_engagement, closer_engagement from {st.good}")

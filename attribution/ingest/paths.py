@@ -10,7 +10,7 @@ import pandas as pd
 from attribution.ingest.context import LoadContext
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
-from attribution.ingest.validate import Check, Field, lit, stage
+from attribution.ingest.validate import Check, Field, lit
 from attribution.pathdata import PATH_COLUMNS, PathData
 
 #: step separators tried in order when none is given ('->' before '>', which it contains)
@@ -53,7 +53,7 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
                     m["path"], "path")]
     # identical rows are separate records of an aggregated file (ChannelAttribution's own sample has
     # 522 of them), so they are added up like any repeated path instead of being rejected
-    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, dedupe=False), "paths", raw)
+    st = ctx.add(ctx.stage(raw, fields, checks=checks, dedupe=False), "paths", raw)
     ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.good} "
                         "group by p order by min(__row)")
     n_rows, n_paths = ctx.con.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from attribution.ingest.context import LoadContext
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
-from attribution.ingest.validate import Check, Field, lit, stage
+from attribution.ingest.validate import Check, Field, lit
 
 
 def touch_fields(m: dict[str, str]) -> list[Field]:
@@ -41,7 +41,7 @@ CONV_SELECT = "select user_id, ts, revenue, conversion_id, stage from {t}"
 def load_touchpoints(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
     """Stage a touchpoints file into ``touchpoints``."""
     raw, m = ctx.read(src, "touchpoints", mapping)
-    st = ctx.add(stage(ctx.con, raw, touch_fields(m), ts_format=(mapping or {}).get("ts_format")),
+    st = ctx.add(ctx.stage(raw, touch_fields(m), ts_format=(mapping or {}).get("ts_format")),
                  "touchpoints", raw)
     ctx.output("touchpoints", TOUCH_SELECT.format(t=st.good))
 
@@ -49,7 +49,7 @@ def load_touchpoints(ctx: LoadContext, src: FileSource, mapping: dict | None) ->
 def load_conversions(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
     """Stage a conversions file into ``conversions``."""
     raw, m = ctx.read(src, "conversions", mapping)
-    st = ctx.add(stage(ctx.con, raw, conversion_fields(m), ts_format=(mapping or {}).get("ts_format")),
+    st = ctx.add(ctx.stage(raw, conversion_fields(m), ts_format=(mapping or {}).get("ts_format")),
                  "conversions", raw)
     ctx.output("conversions", CONV_SELECT.format(t=st.good))
 
@@ -65,7 +65,7 @@ def load_spend(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
         Field("impressions", "number", m.get("impressions"), nonneg=True),
         Field("clicks", "number", m.get("clicks"), nonneg=True),
     ]
-    st = ctx.add(stage(ctx.con, raw, fields, ts_format=(mapping or {}).get("ts_format")), "spend", raw)
+    st = ctx.add(ctx.stage(raw, fields, ts_format=(mapping or {}).get("ts_format")), "spend", raw)
     ctx.output("spend", f"select date, channel, spend, campaign, impressions, clicks from {st.good}")
 
 
@@ -94,7 +94,7 @@ def load_event_log(ctx: LoadContext, src: FileSource, mapping: dict | None) -> N
                     lit(f"missing channel (column {m['channel']!r} is empty) on a row that is not a conversion"),
                     m["channel"])]
     flags = {"value_ignored": "not conversion and revenue > 0"} if m.get("revenue") else None
-    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, ts_format=(mapping or {}).get("ts_format"),
+    st = ctx.add(ctx.stage(raw, fields, checks=checks, ts_format=(mapping or {}).get("ts_format"),
                        flags=flags), "event_log", raw)
     ctx.output("touchpoints", "select user_id, ts, channel, campaign, cost, session_id, interaction, "
                               f"NULL, NULL from {st.good} where channel is not null")

@@ -204,3 +204,10 @@ def test_explicit_mapping_and_typed_parquet(con, tmp_path):
         (2, "negative cost"), (3, "negative cost")]  # row 3 duplicates row 2, but its own problem comes first
     assert report.mappings["touchpoints"] == {"user_id": "who", "ts": "when", "channel": "src", "cost": "price"}
     assert any("time zone" in i.message for i in report.warnings)
+
+
+def test_dedupe_off_keeps_identical_rows(con, write):
+    path = write("t.csv", "user_id,ts,channel\nu1,2024-01-01,A\nu1,2024-01-01,A\n")
+    assert load_into(con, "ds", touchpoints=path).tables["touchpoints"] == 1
+    report = load_into(con, "ds", touchpoints=path, dedupe=False)
+    assert (report.tables["touchpoints"], report.tables["rejected"]) == (2, 0)
