@@ -35,7 +35,10 @@ def residual_block_bootstrap(problem: MediaProblem, point: Solution, y: np.ndarr
     rng = np.random.default_rng(seed)
     fitted = problem.features(point.theta) @ point.beta + problem.baseline[problem.fit_rows] @ point.gamma
     resid = y - fitted
-    resid = resid - resid.mean()
+    # Fitted residuals are smaller than the errors by about sqrt((n - p) / n); undo that shrinkage
+    # (Davison & Hinkley 1997, §6.2) so the intervals are not too narrow.
+    n_params = problem.baseline.shape[1] + problem.lower.size + problem.n_channels
+    resid = (resid - resid.mean()) * np.sqrt(len(y) / max(len(y) - n_params, 1))
     length = block_len or default_block_len(len(y))
     start = [point.theta.ravel()]
     fits, failures = [], 0
