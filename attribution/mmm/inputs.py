@@ -159,8 +159,18 @@ def prepare_wide(df: pd.DataFrame, date: str = "date", target: str = "y", channe
     return out
 
 
+def _naive(ts: pd.Series) -> pd.Series:
+    try:
+        ts = pd.to_datetime(pd.Series(ts))
+    except ValueError:  # mixed UTC offsets: put them on one clock
+        ts = pd.to_datetime(pd.Series(ts), utc=True)
+    if ts.dt.tz is not None:  # periods are calendar days/weeks in UTC
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ts
+
+
 def _period_start(ts: pd.Series, freq: str) -> pd.Series:
-    ts = pd.to_datetime(ts)
+    ts = _naive(ts)
     if freq == "D":
         return ts.dt.normalize()
     return ts.dt.to_period("W-SUN").dt.start_time  # weeks start on Monday
@@ -202,8 +212,8 @@ def aggregate_for_mmm(spend_df: pd.DataFrame, conversions_df: pd.DataFrame, freq
     value = (pd.to_numeric(conversions_df["revenue"], errors="coerce").fillna(0.0)
              if target == "revenue" else pd.Series(1.0, index=conversions_df.index))
     y = value.groupby(conv_dates.to_numpy()).sum()
-    first_day = min(pd.to_datetime(spend_df["date"]).min(), pd.to_datetime(conversions_df["ts"]).min())
-    last_day = max(pd.to_datetime(spend_df["date"]).max(), pd.to_datetime(conversions_df["ts"]).max())
+    first_day = min(_naive(spend_df["date"]).min(), _naive(conversions_df["ts"]).min())
+    last_day = max(_naive(spend_df["date"]).max(), _naive(conversions_df["ts"]).max())
     index = pd.date_range(_period_start(pd.Series([first_day]), freq).iloc[0],
                           _period_start(pd.Series([last_day]), freq).iloc[0], freq=f"{FREQ_DAYS[freq]}D")
     out = wide.reindex(index, fill_value=0.0)

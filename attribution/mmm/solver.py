@@ -163,7 +163,7 @@ class MediaProblem:
                 res = least_squares(self.residual, x0, jac=self.jacobian, bounds=(self.lower, self.upper),
                                     method="trf", x_scale=span, max_nfev=max_nfev, args=(y_perp,),
                                     ftol=1e-9, xtol=1e-9, gtol=1e-9)
-            except (ValueError, np.linalg.LinAlgError):
+            except (ValueError, RuntimeError, np.linalg.LinAlgError):
                 continue
             if np.isfinite(res.cost) and res.cost < best_cost:
                 best, best_cost = res, res.cost

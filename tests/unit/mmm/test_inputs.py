@@ -105,3 +105,11 @@ def test_aggregate_errors():
         aggregate_for_mmm(spend, pd.DataFrame({"ts": ["2024-01-01"]}), target="revenue")
     with pytest.raises(DataValidationError, match="freq"):
         aggregate_for_mmm(spend, pd.DataFrame({"ts": ["2024-01-01"]}), freq="M", target="conversions")
+
+
+def test_aggregate_accepts_utc_timestamps():
+    spend = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "channel": "tv", "spend": [1.0, 2.0]})
+    conv = pd.DataFrame({"ts": ["2024-01-01T23:30:00Z", "2024-01-02T00:30:00+02:00"], "revenue": [5.0, 7.0]})
+    d = aggregate_for_mmm(spend, conv, freq="D")
+    # 00:30+02:00 is 22:30 UTC on 1 January: both conversions fall on day one
+    assert d["y"].tolist() == [12.0, 0.0] and d["tv"].tolist() == [1.0, 2.0]
