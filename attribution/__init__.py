@@ -9,6 +9,7 @@ Never imports streamlit; usable from notebooks and the CLI (``python -m attribut
 """
 from __future__ import annotations
 
+from attribution import budget, mmm
 from attribution.dataset import Dataset, load
 from attribution.errors import (
     AttributionError,
@@ -38,7 +39,7 @@ from attribution.simulate import SAMPLE_DIR, SimulatedData, sample_paths, simula
 __all__ = [
     "AttributionError", "ChannelRule", "ConvergenceError", "DataValidationError", "Dataset", "Journeys",
     "JourneySettings", "MODELS", "ModelError", "OptimisationError", "PathData", "SAMPLE_DIR", "SimulatedData",
-    "build_journeys", "compare", "ihc_sessions", "journey_credit", "load", "logistic_auc",
+    "budget", "build_journeys", "compare", "mmm", "ihc_sessions", "journey_credit", "load", "logistic_auc",
     "logistic_coefficients", "markov_order_auc", "read_paths", "removal_effects", "run_model",
     "sample_paths", "shapley_by_position", "simulate", "transition_matrix", "write_csvs",
 ]
