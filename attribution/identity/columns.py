@@ -97,6 +97,10 @@ class StageEventColumns:
     revenue: str | None = None
 
 
+def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    return () if value is None else (value,) if isinstance(value, str) else tuple(value)
+
+
 def _check_mapping(df: pd.DataFrame, mapping: ColumnMapping | None, roles: Sequence[str],
                    file: str) -> dict[str, str | tuple[str, ...] | None]:
     """Validate a user mapping: known roles, columns that exist."""
@@ -138,8 +142,7 @@ def guess_customer_columns(df: pd.DataFrame, mapping: ColumnMapping | None = Non
         raise _missing(file, "customer_id", _ID_NAMES, "client_ref")
     phones = given["phone"] if "phone" in given else tuple(_by_tokens(cols, _PHONE_TOKENS))
     emails = given["email"] if "email" in given else tuple(_by_tokens(cols, _EMAIL_TOKENS))
-    as_tuple = (lambda v: () if v is None else (v,) if isinstance(v, str) else tuple(v))
-    return CustomerColumns(str(cid), as_tuple(phones), as_tuple(emails))
+    return CustomerColumns(str(cid), _as_tuple(phones), _as_tuple(emails))
 
 
 def guess_interaction_columns(df: pd.DataFrame, mapping: ColumnMapping | None = None, *,

@@ -19,7 +19,7 @@ A row whose timestamp or channel is unusable, or that has no usable identifier a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -78,9 +78,8 @@ class InteractionFile:
 
     def columns(self) -> InteractionColumns:
         """The columns used for this file (the mapping, or guesses where it is silent)."""
-        if isinstance(self.mapping, InteractionColumns):
-            return self.mapping
-        return guess_interaction_columns(self.frame, self.mapping, file=self.name, channel=self.channel)
+        mapping = asdict(self.mapping) if isinstance(self.mapping, InteractionColumns) else self.mapping
+        return guess_interaction_columns(self.frame, mapping, file=self.name, channel=self.channel)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +109,13 @@ class IdentityMatch:
         return method_summary(self.stats)
 
 
+def _text_of(values: pd.Series) -> np.ndarray:
+    """Values as the user would read them (for the issues table)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("str").mask(values.isna()).to_numpy(dtype=object, na_value=None)
+    return as_text(values).to_numpy(dtype=object, na_value=None)
+
+
 def _stack(files: Sequence[InteractionFile], dayfirst: bool) -> tuple[pd.DataFrame, list[str]]:
     """All interaction files in one frame with internal column names, plus the kept columns."""
     parts, kept = [], []
@@ -117,29 +123,29 @@ def _stack(files: Sequence[InteractionFile], dayfirst: bool) -> tuple[pd.DataFra
         cols, df = f.columns(), f.frame
         used = {cols.ts, cols.channel, cols.customer_id, cols.phone, cols.email, cols.campaign}
         n = len(df)
-        none = pd.Series(pd.NA, index=df.index, dtype="str")
+        absent = np.full(n, None, dtype=object)
         part = pd.DataFrame({
-            "_file": f.name, "_row": np.arange(n),
-            "_ts_raw": as_text(df[cols.ts]) if not pd.api.types.is_datetime64_any_dtype(df[cols.ts])
-            else df[cols.ts].astype("str"),
-            "ts": parse_timestamps(df[cols.ts], dayfirst=dayfirst),
-            "channel": as_text(df[cols.channel]) if cols.channel else pd.Series(f.channel, index=df.index,
-                                                                                 dtype="str"),
-            "_cid": df[cols.customer_id] if cols.customer_id else none,
-            "_phone": df[cols.phone] if cols.phone else none,
-            "_email": df[cols.email] if cols.email else none,
-        }, index=df.index)
+            "_file": np.full(n, f.name, dtype=object), "_row": np.arange(n),
+            "_ts_raw": _text_of(df[cols.ts]),
+            "ts": parse_timestamps(df[cols.ts], dayfirst=dayfirst).to_numpy(),
+            "channel": _text_of(df[cols.channel]) if cols.channel else np.full(n, f.channel, dtype=object),
+            "_cid": df[cols.customer_id].to_numpy() if cols.customer_id else absent,
+            "_phone": df[cols.phone].to_numpy() if cols.phone else absent,
+            "_email": df[cols.email].to_numpy() if cols.email else absent,
+        })
         if cols.campaign:
-            part["campaign"] = df[cols.campaign]
+            part["campaign"] = df[cols.campaign].to_numpy()
         for col in df.columns:
-            if col not in used:
-                name = f"{col}_original" if col in _CANONICAL or str(col).startswith("_") else col
-                part[name] = df[col]
-                kept.append(name) if name not in kept else None
-        parts.append(part.reset_index(drop=True))
+            if col in used:
+                continue
+            name = f"{col}_original" if col in _CANONICAL or str(col).startswith("_") else col
+            part[name] = df[col].to_numpy()
+            if name not in kept:
+                kept.append(name)
+        parts.append(part)
     if not parts:
         raise DataValidationError("no interaction files given: pass at least one DataFrame")
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True).astype({"_file": "str", "channel": "str", "_ts_raw": "str"})
     if "campaign" in out.columns:
         kept.insert(0, "campaign")
     return out, kept
@@ -205,10 +211,10 @@ def match_interactions(customers: pd.DataFrame,
         interactions = [InteractionFile(interactions)]
     elif isinstance(interactions, InteractionFile):
         interactions = [interactions]
-    ccols = (customer_mapping if isinstance(customer_mapping, CustomerColumns)
-             else guess_customer_columns(customers, customer_mapping, file=customer_file))
+    if isinstance(customer_mapping, CustomerColumns):
+        customer_mapping = asdict(customer_mapping)
+    ccols = guess_customer_columns(customers, customer_mapping, file=customer_file)
     x, kept = _stack(list(interactions), opts.dayfirst)
-    n = len(x)
 
     ids = normalise_ids(customers[ccols.customer_id])
     cphone, cemail = _long(customers, ids, ccols.phone), _long(customers, ids, ccols.email)

@@ -25,7 +25,7 @@ PhoneValidation = Literal["valid", "possible"]
 PHONE_COLUMNS = ["phone", "extension", "reason"]
 
 # An extension at the end: "x123", "ext. 12", "extension 12", "#12", ";ext=12".
-_EXTENSION = r"^(?P<main>.*?\d.*?)[\s,;]*(?:ext(?:ension|n)?\.?|x\.?|#)\s*[:=]?\s*(?P<ext>\d{1,7})\s*$"
+_EXTENSION = r"(?i)^(?P<main>.*?\d.*?)[\s,;]*(?:ext(?:ension|n)?\.?|x\.?|#)\s*[:=]?\s*(?P<ext>\d{1,7})\s*$"
 # Only digits, one leading "+" and the punctuation people type: safe to reduce to "+digits".
 _SIMPLE = r"^\+?[\d\s().\-/]*\d[\d\s().\-/]*$"
 

@@ -31,7 +31,7 @@ REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
 _DATE_NAME = re.compile(r"^(?:date_(?P<a>.+)|(?P<b>.+?)_(?:date|datetime|timestamp|time|ts|at|on))$")
 # Dates about the person or the record, not about how far a customer got.
 _NOT_A_STAGE = {"birth", "dob", "born", "updated", "modified", "deleted", "expiry", "expires", "expiration",
-                "last_updated", "last_modified", "import", "imported", "export", "exported"}
+                "import", "imported", "export", "exported"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,12 +48,12 @@ class StageEvents:
 
 
 def _stage_name(column: str) -> str | None:
+    """``first_contact_date`` → ``contact``; None when the name does not look like a date."""
     name = re.sub(r"[^a-z0-9]+", "_", str(column).lower()).strip("_")
     m = _DATE_NAME.match(name)
-    if not m:
+    if m is None:
         return None
-    stage = (m.group("a") or m.group("b")).removeprefix("first_")
-    return None if not stage or stage in _NOT_A_STAGE or stage.split("_")[-1] in _NOT_A_STAGE else stage
+    return (m.group("a") or m.group("b")).removeprefix("first_") or None
 
 
 def guess_stage_columns(customers: pd.DataFrame, *, exclude: Sequence[str] = ()) -> dict[str, str]:
@@ -67,7 +67,7 @@ def guess_stage_columns(customers: pd.DataFrame, *, exclude: Sequence[str] = ())
     out: dict[str, str] = {}
     for col in customers.columns:
         stage = _stage_name(str(col))
-        if stage is None or col in exclude or stage in out:
+        if stage is None or col in exclude or stage in out or set(stage.split("_")) & _NOT_A_STAGE:
             continue
         if parse_timestamps(customers[col]).notna().any():
             out[stage] = str(col)
