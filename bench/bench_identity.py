@@ -26,17 +26,19 @@ except ModuleNotFoundError:  # run from a checkout without installing
 
 # (national significant prefix, random digits): ranges that are valid UK numbers.
 _RANGES = [("207", 7), ("203", 7), ("208", 7), ("161", 7), ("7400", 6), ("7500", 6), ("7800", 6), ("7900", 6)]
+# Callers who are not customers get numbers from other ranges, so they cannot hit a customer by chance.
+_STRANGER_RANGES = [("141", 7), ("7600", 6)]
 
 
 def _digits(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
     return np.char.zfill(rng.integers(0, 10**width, n).astype(str), width)
 
 
-def _numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+def _numbers(rng: np.random.Generator, n: int, ranges: list[tuple[str, int]] = _RANGES) -> np.ndarray:
     """n national significant numbers (without country code or trunk 0)."""
-    which = rng.integers(0, len(_RANGES), n)
+    which = rng.integers(0, len(ranges), n)
     out = np.empty(n, dtype=object)
-    for i, (prefix, width) in enumerate(_RANGES):
+    for i, (prefix, width) in enumerate(ranges):
         mask = which == i
         out[mask] = np.char.add(prefix, _digits(rng, int(mask.sum()), width))
     return out
@@ -60,7 +62,11 @@ def _format(rng: np.random.Generator, nsn: np.ndarray) -> np.ndarray:
 
 
 def make_data(n_customers: int, n_interactions: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Synthetic customers (up to 4 phones, up to 2 e-mails) and interactions pointing at them."""
+    """Synthetic customers (up to 4 phones, up to 2 e-mails) and interactions pointing at them.
+
+    Interactions carry ``true_customer`` (the customer the row was generated from; None for
+    strangers and junk) so the bench can count wrong matches.
+    """
     rng = np.random.default_rng(seed)
     ids = np.char.add("C", np.char.zfill(np.arange(n_customers).astype(str), 7))
     nsn = [_numbers(rng, n_customers) for _ in range(4)]
@@ -74,8 +80,10 @@ def make_data(n_customers: int, n_interactions: int, seed: int) -> tuple[pd.Data
         col = _format(rng, nsn[k])
         col[n_phones <= k] = None
         customers[f"phone_{k + 1}"] = pd.Series(col, dtype="str")
-    bad = rng.random(n_customers) < 0.01
-    customers.loc[bad, "phone_1"] = "12345"
+    # 1% carry an invalid number in their first empty slot (interactions never use it)
+    bad = (rng.random(n_customers) < 0.01) & (n_phones < 4)
+    for k in range(1, 4):
+        customers.loc[bad & (n_phones == k), f"phone_{k + 1}"] = "12345"
     customers["email_1"] = pd.Series(email, dtype="str")
     customers["email_2"] = pd.Series(np.where(rng.random(n_customers) < 0.3, email2, None), dtype="str")
     customers["segment"] = rng.choice(["a", "b", "c"], n_customers)
@@ -89,7 +97,7 @@ def make_data(n_customers: int, n_interactions: int, seed: int) -> tuple[pd.Data
         m = (kind == "phone") & (slot == k)
         phone[m] = _format(rng, nsn[k][who[m]])
     m = kind == "stranger"
-    phone[m] = _format(rng, _numbers(rng, int(m.sum())))
+    phone[m] = _format(rng, _numbers(rng, int(m.sum()), _STRANGER_RANGES))
     phone[kind == "junk"] = "n/a"
     mail = np.full(n_interactions, None, dtype=object)
     m = kind == "email"
@@ -99,7 +107,9 @@ def make_data(n_customers: int, n_interactions: int, seed: int) -> tuple[pd.Data
     cid[unknown] = "X" + cid[unknown].astype(str)
     start = np.datetime64("2024-01-01T00:00:00")
     ts = start + rng.integers(0, 366 * 86400, n_interactions).astype("timedelta64[s]")
+    truth = np.where(np.isin(kind, ["id", "phone", "email"]) & ~unknown, ids[who], None)
     interactions = pd.DataFrame({
+        "interaction_id": np.arange(n_interactions), "true_customer": pd.Series(truth, dtype="str"),
         "timestamp": pd.Series(np.datetime_as_string(ts), dtype="str"),
         "channel": rng.choice(["Phone", "Email", "Web form"], n_interactions, p=[0.5, 0.3, 0.2]),
         "customer_id": pd.Series(cid, dtype="str"), "phone": pd.Series(phone, dtype="str"),
@@ -126,6 +136,9 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(result.summary.to_string(index=False))
+    tp = result.touchpoints
+    wrong = int((tp["user_id"] != tp["true_customer"]).sum())
+    print(f"matched rows given to the wrong customer: {wrong:,} of {len(tp):,}")
     print(f"touchpoints {len(result.touchpoints):,}, issues {len(result.issues):,}, "
           f"customer issues {len(result.customer_issues):,}")
 

@@ -109,43 +109,43 @@ class IdentityMatch:
         return method_summary(self.stats)
 
 
-def _text_of(values: pd.Series) -> np.ndarray:
+def _text_of(values: pd.Series) -> pd.Series:
     """Values as the user would read them (for the issues table)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype("str").mask(values.isna()).to_numpy(dtype=object, na_value=None)
-    return as_text(values).to_numpy(dtype=object, na_value=None)
+        return values.astype("str").mask(values.isna())
+    return as_text(values)
 
 
 def _stack(files: Sequence[InteractionFile], dayfirst: bool) -> tuple[pd.DataFrame, list[str]]:
     """All interaction files in one frame with internal column names, plus the kept columns."""
     parts, kept = [], []
     for f in files:
-        cols, df = f.columns(), f.frame
+        cols, df = f.columns(), f.frame.reset_index(drop=True)
         used = {cols.ts, cols.channel, cols.customer_id, cols.phone, cols.email, cols.campaign}
         n = len(df)
-        absent = np.full(n, None, dtype=object)
-        part = pd.DataFrame({
-            "_file": np.full(n, f.name, dtype=object), "_row": np.arange(n),
-            "_ts_raw": _text_of(df[cols.ts]),
-            "ts": parse_timestamps(df[cols.ts], dayfirst=dayfirst).to_numpy(),
-            "channel": _text_of(df[cols.channel]) if cols.channel else np.full(n, f.channel, dtype=object),
-            "_cid": df[cols.customer_id].to_numpy() if cols.customer_id else absent,
-            "_phone": df[cols.phone].to_numpy() if cols.phone else absent,
-            "_email": df[cols.email].to_numpy() if cols.email else absent,
-        })
+        absent = pd.Series(pd.NA, index=df.index, dtype="str")
+        part = {
+            "_file": pd.Series(f.name, index=df.index, dtype="str"), "_row": pd.Series(np.arange(n)),
+            "_ts_raw": _text_of(df[cols.ts]), "ts": parse_timestamps(df[cols.ts], dayfirst=dayfirst),
+            "channel": _text_of(df[cols.channel]) if cols.channel else pd.Series(f.channel, index=df.index,
+                                                                                  dtype="str"),
+            "_cid": df[cols.customer_id] if cols.customer_id else absent,
+            "_phone": df[cols.phone] if cols.phone else absent,
+            "_email": df[cols.email] if cols.email else absent,
+        }
         if cols.campaign:
-            part["campaign"] = df[cols.campaign].to_numpy()
+            part["campaign"] = df[cols.campaign]
         for col in df.columns:
             if col in used:
                 continue
             name = f"{col}_original" if col in _CANONICAL or str(col).startswith("_") else col
-            part[name] = df[col].to_numpy()
+            part[name] = df[col]
             if name not in kept:
                 kept.append(name)
-        parts.append(part)
+        parts.append(pd.DataFrame(part))
     if not parts:
         raise DataValidationError("no interaction files given: pass at least one DataFrame")
-    out = pd.concat(parts, ignore_index=True).astype({"_file": "str", "channel": "str", "_ts_raw": "str"})
+    out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     if "campaign" in out.columns:
         kept.insert(0, "campaign")
     return out, kept

@@ -32,6 +32,12 @@ def as_text(values: Iterable | pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
+def spread(distinct: pd.Series, codes: np.ndarray) -> pd.Series:
+    """Values per distinct input back onto the rows (``codes`` from ``pd.factorize``; -1 → NA)."""
+    values = distinct.astype("str").array.take(codes, allow_fill=True)
+    return pd.Series(values, dtype="str")
+
+
 def normalise_ids(values: Iterable | pd.Series) -> pd.Series:
     """Customer ids as stripped strings (the ``user_id`` of the canonical tables); blank → NA."""
     return as_text(values)
@@ -71,14 +77,9 @@ def normalise_emails(values: Iterable | pd.Series, *, strip_plus: bool = False,
         if strip_plus:
             local = local.str.split("+", n=1).str[0]
         addr[ok] = local + "@" + domain
-    email = addr.where(ok).to_numpy(dtype=object, na_value=None)
-    bad = np.where(ok.to_numpy(), None, "not an e-mail address")
-    present = codes >= 0
-    out_email = np.full(len(codes), None, dtype=object)
-    out_reason = np.full(len(codes), None, dtype=object)
-    out_email[present] = email[codes[present]]
-    out_reason[present] = bad[codes[present]]
-    return pd.DataFrame({"email": out_email, "reason": out_reason}, index=text.index).astype("str")
+    reason = pd.Series(np.where(ok.to_numpy(), None, "not an e-mail address"), dtype="str")
+    return pd.DataFrame({"email": spread(addr.where(ok), codes),
+                         "reason": spread(reason, codes)}).set_axis(text.index)
 
 
 def parse_timestamps(values: Iterable | pd.Series, *, dayfirst: bool = False) -> pd.Series:

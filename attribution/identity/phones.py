@@ -19,7 +19,7 @@ import phonenumbers as pn
 from phonenumbers import NumberParseException, PhoneMetadata, ValidationResult
 
 from attribution.errors import DataValidationError
-from attribution.identity.normalise import as_text
+from attribution.identity.normalise import as_text, spread
 
 PhoneValidation = Literal["valid", "possible"]
 PHONE_COLUMNS = ["phone", "extension", "reason"]
@@ -204,10 +204,9 @@ def normalise_phones(values: Iterable | pd.Series, region: str = "GB", *,
     raw = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
     # str.extract runs Python's re row by row; the cheap vectorised test keeps it to rows that need it.
     maybe_ext = raw.str.contains(r"[xX#]|[eE][xX][tT]", regex=True).fillna(False).to_numpy()
-    parts = pd.DataFrame({"main": pd.Series(pd.NA, index=raw.index, dtype="str"),
-                          "ext": pd.Series(pd.NA, index=raw.index, dtype="str")})
-    parts[maybe_ext] = raw[maybe_ext].str.extract(_EXTENSION).astype("str")
-    main = parts["main"].fillna(raw).str.strip()
+    found = raw[maybe_ext].str.extract(_EXTENSION)
+    ext = found["ext"].astype("str").reindex(raw.index)
+    main = found["main"].astype("str").reindex(raw.index).fillna(raw).str.strip()
     simple = main.str.match(_SIMPLE).fillna(False)
     plus = main.str.slice(0, 1).where(main.str.startswith("+"), "")
     reduced = main.where(~simple, plus + main.str.replace(r"\D", "", regex=True))
@@ -222,12 +221,5 @@ def normalise_phones(values: Iterable | pd.Series, region: str = "GB", *,
     key[todo] = reduced[todo].map({t: r[0] for t, r in results.items()})
     reason[todo] = reduced[todo].map({t: r[1] for t, r in results.items()})
 
-    def spread(column: pd.Series) -> np.ndarray:
-        arr = column.to_numpy(dtype=object, na_value=None)
-        out = np.full(len(codes), None, dtype=object)
-        present = codes >= 0
-        out[present] = arr[codes[present]]
-        return out
-
-    return pd.DataFrame({"phone": spread(key), "extension": spread(parts["ext"]),
-                         "reason": spread(reason)}, index=text.index).astype("str")
+    return pd.DataFrame({"phone": spread(key, codes), "extension": spread(ext, codes),
+                         "reason": spread(reason, codes)}).set_axis(text.index)

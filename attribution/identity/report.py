@@ -30,10 +30,20 @@ class Lookup:
     @classmethod
     def build(cls, owners: pd.DataFrame, keys: pd.Series) -> Lookup:
         """Look up ``keys`` in the distinct (key, user_id) pairs ``owners``."""
-        counts = owners["key"].value_counts()
-        single = owners[owners["key"].map(counts).to_numpy() == 1].set_index("key")["user_id"]
-        count = keys.map(counts).fillna(0).astype("int64").to_numpy()
-        return cls(owners, count, keys.map(single).to_numpy(dtype=object, na_value=None))
+        # One factorize over both sides turns the string lookups into integer indexing.
+        codes, uniques = pd.factorize(pd.concat([owners["key"], keys], ignore_index=True))
+        own, asked = codes[:len(owners)], codes[len(owners):]
+        per_key = np.bincount(own, minlength=len(uniques))
+        owner_of = np.full(len(uniques), None, dtype=object)
+        owner_of[own] = owners["user_id"].to_numpy(dtype=object)
+        found = asked >= 0
+        count = np.zeros(len(keys), dtype="int64")
+        count[found] = per_key[asked[found]]
+        owner = np.full(len(keys), None, dtype=object)
+        single = found.copy()
+        single[found] = count[found] == 1
+        owner[single] = owner_of[asked[single]]
+        return cls(owners, count, owner)
 
     def candidates(self, keys: pd.Series) -> pd.Series:
         """Sorted ids owning each key, comma-separated (at most ten, then "...")."""
