@@ -17,8 +17,17 @@ from attribution.identity.columns import (
 from attribution.identity.match import IdentityMatch, InteractionFile, MatchOptions, match_interactions
 from attribution.identity.normalise import normalise_emails, normalise_ids, parse_timestamps
 from attribution.identity.phones import normalise_phones
-from attribution.identity.report import METHODS
+from attribution.identity.report import (
+    CUSTOMER_ISSUE_COLUMNS,
+    ISSUE_COLUMNS,
+    METHODS,
+    STATS_COLUMNS,
+    SUMMARY_COLUMNS,
+)
 from attribution.identity.stages import (
+    CONVERSION_COLUMNS,
+    STAGE_EVENT_COLUMNS,
+    STAGE_REJECTED_COLUMNS,
     StageEvents,
     available_stages,
     guess_stage_columns,
@@ -27,7 +36,8 @@ from attribution.identity.stages import (
 )
 
 __all__ = [
-    "METHODS", "CustomerColumns", "IdentityMatch", "InteractionColumns", "InteractionFile", "MatchOptions",
+    "CONVERSION_COLUMNS", "CUSTOMER_ISSUE_COLUMNS", "ISSUE_COLUMNS", "METHODS", "STAGE_EVENT_COLUMNS",
+    "STAGE_REJECTED_COLUMNS", "STATS_COLUMNS", "SUMMARY_COLUMNS", "CustomerColumns", "IdentityMatch", "InteractionColumns", "InteractionFile", "MatchOptions",
     "StageEventColumns", "StageEvents", "available_stages", "guess_customer_columns",
     "guess_interaction_columns", "guess_stage_columns", "guess_stage_event_columns", "match_interactions",
     "normalise_emails", "normalise_ids", "normalise_phones", "parse_timestamps", "stage_conversions",

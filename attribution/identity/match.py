@@ -36,6 +36,7 @@ from attribution.identity.normalise import as_text, normalise_emails, normalise_
 from attribution.identity.phones import PhoneValidation, normalise_phones
 from attribution.identity.report import (
     MATCHED,
+    Evidence,
     Lookup,
     customer_issues,
     issue_frame,
@@ -178,6 +179,25 @@ def _resolve(rows: np.ndarray, phone_keys: pd.Series, email_keys: pd.Series, pho
     return both[one].set_index("row")["user_id"]
 
 
+def _decide(ev: Evidence, settled: pd.Series, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the module's rules to every row: (user_id or None, method) arrays."""
+    cid, by_id, pl, el = ev.cid, ev.by_id, ev.pl, ev.el
+    user = np.where(by_id, cid.to_numpy(dtype=object, na_value=None), None)
+    method = np.where(by_id, "customer_id", "").astype(object)
+    by_phone = ~by_id & (pl.count == 1)
+    user[by_phone], method[by_phone] = pl.owner[by_phone], "phone"
+    by_email = ~by_id & (pl.count == 0) & (el.count == 1)
+    user[by_email], method[by_email] = el.owner[by_email], "email"
+    at = settled.index.to_numpy()
+    user[at], method[at] = settled.to_numpy(), "email"
+    open_ = method == ""
+    ambiguous = open_ & ~by_id & ((pl.count > 1) | ((pl.count == 0) & (el.count > 1)))
+    method[ambiguous] = "ambiguous"
+    method[(method == "") & usable] = "unmatched"
+    method[method == ""] = "invalid"
+    return user, method
+
+
 def match_interactions(customers: pd.DataFrame,
                        interactions: pd.DataFrame | InteractionFile | Sequence[InteractionFile], *,
                        customer_mapping: ColumnMapping | CustomerColumns | None = None,
@@ -188,8 +208,8 @@ def match_interactions(customers: pd.DataFrame,
     Parameters
     ----------
     customers
-        One row per customer (a customer may span rows with the same id): an id column, up to
-        any number of phone and e-mail columns; other columns are ignored.
+        One row per customer (a customer may span rows with the same id): an id column and any
+        number of phone and e-mail columns (typically up to 4 and 2); other columns are ignored.
     interactions
         A DataFrame (columns guessed), an :class:`InteractionFile`, or a list of them.
     customer_mapping
@@ -231,22 +251,12 @@ def match_interactions(customers: pd.DataFrame,
 
     cid = normalise_ids(x["_cid"])
     by_id = cid.isin(pd.Index(ids.dropna().unique())).to_numpy()
-    user = np.where(by_id, cid.to_numpy(dtype=object, na_value=None), None)
-    method = np.where(by_id, "customer_id", "").astype(object)
-
-    by_phone = ~by_id & (pl.count == 1)
-    user[by_phone], method[by_phone] = pl.owner[by_phone], "phone"
     shared_phone = ~by_id & (pl.count > 1)
-    by_email = ~by_id & (pl.count == 0) & (el.count == 1)
-    user[by_email], method[by_email] = el.owner[by_email], "email"
     rows = np.flatnonzero(shared_phone & (el.count >= 1))
     settled = _resolve(rows, xp["phone"].iloc[rows], xe["email"].iloc[rows], phone_owners, email_owners)
-    user[settled.index.to_numpy()], method[settled.index.to_numpy()] = settled.to_numpy(), "email"
-    ambiguous = (shared_phone | (~by_id & (pl.count == 0) & (el.count > 1))) & (method == "")
-    method[ambiguous] = "ambiguous"
     usable = cid.notna().to_numpy() | xp["phone"].notna().to_numpy() | xe["email"].notna().to_numpy()
-    method[(method == "") & usable] = "unmatched"
-    method[method == ""] = "invalid"
+    ev = Evidence(cid, by_id, xp, xe, pl, el)
+    user, method = _decide(ev, settled, usable)
     identity_method = method.copy()
     bad_row = x["ts"].isna().to_numpy() | x["channel"].isna().to_numpy()
     method[bad_row] = "invalid"
@@ -255,7 +265,7 @@ def match_interactions(customers: pd.DataFrame,
     tp = x.loc[matched, ["ts", "channel"] + kept].copy()
     tp.insert(0, "user_id", pd.Series(user[matched], index=tp.index, dtype="str"))
     tp["match_method"] = pd.Series(method[matched], index=tp.index, dtype="str")
-    issues = issue_frame(x, ~matched, method, identity_method, cid, xp, xe, pl, el, by_id)
+    issues = issue_frame(x, ~matched, method, identity_method, ev)
     return IdentityMatch(
         touchpoints=tp.reset_index(drop=True),
         stats=match_stats(x["channel"], method),

@@ -6,6 +6,7 @@ unusable is missing in the output and gets a ``reason``. Work is done once per d
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -85,8 +86,10 @@ def normalise_emails(values: Iterable | pd.Series, *, strip_plus: bool = False,
 def parse_timestamps(values: Iterable | pd.Series, *, dayfirst: bool = False) -> pd.Series:
     """Timestamps as naive UTC ``datetime64``; unparseable values become NaT.
 
-    ISO 8601 text (any offset, converted to UTC) is parsed in one pass; other formats are tried
-    per distinct value (``dayfirst`` decides 03/04 → 3 April).
+    ISO 8601 text (any offset, converted to UTC) is read in one pass; then the format of the
+    first remaining value is inferred and applied to all (a consistent export, e.g.
+    ``31/01/2024 10:00``, stays fast); what is still left is tried value by value (distinct
+    values only). ``dayfirst`` decides 03/04/2024 → 3 April.
     """
     s = values if isinstance(values, pd.Series) else pd.Series(list(values))
     if isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -95,10 +98,16 @@ def parse_timestamps(values: Iterable | pd.Series, *, dayfirst: bool = False) ->
         return s
     text = as_text(s)
     out = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    rest = text[out.isna() & text.notna()]
-    if len(rest):
-        distinct = pd.Series(rest.unique())
-        parsed = pd.to_datetime(distinct, format="mixed", errors="coerce", utc=True, dayfirst=dayfirst)
-        lookup = pd.Series(parsed.to_numpy(), index=distinct.to_numpy())
-        out = out.combine_first(pd.to_datetime(rest.map(lookup), utc=True))
+    for fmt in (None, "mixed"):
+        rest = text[out.isna() & text.notna()]
+        if rest.empty:
+            break
+        distinct = pd.Series(rest.unique()) if fmt else rest
+        with warnings.catch_warnings():
+            # "could not infer format": expected for mixed input, which the next pass handles
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.Series(pd.to_datetime(distinct, format=fmt, errors="coerce", utc=True, dayfirst=dayfirst))
+        if fmt:
+            parsed = pd.to_datetime(rest.map(pd.Series(parsed.to_numpy(), index=distinct.to_numpy())), utc=True)
+        out = out.combine_first(parsed)
     return out.dt.tz_localize(None)

@@ -53,6 +53,22 @@ class Lookup:
         return keys.map(joined).astype("str")
 
 
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """What each interaction row carried and what it points to on the customer side.
+
+    ``cid``: normalised customer id per row; ``by_id``: that id is in the customers file;
+    ``phone``/``email``: normalisation frames per row; ``pl``/``el``: their lookups.
+    """
+
+    cid: pd.Series
+    by_id: np.ndarray
+    phone: pd.DataFrame
+    email: pd.DataFrame
+    pl: Lookup
+    el: Lookup
+
+
 def _join(parts: list[pd.Series]) -> pd.Series:
     """Join the non-empty reason parts of each row with "; "."""
     out = parts[0]
@@ -67,9 +83,9 @@ def _part(mask: np.ndarray | pd.Series, text: pd.Series) -> pd.Series:
 
 
 def issue_frame(x: pd.DataFrame, mask: np.ndarray, method: np.ndarray, identity_method: np.ndarray,
-                cid: pd.Series, xp: pd.DataFrame, xe: pd.DataFrame, pl: Lookup, el: Lookup,
-                by_id: np.ndarray) -> pd.DataFrame:
+                ev: Evidence) -> pd.DataFrame:
     """The unmatched, ambiguous and invalid interactions with the reasons why (see ISSUE_COLUMNS)."""
+    cid, xp, xe, pl, el, by_id = ev.cid, ev.phone, ev.email, ev.pl, ev.el, ev.by_id
     rows = np.flatnonzero(mask)
     sub = x.iloc[rows].reset_index(drop=True)
     c, p, e = cid.iloc[rows].reset_index(drop=True), xp.iloc[rows].reset_index(drop=True), \

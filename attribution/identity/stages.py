@@ -24,9 +24,9 @@ from attribution.errors import DataValidationError
 from attribution.identity.columns import ColumnMapping, guess_customer_columns, guess_stage_event_columns
 from attribution.identity.normalise import as_text, normalise_ids, parse_timestamps
 
-EVENT_COLUMNS = ["user_id", "stage", "ts", "revenue"]
+STAGE_EVENT_COLUMNS = ["user_id", "stage", "ts", "revenue"]
 CONVERSION_COLUMNS = ["user_id", "ts", "stage", "revenue"]
-REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
+STAGE_REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
 
 _DATE_NAME = re.compile(r"^(?:date_(?P<a>.+)|(?P<b>.+?)_(?:date|datetime|timestamp|time|ts|at|on))$")
 # Dates about the person or the record, not about how far a customer got.
@@ -190,8 +190,8 @@ def stage_events(*, customers: pd.DataFrame | None = None, events: pd.DataFrame 
     ev = pd.concat([_empty_events(), *parts], ignore_index=True).astype(
         {"user_id": "str", "stage": "str", "revenue": "float64"})
     rej = [r for r in rejected if len(r)]
-    rej_frame = (pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=REJECTED_COLUMNS))
-    return StageEvents(ev[EVENT_COLUMNS], rej_frame[REJECTED_COLUMNS].reset_index(drop=True))
+    rej_frame = (pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(columns=STAGE_REJECTED_COLUMNS))
+    return StageEvents(ev[STAGE_EVENT_COLUMNS], rej_frame[STAGE_REJECTED_COLUMNS].reset_index(drop=True))
 
 
 def available_stages(stages: StageEvents) -> list[str]:

@@ -59,6 +59,16 @@ def test_timestamps_other_formats_and_dayfirst(dayfirst, expected):
     assert out.iloc[1] == pd.Timestamp("2024-01-01")
 
 
+def test_timestamps_consistent_and_mixed_exports():
+    # a consistent day-first export: the format of the first value is applied to all
+    out = parse_timestamps(["31/01/2024 10:00", "01/02/2024 09:30", "bad"], dayfirst=True)
+    assert _values(out) == [pd.Timestamp("2024-01-31 10:00"), pd.Timestamp("2024-02-01 09:30"), None]
+    # a mixed bag falls back to value-by-value parsing
+    out = parse_timestamps(["13/01/2024 10:00", "Jan 7 2024 3pm", "2024-01-05", "garbage"], dayfirst=True)
+    assert _values(out) == [pd.Timestamp("2024-01-13 10:00"), pd.Timestamp("2024-01-07 15:00"),
+                            pd.Timestamp("2024-01-05"), None]
+
+
 def test_timestamps_already_datetime():
     aware = pd.Series(pd.to_datetime(["2024-06-01 12:00"]).tz_localize("Europe/London"))
     assert parse_timestamps(aware).iloc[0] == pd.Timestamp("2024-06-01 11:00")   # BST = UTC+1
