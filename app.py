@@ -6,5 +6,7 @@ pages = [
     st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
     st.Page("pages/data_sources.py", title="Data", icon="🗂️"),
     st.Page("pages/model_comparison.py", title="Model comparison", icon="⚖️"),
+    st.Page("pages/media_mix.py", title="Media mix", icon="📊"),
+    st.Page("pages/budget_optimiser.py", title="Budget optimiser", icon="💰"),
 ]
 st.navigation(pages).run()
