@@ -105,3 +105,21 @@ def make_journeys(rows: list[tuple], settings=None) -> Journeys:
         nulls=("converted", lambda s: float((~s).sum())))
     paths = paths.astype({"conversions": float, "revenue": float, "nulls": float})
     return Journeys.from_frames(paths[PATH_COLUMNS], touches, settings=settings)
+
+
+PATHS = pd.DataFrame({"path": [["Search", "Email"], ["Email"], ["Social", "Search", "Email"], ["Social"]],
+                      "conversions": [3.0, 2.0, 1.0, 0.0], "revenue": [300.0, 80.0, 50.0, 0.0],
+                      "nulls": [4.0, 6.0, 2.0, 5.0]})
+
+
+def build_paths_dataset(ws: Workspace, paths: pd.DataFrame = PATHS, *, name: str = "Hand-made paths",
+                        source: str = "test") -> Dataset:
+    """Catalogue an aggregated-paths dataset (kind "paths") made of ``paths`` in ``ws``."""
+    def load(cur, schema):
+        cur.register("paths_frame", paths)
+        cur.execute(f"create table {schema}.paths as select path::varchar[] as path, conversions::double as "
+                    f"conversions, revenue::double as revenue, nulls::double as nulls from paths_frame")
+        return "paths"
+
+    dataset_id, kind = ws.create(name, PUBLIC_OWNER, load, source=source)
+    return Dataset(ws, dataset_id, name, kind)
