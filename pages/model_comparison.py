@@ -22,7 +22,11 @@ names, params = model_picker(data, cache.stages(ds))
 if not names:
     st.info("Pick at least one model.")
     st.stop()
-results = cache.compare(ds, settings, names, params)
+results, failures = cache.compare(ds, settings, names, params)
+for name, message in failures.items():
+    st.warning(f"{MODEL_SPECS[name].label} could not run: {message}")
+if results.empty:
+    st.stop()
 results["model"] = results["model"].map(lambda n: MODEL_SPECS[n].label)
 
 st.caption(f"{data.total_conversions:,.0f} conversions and {data.total_revenue:,.2f} revenue "

@@ -18,12 +18,12 @@ ALL_STAGES = "All conversions"
 
 
 def _persistent(name: str, default):
-    """Keep a sidebar value across pages: widgets lose state when a page changes."""
+    """Keep a sidebar value across pages: a widget's own state is dropped when the page changes,
+    so the value lives under a plain key and is handed to the widget on every run."""
     store, widget = f"js_{name}", f"w_js_{name}"
     if store not in st.session_state:
         st.session_state[store] = default
-    if widget not in st.session_state:
-        st.session_state[widget] = st.session_state[store]
+    st.session_state[widget] = st.session_state[store]
     return widget
 
 
