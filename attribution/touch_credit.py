@@ -1,19 +1,23 @@
-"""Per-touch credit of a model: each journey's credit spread onto its touches.
+"""Per-touch credit of a model: how each conversion's credit splits over the journey's touches.
 
-Models give credit per journey and channel (:func:`attribution.models.journey_credit.journey_credit`).
-Reports that date credit by touch or split it by journey stage need it per touch. The rule here:
+Reports that date credit by touch, or split it by journey stage, need credit per touch:
 
-    a channel's credit in a journey is split equally over that channel's touches in the journey.
+- rule-based models (first/last touch, linear, time decay, position based, W-shaped, IHC, ...)
+  have an exact per-touch rule (``attribution.models.touch_table.TOUCH_WEIGHTS``), used as is;
+- global models (Markov, Shapley, counterfactual, logistic, ...) only give channel totals. Their
+  per-journey credit (:func:`attribution.models.journey_credit.journey_credit`, raked) is spread
+  over touches by the rule below, then scaled per channel to the model's totals, because raking
+  cannot always meet them exactly (e.g. a one-channel journey forces that channel's credit).
+  Channel totals then equal :func:`~attribution.models.run_model`'s; a journey's credit may then
+  sum to slightly more or less than its one conversion.
 
-This is exact for ``linear`` and for every model on journeys where each channel appears once; for
-position- or time-weighted models (first/last touch, time decay, U-shaped) a repeated channel's
-credit is spread evenly over its touches. When the models package offers an exact per-touch
-function (``attribution.models.journey_credit.touch_credit(name, data, **params)`` with the columns
-below), :func:`touch_credit` uses it instead.
+Spreading rule: a channel's credit in a journey is split equally over that channel's touches in
+the journey (exact for every model on journeys where each channel appears once).
 """
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
@@ -73,29 +77,56 @@ def spread_journey_credit(credit: pd.DataFrame, touches: pd.DataFrame) -> pd.Dat
     return out
 
 
-def journey_credit(model: str, data: PathData, **params) -> pd.DataFrame:
-    """Per-journey credit of a registered model (``journey_id, channel, conversions, revenue``)."""
-    if not data.has_touches:
-        raise ModelError("credit per journey needs built journeys; aggregated paths have none. "
-                         "Load touchpoints and conversions (or an event log).")
-    try:
-        from attribution.models.journey_credit import journey_credit as compute
-    except ImportError:  # the models package of this install has no per-journey credit
-        raise ModelError("per-journey credit is not available in this installation "
-                         "(attribution.models.journey_credit is missing)") from None
-    return compute(model, data, **params)
+def _exact_touch_credit(model: str, data: PathData, params: dict) -> pd.DataFrame | None:
+    """Per-touch credit from a rule-based model's touch weights, or None for global models."""
+    from attribution.models.registry import model_spec
+    from attribution.models.touch_table import TOUCH_COLUMNS_NEEDED, TOUCH_WEIGHTS, journey_table
+
+    if model not in TOUCH_WEIGHTS:
+        return None
+    table = journey_table(data, TOUCH_COLUMNS_NEEDED[model], label=model_spec(model).label)
+    weights = TOUCH_WEIGHTS[model](table, **params)
+    return pd.DataFrame({
+        "journey_id": table.group_ids[table.group],
+        "position": table.position,
+        "channel": pd.array(table.channels[table.channel].astype(str), dtype="str"),
+        "conversions": weights * table.group_conversions[table.group],
+        "revenue": weights * table.group_revenue[table.group],
+    })
+
+
+def calibrate(credit: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """Scale per-touch credit so each channel's conversions and revenue equal ``totals`` (a tidy
+    model frame ``channel, conversions, revenue``); a channel with no credit to scale stays 0."""
+    out = credit.copy()
+    target = totals.set_index("channel")
+    for col in ("conversions", "revenue"):
+        current = out.groupby("channel")[col].transform("sum").to_numpy(dtype=float)
+        wanted = target[col].reindex(out["channel"]).fillna(0.0).to_numpy(dtype=float)
+        factor = np.divide(wanted, current, out=np.zeros_like(current), where=current != 0)
+        out[col] = out[col].to_numpy(dtype=float) * factor
+    return out
 
 
 def touch_credit(model: str, data: PathData, **params) -> pd.DataFrame:
     """Per-touch credit of a registered model: ``journey_id, position, channel, conversions, revenue``.
 
-    Uses the models package's exact per-touch credit when it has one, else the rule of this module.
-    Conversions and revenue sum to the model's totals per channel.
+    One row per touch of a converting journey. Conversions and revenue sum by channel to the model's
+    credit (:func:`attribution.models.run_model`); see the module docstring for how.
     """
-    try:
-        from attribution.models.journey_credit import touch_credit as exact
-    except ImportError:
-        exact = None
-    if exact is not None and data.has_touches:
-        return exact(model, data, **params)[TOUCH_CREDIT_COLUMNS]
-    return spread_journey_credit(journey_credit(model, data, **params), data.touches)
+    from attribution.models.journey_credit import journey_credit
+    from attribution.models.registry import model_spec, run_model
+
+    spec = model_spec(model)
+    unknown = set(params) - set(spec.defaults)
+    if unknown:
+        raise ModelError(f"{model} has no parameter(s) {', '.join(sorted(unknown))}; "
+                         f"valid: {', '.join(spec.defaults) or 'none'}")
+    if not data.has_touches:
+        raise ModelError("credit per touch needs built journeys; aggregated paths have none. "
+                         "Load touchpoints and conversions (or an event log).")
+    exact = _exact_touch_credit(model, data, params)
+    if exact is not None:
+        return exact
+    spread = spread_journey_credit(journey_credit(model, data, **params), data.touches)
+    return calibrate(spread, run_model(model, data, **params))

@@ -102,7 +102,6 @@ def test_journeys_page_on_aggregated_paths(open_page):
 
 
 def test_channel_report_page(open_page):
-    pytest.importorskip("attribution.models.journey_credit")
     at = open_page(CHANNEL_PAGE)
     assert at.title[0].value == "Channel report"
     assert any("spend table" in c.value for c in at.caption)
@@ -117,7 +116,6 @@ def test_channel_report_page(open_page):
 
 
 def test_channel_report_page_compares_two_models(open_page):
-    pytest.importorskip("attribution.models.journey_credit")
     at = open_page(CHANNEL_PAGE)
     others = at.selectbox(key="cr_other").options
     if len(others) < 2:
@@ -128,7 +126,6 @@ def test_channel_report_page_compares_two_models(open_page):
 
 
 def test_channel_report_page_without_spend_or_cost(open_page):
-    pytest.importorskip("attribution.models.journey_credit")
     at = open_page(CHANNEL_PAGE, touchpoints=TOUCHPOINTS.assign(cost=0.0), spend=None)
     assert any("No spend table and no touch costs" in c.value for c in at.caption)
     assert at.table[0].value["CPA (CPO)"].isna().all()

@@ -17,6 +17,7 @@ from attribution.channel_report import (
 )
 from attribution.errors import DataValidationError
 from attribution.journeys import JourneySettings
+from attribution.models import run_model, supported_models
 from attribution.workspace import Workspace
 from tests.report_data import CONVERSIONS, TOUCHPOINTS, build_dataset, make_journeys
 
@@ -161,9 +162,6 @@ def test_dataset_spend_sources():
 
 
 def test_totals_agree_with_run_model_for_every_model():
-    pytest.importorskip("attribution.models.journey_credit")
-    from attribution.models import run_model, supported_models
-
     ws = Workspace(None)
     try:
         ds = build_dataset(ws)

@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 
 from attribution.errors import DataValidationError, ModelError
+from attribution.models import run_model, supported_models
 from attribution.pathdata import PathData
 from attribution.stage_split import stage_split
-from attribution.touch_credit import spread_journey_credit
+from attribution.touch_credit import calibrate, spread_journey_credit, touch_credit
 from tests.report_data import make_journeys
 
 # (journey, channel, touch hour, conversion hour or None, revenue, cost)
@@ -91,10 +92,35 @@ def test_stage_split_needs_touches(journeys):
         stage_split(PathData(paths=journeys.paths), credit=_linear_credit())
 
 
-def test_registered_models_split_to_their_totals(journeys):
-    pytest.importorskip("attribution.models.journey_credit")
-    from attribution.models import run_model, supported_models
+def test_rule_models_give_exact_touch_credit(journeys):
+    first = touch_credit("first_touch", journeys).set_index(["journey_id", "position"])["conversions"]
+    # journey 1 is A > B > C > A: all credit on position 1, none on the second A at position 4
+    assert first.loc[(1, 1)] == 1.0 and first.loc[(1, 4)] == 0.0
+    linear = touch_credit("linear", journeys).sort_values(["journey_id", "position"], ignore_index=True)
+    by_hand = spread_journey_credit(_linear_credit(), journeys.touches)
+    assert linear["conversions"].tolist() == pytest.approx(by_hand["conversions"].tolist())
+    assert linear["revenue"].tolist() == pytest.approx(by_hand["revenue"].tolist())
+    # first touch by stage: A's 1 at position 1 of 4 is early; journey 3 (A > C) gives A 50/50 early/mid
+    split = stage_split(journeys, "first_touch").set_index(["channel", "stage"])["conversions"]
+    assert split.loc[("A", "early")] == pytest.approx(1.5) and split.loc[("A", "late")] == 0.0
 
+
+def test_calibrate_scales_each_channel_to_its_total():
+    credit = pd.DataFrame({"journey_id": [1, 1, 2], "position": [1, 2, 1], "channel": ["A", "B", "A"],
+                           "conversions": [0.5, 0.5, 1.0], "revenue": [5.0, 5.0, 10.0]})
+    totals = pd.DataFrame({"channel": ["A", "B"], "conversions": [1.2, 0.8], "revenue": [12.0, 8.0]})
+    out = calibrate(credit, totals)
+    # A: 1.5 → 1.2, factor 0.8 → 0.4 and 0.8; B: 0.5 → 0.8, factor 1.6; revenue A 15 → 12, B 5 → 8
+    assert out["conversions"].tolist() == pytest.approx([0.4, 0.8, 0.8])
+    assert out["revenue"].tolist() == pytest.approx([4.0, 8.0, 8.0])
+
+
+def test_unknown_model_parameter_is_refused(journeys):
+    with pytest.raises(ModelError, match="no parameter"):
+        touch_credit("linear", journeys, half_life_days=3)
+
+
+def test_registered_models_split_to_their_totals(journeys):
     for name in supported_models(journeys):
         expected = run_model(name, journeys).set_index("channel")["conversions"]
         split = stage_split(journeys, name).groupby("channel")["conversions"].sum()
