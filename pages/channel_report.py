@@ -36,6 +36,7 @@ first = c1.selectbox("Model", list(labels), key="cr_model",
                      index=list(labels.values()).index("linear") if "linear" in labels.values() else 0)
 second = c2.selectbox("Compare with", ["(none)", *[m for m in labels if m != first]], key="cr_other")
 freq_label = c3.selectbox("Period", list(FREQS) if ds.has_touches else [], key="cr_freq",
+                          index=1 if ds.has_touches else None,
                           disabled=not ds.has_touches, help="Aggregated paths have no dates.")
 date_by = c4.radio("Date credit by", ["conversion", "touch"], horizontal=True, key="cr_date_by",
                    help="Conversion date (like GA4), or the date of each credited touch (like the IHC "

@@ -91,7 +91,7 @@ def trend_lines(report: pd.DataFrame, metric: str, title: str | None = None) -> 
     data = data.reset_index().sort_values("period")
     several = data["model"].nunique() > 1
     fig = px.line(data, x="period", y=metric, color="channel", line_dash="model" if several else None,
-                  markers=True, color_discrete_sequence=COLORS,
+                  markers=data["period"].nunique() <= 40, color_discrete_sequence=COLORS,
                   labels={"period": "Period", metric: METRIC_LABELS.get(metric, metric), "channel": "Channel",
                           "model": "Model"})
     fig.update_xaxes(tickformat="%Y-%m-%d")

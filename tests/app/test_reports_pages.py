@@ -134,3 +134,12 @@ def test_channel_report_page_without_spend_or_cost(open_page):
 def test_channel_report_page_without_conversions(open_page):
     at = open_page(CHANNEL_PAGE, conversions=CONVERSIONS.iloc[0:0])
     assert any("No converting journeys" in i.value for i in at.info)
+
+
+def test_channel_report_page_on_aggregated_paths(open_page):
+    at = open_page(CHANNEL_PAGE, builder=build_paths_dataset)
+    assert any("No spend table and no touch costs" in c.value for c in at.caption)
+    table = at.table[0].value
+    # conversions of the hand-made paths: 3 + 2 + 1 + 0
+    assert table["conversions"].iloc[-1] == pytest.approx(6.0)
+    assert len(at.dataframe) == 0  # no dates, so no per-period grid
