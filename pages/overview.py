@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui import cache, charts, state
-from ui.widgets import journey_sidebar
+from ui.widgets import journey_sidebar, show_chart
 
 st.title("Marketing attribution analytics")
 st.markdown("Find out which channels earn their budget: compare attribution models with confidence "
@@ -33,8 +33,10 @@ if ds.has_touches:
         st.caption("Conversions by stage: " + " → ".join(f"{r.stage} {r.conversions:,}" for r in stages.itertuples()))
     activity = cache.daily_activity(ds)
     left, right = st.columns(2)
-    left.plotly_chart(charts.daily_trend(activity, "conversions", "Conversions per day"))
-    right.plotly_chart(charts.stacked_daily(activity, "touches", "Touchpoints per day by channel"))
+    with left:
+        show_chart(charts.daily_trend(activity, "conversions", "Conversions per day"), "conversions_per_day")
+    with right:
+        show_chart(charts.stacked_daily(activity, "touches", "Touchpoints per day by channel"), "touches_per_day")
 else:
     cols = st.columns(4)
     cols[0].metric("Unique paths", f"{kpi['unique_paths']:,.0f}")
