@@ -2,7 +2,8 @@
 
 Usage: python bench/bench_reports.py [touchpoints] (default 1_000_000; users = touchpoints / 10).
 Synthetic canonical tables are made in DuckDB (uniform times over 90 days, 10 channels, 30 % of users
-convert once or twice with stages lead → purchase); per-touch credit is linear, computed here.
+convert once or twice with stages lead → purchase); per-touch credit is linear, computed here,
+except for the last three lines, which run the registered models.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from attribution.dataset import Dataset
 from attribution.funnels import funnel
 from attribution.path_reports import channel_overlap, path_report, sankey_links, time_to_conversion
 from attribution.stage_split import stage_split
+from attribution.touch_credit import touch_credit
 from attribution.workspace import PUBLIC_OWNER, Workspace
 
 
@@ -68,6 +70,9 @@ def main(n: int) -> None:
     timed("stage split (given credit)", lambda: stage_split(journeys, credit=credit))
     timed("channel report by day", lambda: dataset_channel_report(ds, journeys, "linear", "day", credit=credit))
     timed("channel report whole range", lambda: dataset_channel_report(ds, journeys, "linear", None, credit=credit))
+    timed("touch credit: linear (exact)", lambda: touch_credit("linear", journeys))
+    timed("touch credit: markov (raked)", lambda: touch_credit("markov", journeys))
+    timed("channel report, markov, by week", lambda: dataset_channel_report(ds, journeys, "markov", "week"))
     ws.close()
 
 
