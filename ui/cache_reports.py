@@ -10,8 +10,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from attribution import channel_report as reports
 from attribution import funnels, path_reports
+from attribution.channel_report import channel_report, dataset_spend, with_totals
 from attribution.dataset import Dataset
 from attribution.journeys import JourneySettings
 from attribution.stage_split import stage_split as split
@@ -76,7 +76,7 @@ def stage_split(ds: Dataset, settings: JourneySettings, model: str) -> pd.DataFr
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _spend(_ds: Dataset, fingerprint: str, start: date | None, end: date | None):
-    return reports.dataset_spend(_ds, start, end)
+    return dataset_spend(_ds, start, end)
 
 
 def spend_source(ds: Dataset, settings: JourneySettings) -> str:
@@ -88,7 +88,7 @@ def spend_source(ds: Dataset, settings: JourneySettings) -> str:
 def _channel_report(_ds: Dataset, _data, fingerprint: str, settings_key: str, start: date | None,
                     end: date | None, model: str, freq: str | None, date_by: str) -> pd.DataFrame:
     spend, source = _spend(_ds, fingerprint, start, end)
-    return reports.channel_report(_data, model, freq, spend=spend, spend_source=source, date_by=date_by)
+    return channel_report(_data, model, freq, spend=spend, spend_source=source, date_by=date_by)
 
 
 def channel_reports(ds: Dataset, settings: JourneySettings, models: list[str], freq: str | None,
@@ -96,7 +96,7 @@ def channel_reports(ds: Dataset, settings: JourneySettings, models: list[str], f
     """Channel reports of one or more models, stacked, with a Total row per model and period."""
     data = cache.journeys(ds, settings)
     with st.spinner("Building the channel report…"):
-        frames = [reports.with_totals(_channel_report(ds, data, ds.fingerprint, settings.key(), settings.start,
+        frames = [with_totals(_channel_report(ds, data, ds.fingerprint, settings.key(), settings.start,
                                                    settings.end, m, freq, date_by))
                   for m in models]
     return pd.concat(frames, ignore_index=True)
