@@ -74,13 +74,16 @@ class Dataset:
         row = self.query(sql(name, schema=self.schema)).iloc[0].to_dict()
         return {k: (None if pd.isna(v) else v) for k, v in row.items()}
 
+    def stage_counts(self) -> pd.DataFrame:
+        """Conversions per stage (stage, conversions) in funnel order: most frequent first."""
+        if not self.has_touches:
+            return pd.DataFrame(columns=["stage", "conversions"])
+        return self.query(f"select stage, count(*) as conversions from {self.schema}.conversions "
+                          f"where stage is not null group by stage order by conversions desc, stage")
+
     def stages(self) -> list[str]:
         """Conversion stages in funnel order (most frequent first), or [] when there are none."""
-        if not self.has_touches:
-            return []
-        frame = self.query(f"select stage, count(*) as n from {self.schema}.conversions "
-                           f"where stage is not null group by stage order by n desc, stage")
-        return frame["stage"].tolist()
+        return self.stage_counts()["stage"].tolist()
 
     def channels(self) -> list[str]:
         """Sorted channel names of the touchpoints (or paths)."""

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+import duckdb
 import pandas as pd
 
 from attribution.errors import DataValidationError
@@ -69,6 +70,9 @@ class JourneySettings:
             raise DataValidationError("lookback_days must be ≥ 0 or None (unlimited)")
         if self.max_touches is not None and self.max_touches < 1:
             raise DataValidationError("max_touches must be ≥ 1 or None (no cap)")
+        if isinstance(self.exclude_channels, str):  # a bare string would exclude single letters
+            raise DataValidationError("exclude_channels must be a tuple of channel names, e.g. "
+                                      f"({self.exclude_channels!r},), not a string")
         if self.start and self.end and self.start > self.end:
             raise DataValidationError(f"date range starts ({self.start}) after it ends ({self.end})")
 
@@ -95,6 +99,18 @@ def _grouping_sql(rules: tuple[ChannelRule, ...]) -> tuple[str, dict]:
         whens.append(f"when {cond} then ${g}")
         params[p], params[g] = rule.pattern, rule.group
     return "case " + " ".join(whens) + " else channel end", params
+
+
+def _check_patterns(con, rules: tuple[ChannelRule, ...]) -> None:
+    # DuckDB's regex engine (RE2) is the judge, so check there before any table is built.
+    for rule in rules:
+        if rule.match != "regex":
+            continue
+        try:
+            con.execute("select regexp_matches('', $p, 'i')", {"p": rule.pattern}).fetchall()
+        except duckdb.Error as exc:
+            raise DataValidationError(f"channel rule for {rule.group!r}: pattern {rule.pattern!r} is not a "
+                                      f"valid regular expression ({exc}); fix it or use match='contains'") from exc
 
 
 def _grouped_touches_sql(schema: str, rules: tuple[ChannelRule, ...]) -> tuple[str, dict]:
@@ -138,20 +154,22 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
         "start": settings.start, "end": settings.end,
         "exclude": [c.lower() for c in settings.exclude_channels],
         "transform": settings.transform, "max_touches": settings.max_touches,
+        "reset_on_conversion": settings.reset_on_conversion,
     }
 
     def run(name: str, keys: tuple[str, ...]) -> None:
         con.execute(sql(name, schema=schema), {k: params[k] for k in keys})
 
+    _check_patterns(con, settings.channel_rules)
     run("journeys_conversions", ("stage", "first_only"))
     text, rule_params = _grouped_touches_sql(schema, settings.channel_rules)
     con.execute(text, rule_params or None)
     assign = "journeys_assign_reset" if settings.reset_on_conversion else "journeys_assign_overlap"
     run(assign, ("first_only",))
     run("journeys_touches", ("lookback_days", "include_non_converting", "start", "end", "exclude",
-                             "transform", "max_touches"))
+                             "transform", "max_touches", "reset_on_conversion"))
     if settings.stage is not None:
-        run("journeys_milestones", ("stage",))
+        run("journeys_milestones", ("stage", "lookback_days"))
     paths = con.execute(sql("journeys_paths")).df()
     paths["path"] = [tuple(p) for p in paths["path"]]
     stats = _stats(con, settings)

@@ -5,7 +5,7 @@ from attribution.models import MODEL_SPECS
 from attribution.models.summary import compare_two, credit_table
 from ui import cache, charts, state
 from ui.model_controls import model_picker
-from ui.widgets import csv_download, journey_sidebar
+from ui.widgets import csv_download, journey_sidebar, show_chart
 
 st.title("Model comparison")
 ds = state.current_dataset()
@@ -22,7 +22,11 @@ names, params = model_picker(data, cache.stages(ds))
 if not names:
     st.info("Pick at least one model.")
     st.stop()
-results = cache.compare(ds, settings, names, params)
+results, failures = cache.compare(ds, settings, names, params)
+for name, message in failures.items():
+    st.warning(f"{MODEL_SPECS[name].label} could not run: {message}")
+if results.empty:
+    st.stop()
 results["model"] = results["model"].map(lambda n: MODEL_SPECS[n].label)
 
 st.caption(f"{data.total_conversions:,.0f} conversions and {data.total_revenue:,.2f} revenue "
@@ -33,8 +37,8 @@ wide = credit_table(results, metric)
 st.dataframe(wide, hide_index=True, column_config={
     m: st.column_config.NumberColumn(format="percent" if metric == "share" else "%.1f") for m in wide.columns[1:]})
 csv_download(wide, f"credit_{metric}.csv", key="dl_wide")
-st.plotly_chart(charts.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"))
-st.plotly_chart(charts.heatmap(credit_table(results, "share"), title="Share of credit"))
+show_chart(charts.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
+show_chart(charts.heatmap(credit_table(results, "share"), title="Share of credit"), "share_heatmap")
 csv_download(results, "credit_all_models.csv", "Download all results (long format)", key="dl_long")
 
 st.subheader("Compare two models")
@@ -46,7 +50,7 @@ left, right = st.columns(2)
 baseline = left.selectbox("Baseline model", labels, index=labels.index("Last touch") if "Last touch" in labels else 0)
 other = right.selectbox("Compared model", [m for m in labels if m != baseline])
 comparison = compare_two(results, baseline, other, metric if metric != "share" else "conversions")
-st.plotly_chart(charts.change_bars(comparison, baseline, other, f"{other} vs {baseline}"))
+show_chart(charts.change_bars(comparison, baseline, other, f"{other} vs {baseline}"), "model_vs_baseline")
 st.dataframe(comparison, hide_index=True, column_config={
     "change_pct": st.column_config.NumberColumn("% change", format="%+.1f%%")})
 csv_download(comparison, "model_vs_baseline.csv", key="dl_cmp")

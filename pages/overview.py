@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui import cache, charts, state
-from ui.widgets import journey_sidebar
+from ui.widgets import journey_sidebar, show_chart
 
 st.title("Marketing attribution analytics")
 st.markdown("Find out which channels earn their budget: compare attribution models with confidence "
@@ -26,12 +26,17 @@ if ds.has_touches:
     cols[0].metric("Spend", f"{spend or 0:,.2f}",
                    help="From the spend table" if kpi["spend"] is not None else "Sum of per-touch cost")
     cols[1].metric("Channels", f"{kpi['channels']:,.0f}")
-    cols[2].metric("From", str(kpi["first_date"]))
-    cols[3].metric("To", str(kpi["last_date"]))
+    cols[2].metric("From", f"{kpi['first_date']:%d %b %Y}")
+    cols[3].metric("To", f"{kpi['last_date']:%d %b %Y}")
+    stages = cache.stage_counts(ds)
+    if len(stages) > 1:
+        st.caption("Conversions by stage: " + " → ".join(f"{r.stage} {r.conversions:,}" for r in stages.itertuples()))
     activity = cache.daily_activity(ds)
     left, right = st.columns(2)
-    left.plotly_chart(charts.daily_trend(activity, "conversions", "Conversions per day"))
-    right.plotly_chart(charts.stacked_daily(activity, "touches", "Touchpoints per day by channel"))
+    with left:
+        show_chart(charts.daily_trend(activity, "conversions", "Conversions per day"), "conversions_per_day")
+    with right:
+        show_chart(charts.stacked_daily(activity, "touches", "Touchpoints per day by channel"), "touches_per_day")
 else:
     cols = st.columns(4)
     cols[0].metric("Unique paths", f"{kpi['unique_paths']:,.0f}")

@@ -39,6 +39,16 @@ def stages(ds: Dataset) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def _stage_counts(_ds: Dataset, fingerprint: str):
+    return _ds.stage_counts()
+
+
+def stage_counts(ds: Dataset):
+    """Conversions per stage in funnel order."""
+    return _stage_counts(ds, ds.fingerprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def _date_range(_ds: Dataset, fingerprint: str):
     return _ds.date_range()
 
@@ -97,19 +107,25 @@ def _model(_ds: Dataset, fingerprint: str, settings_key: str, _settings: Journey
 
 
 def compare(ds: Dataset, settings: JourneySettings, names: list[str], params: dict[str, dict]):
-    """Stacked tidy results of several models; each model is cached on its own parameters, so
-    changing one model's parameter recomputes only that model."""
+    """Stacked tidy results of several models, and ``{model: message}`` for models that could not
+    run on this data. Each model is cached on its own parameters, so changing one model's
+    parameter recomputes only that model."""
     import pandas as pd
 
+    from attribution.errors import ModelError
+
     data = journeys(ds, settings)
-    frames = []
+    frames, failures = [], {}
     progress = st.progress(0.0, text="Running models…") if len(names) > 1 else None
     for i, name in enumerate(names):
         if progress:
             progress.progress(i / len(names), text=f"Running {name}…")
-        frames.append(_model(ds, ds.fingerprint, settings.key(), settings, name,
-                             tuple(sorted(params.get(name, {}).items()))))
+        try:
+            frames.append(_model(ds, ds.fingerprint, settings.key(), settings, name,
+                                 tuple(sorted(params.get(name, {}).items()))))
+        except ModelError as err:
+            failures[name] = str(err)
     if progress:
         progress.empty()
     del data
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), failures

@@ -12,7 +12,7 @@ COLORS = px.colors.qualitative.Safe
 def style_figure(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
     """Apply the house template, title, height, margins and a top legend to a figure."""
     fig.update_layout(template=TEMPLATE, title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0, title=None))
     return fig
 
 

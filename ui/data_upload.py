@@ -71,9 +71,10 @@ def upload_form() -> None:
             continue
         files[role] = (upload.name, upload.getvalue())
         mappings[role] = {k: v for k, v in mapping.items() if v}
-    name = st.text_input("Dataset name", value=next(iter(files.values()))[0] if files else "", key="upload_name")
+    first_name = next(iter(files.values()))[0] if files else ""
+    name = st.text_input("Dataset name", key="upload_name", placeholder=first_name or "named after the first file")
     if st.button("Load dataset", type="primary", disabled=bool(missing), key="upload_go"):
-        _load(name, files, mappings)
+        _load(name.strip() or first_name, files, mappings)
     if missing:
         st.caption("Still needed: " + "; ".join(missing))
 
@@ -83,7 +84,7 @@ def _load(name: str, files: dict, mappings: dict) -> None:
     try:
         with st.spinner("Loading and validating…"):
             ds = create_dataset(state.workspace(), name or "Upload", state.owner(), mappings=mappings,
-                                max_bytes=cfg.max_upload_mb * 2**20, **files)
+                                max_bytes=int(cfg.max_upload_mb * 2**20), **files)
     except DataValidationError as err:
         st.error(f"Nothing was loaded. {err}")
         if getattr(err, "rejected", None) is not None and len(err.rejected):

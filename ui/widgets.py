@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from attribution.dataset import Dataset
-from attribution.export import to_excel, to_safe_csv
+from attribution.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
 from attribution.journeys import JourneySettings
 from ui import cache
 
@@ -18,12 +18,12 @@ ALL_STAGES = "All conversions"
 
 
 def _persistent(name: str, default):
-    """Keep a sidebar value across pages: widgets lose state when a page changes."""
+    """Keep a sidebar value across pages: a widget's own state is dropped when the page changes,
+    so the value lives under a plain key and is handed to the widget on every run."""
     store, widget = f"js_{name}", f"w_js_{name}"
     if store not in st.session_state:
         st.session_state[store] = default
-    if widget not in st.session_state:
-        st.session_state[widget] = st.session_state[store]
+    st.session_state[widget] = st.session_state[store]
     return widget
 
 
@@ -87,3 +87,20 @@ def excel_download(tables: dict[str, pd.DataFrame], filename: str, key: str | No
     st.download_button("Download all tables (Excel)", to_excel(tables), file_name=filename,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=key or f"xl_{filename}", icon=":material/table_view:")
+
+
+def show_chart(fig, name: str, key: str | None = None) -> None:
+    """Render a plotly figure with HTML and PNG downloads under it.
+
+    Both files are made only when clicked. Without Chromium the PNG button is disabled and says
+    why; the HTML download always works.
+    """
+    key = key or name
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False,
+                                                       "toImageButtonOptions": {"filename": name}})
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("Chart (HTML)", lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
+                         key=f"html_{key}", icon=":material/code:")
+    reason = png_unavailable_reason()
+    right.download_button("Chart (PNG)", lambda: figure_png(fig), file_name=f"{name}.png", mime="image/png",
+                          key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason)

@@ -10,7 +10,7 @@ converting as (
     from grouped_touches t
     join counted_conversions c on c.user_id = t.user_id and t.ts <= c.ts
 ),
-trailing as (
+after_last as (
     select t.*, null::bigint as seq
     from grouped_touches t
     left join last_conversion l using (user_id)
@@ -19,4 +19,4 @@ trailing as (
 )
 select * from converting
 union all
-select * from trailing
+select * from after_last

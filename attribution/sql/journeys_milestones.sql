@@ -11,6 +11,8 @@ from (
         from {schema}.conversions e
         join journeys j on e.user_id = j.user_id and e.ts <= j.conversion_ts
                        and (j.window_start is null or e.ts > j.window_start)
+                       and ($lookback_days is null
+                            or e.ts >= j.conversion_ts - to_days(cast($lookback_days as integer)))
         where e.stage is not null and e.stage is distinct from $stage
         qualify row_number() over (partition by j.journey_id, e.stage order by e.ts) = 1
     ),

@@ -3,7 +3,8 @@
 create or replace temp table journey_touches as
 with joined as (
     select a.*, c.ts as conversion_ts, c.revenue as conversion_revenue, c.stage as conversion_stage,
-           c.prev_ts as window_start, c.conversion_id
+           -- without reset the journey reaches back past the previous conversion (lookback only)
+           case when $reset_on_conversion then c.prev_ts end as window_start, c.conversion_id
     from assigned_touches a
     left join counted_conversions c using (user_id, seq)
 ),

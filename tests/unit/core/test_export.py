@@ -32,3 +32,27 @@ def test_excel_workbook_has_one_sheet_per_table_and_is_neutralised():
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["credit", "a_b_c"]
     assert book["credit"]["A2"].value == "'=1+1"
+
+
+def test_figure_html_is_self_contained():
+    import plotly.express as px
+
+    from attribution.export import figure_html
+
+    html = figure_html(px.bar(x=["a"], y=[1])).decode()
+    # plotly.js is inlined, not loaded from a CDN
+    assert "<html" in html and "<script src=" not in html and "Plotly.newPlot" in html
+
+
+def test_png_export_explains_missing_chromium(monkeypatch):
+    import plotly.express as px
+    import pytest
+
+    from attribution import export
+
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(export.shutil if hasattr(export, "shutil") else __import__("shutil"), "which",
+                        lambda name: None)
+    assert "Chromium" in export.png_unavailable_reason()
+    with pytest.raises(RuntimeError, match="HTML download works"):
+        export.figure_png(px.bar(x=["a"], y=[1]))

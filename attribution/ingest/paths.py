@@ -1,0 +1,113 @@
+"""Aggregated path files (one row per unique path, ChannelAttribution layout) and :func:`read_paths`."""
+from __future__ import annotations
+
+import hashlib
+import warnings
+
+import duckdb
+import pandas as pd
+
+from attribution.ingest.context import LoadContext
+from attribution.ingest.report import Issue
+from attribution.ingest.sources import FileSource
+from attribution.ingest.validate import Check, Field, lit, stage
+from attribution.pathdata import PATH_COLUMNS, PathData
+
+#: step separators tried in order when none is given ('->' before '>', which it contains)
+PATH_SEPARATORS = ["->", ">", "→", "|", ","]
+
+
+def detect_path_separator(values: list[str], delimiter: str | None = None) -> str:
+    """The step separator used by most sample paths (default '>' for single-step paths)."""
+    best, best_n = ">", 0
+    for sep in PATH_SEPARATORS:
+        if sep == delimiter:
+            continue
+        n = sum(sep in v for v in values)
+        if n > best_n:
+            best, best_n = sep, n
+    return best
+
+
+def _split_sql(col: str, sep: str) -> str:
+    return f"list_transform(string_split({col}, {lit(sep)}), lambda s: trim(s))"
+
+
+def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_separator: str | None) -> None:
+    """Stage an aggregated paths file into ``paths`` (rows with the same path are added up)."""
+    raw, m = ctx.read(src, "paths", mapping)
+    if path_separator is None:
+        sample = [r[0] for r in ctx.con.execute(
+            f'select cast("{m["path"].replace(chr(34), chr(34) * 2)}" as varchar) from {raw.table} '
+            "where __row <= 2000").fetchall() if r[0] is not None]
+        path_separator = detect_path_separator(sample, raw.delimiter)
+    split = _split_sql("path", path_separator)
+    fields = [
+        Field("path", "text", m.get("path"), required=True),
+        Field("conversions", "number", m.get("conversions"), required=True, nonneg=True),
+        Field("revenue", "number", m.get("revenue"), nonneg=True, empty="0", default="0"),
+        Field("nulls", "number", m.get("nulls"), nonneg=True, empty="0", default="0"),
+    ]
+    checks = [Check(f"list_contains({split}, '')",
+                    lit(f"path has an empty step (steps are separated by {path_separator!r})"),
+                    m["path"], "path")]
+    # identical rows are separate records of an aggregated file (ChannelAttribution's own sample has
+    # 522 of them), so they are added up like any repeated path instead of being rejected
+    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, dedupe=False), "paths", raw)
+    ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.table} "
+                        "where __code is null group by p order by min(__row)")
+    n_rows, n_paths = ctx.con.execute(
+        f"select count(*), count(distinct {split}) from {st.table} where __code is null").fetchall()[0]
+    if n_paths < n_rows:
+        ctx.issues.append(Issue(src.name, m["path"], None,
+                                f"{n_rows - n_paths:,} rows repeat the path of an earlier row; their counts "
+                                "were added together", "info"))
+    ctx.issues.append(Issue(src.name, m["path"], None, f"path steps are separated by {path_separator!r}",
+                            "info"))
+
+
+def read_paths(src, *, sep: str | None = None, path_separator: str | None = None,
+               mapping: dict | None = None, max_bytes: int = 200 * 2**20) -> PathData:
+    """Read an aggregated paths file (ChannelAttribution layout) into :class:`PathData`.
+
+    Parameters
+    ----------
+    src : path, Path, (name, bytes) or FileSource
+        CSV (any of , ; tab | as delimiter, optionally gzip), Parquet or JSON with a path column
+        ('A > B > C'), a conversion count and optionally a value and a non-conversion count.
+    sep : str, optional
+        Column delimiter of a CSV (detected when None).
+    path_separator : str, optional
+        Step separator inside a path (detected among '->', '>', '|', ',' when None).
+    mapping : dict, optional
+        {canonical column: source column} for 'path', 'conversions', 'revenue', 'nulls'.
+
+    Returns
+    -------
+    PathData
+        ``paths`` with columns ``path`` (tuple of str), ``conversions``, ``revenue``, ``nulls``.
+        Rows with the same path are added up. Rejected rows (negative or non-numeric counts, empty
+        steps) are left out and
+        reported with a :class:`UserWarning`; use :func:`load_into` for the full list.
+    """
+    from attribution.ingest.load import load_into
+
+    mapping = dict(mapping or {})
+    if sep is not None:
+        mapping["delimiter"] = sep
+    con = duckdb.connect()
+    try:
+        report = load_into(con, "main", paths=src, mappings={"paths": mapping}, max_bytes=max_bytes,
+                           path_separator=path_separator)
+        frame = con.execute("select path, conversions, revenue, nulls from main.paths").df()
+    finally:
+        con.close()
+    frame["path"] = [tuple(p) for p in frame["path"]]
+    frame = frame[PATH_COLUMNS].astype({"conversions": "float64", "revenue": "float64", "nulls": "float64"})
+    if report.n_rejected:
+        detail = "; ".join(f"{r.rows} {r.reason}" for r in report.rejected_counts.itertuples())
+        warnings.warn(f"{report.files['file'].iloc[0]}: {report.n_rejected} rows rejected ({detail})",
+                      UserWarning, stacklevel=2)
+    digest = hashlib.sha1(pd.util.hash_pandas_object(frame.astype({"path": "str"}), index=False).values)
+    return PathData(paths=frame, fingerprint=digest.hexdigest()[:16], source="paths")
+

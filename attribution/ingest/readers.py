@@ -1,0 +1,278 @@
+"""Read one input file into a DuckDB temp table of raw values with 1-based row numbers.
+
+CSV is read with every column as VARCHAR (casting happens later, in SQL, with reasons); Parquet and
+JSON keep their own types. Every raw relation has a ``__row`` column: the 1-based data row (the
+header is not counted; for a CSV without quoted line breaks, file line = row + 1).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from attribution.errors import DataValidationError
+from attribution.ingest.sources import FileSource, encoding_error, first_invalid_utf8, sniff_format
+
+DELIMITERS = [",", ";", "\t", "|"]
+_DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1",
+              "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+
+
+@dataclass
+class RawTable:
+    """A file loaded as raw values: temp table ``table`` with the file's columns plus ``__row``."""
+
+    file: str
+    table: str
+    columns: dict[str, str]
+    n_rows: int
+    delimiter: str | None = None
+    reader_rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cleanup: list[str] = field(default_factory=list)
+
+    def drop(self, con) -> None:
+        """Drop the temp objects behind this relation."""
+        for obj in self.cleanup:
+            kind, name = obj.split()
+            con.execute(f"drop {kind} if exists {name}")
+        self.cleanup.clear()
+
+
+def delimiter_name(d: str | None) -> str:
+    """Human name of a delimiter ('tab' for a tab)."""
+    return _DELIM_NAMES.get(d, repr(d)) if d else "none"
+
+
+def decode_head(src: FileSource, encoding: str) -> str:
+    """The first 64 KB of the (decompressed) file as text; undecodable bytes replaced."""
+    raw = src.text_head(65536)
+    enc = "utf-8-sig" if encoding == "utf-8" else encoding
+    return codecs.decode(raw, enc, errors="replace")
+
+
+def split_header(text: str, delim: str) -> tuple[list[str], bool]:
+    """Header fields of ``text`` read with ``delim``, and whether the next rows have as many fields."""
+    lines = text.splitlines()[:21]
+    if len(text) >= 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delim) if r]
+    if not rows:
+        return [], False
+    header = [h.strip() for h in rows[0]]
+    consistent = all(len(r) == len(header) for r in rows[1:])
+    return header, consistent
+
+
+def detect_delimiter(text: str, accept: Callable[[list[str]], bool] | None = None) -> tuple[str, list[str]]:
+    """Pick the delimiter among , ; tab | whose header gives the wanted columns.
+
+    ``accept(columns)`` says whether a header is usable (e.g. has the role's required columns).
+    Without ``accept``, or when none is accepted, the delimiter giving the most columns on
+    consistent rows wins.
+    """
+    candidates = []
+    for d in DELIMITERS:
+        cols, consistent = split_header(text, d)
+        candidates.append((d, cols, consistent))
+    ranked = sorted(candidates, key=lambda c: (c[2] and len(c[1]) > 1, len(c[1])), reverse=True)
+    if accept is not None:
+        for d, cols, _ in ranked:
+            if len(cols) > 1 and accept(cols):
+                return d, cols
+    d, cols, _ = ranked[0]
+    return d, cols
+
+
+def norm_encoding(encoding: str | None, file: str) -> str:
+    """Canonical encoding name understood by DuckDB's CSV reader."""
+    enc = (encoding or "utf-8").lower()
+    if enc not in _ENCODINGS:
+        raise DataValidationError(
+            f"{file}: encoding {encoding!r} is not supported; use 'utf-8', 'latin-1' or 'utf-16' "
+            "(or re-save the file as UTF-8).", file=file)
+    return _ENCODINGS[enc]
+
+
+def unique_names(cols: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for c in cols:
+        n = seen.get(c, 0)
+        out.append(c if n == 0 else f"{c}_{n}")
+        seen[c] = n + 1
+    return out
+
+
+def temp_name(prefix: str) -> str:
+    """A fresh temp table name (identifier-safe)."""
+    return f"__ingest_{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(f'describe "{table}"').fetchall()
+    return {r[0]: r[1] for r in rows if r[0] != "__row"}
+
+
+def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]], bool],
+                 delimiter: str | None = None, encoding: str | None = None) -> RawTable:
+    """Load a CSV as VARCHAR columns into a temp table; rows the CSV reader cannot split are kept
+    aside (``reader_rejects``) with their row number and reason."""
+    enc = norm_encoding(encoding, src.name)
+    text = decode_head(src, enc)
+    if delimiter is None:
+        delimiter, cols = detect_delimiter(text, accept)
+    else:
+        cols, _ = split_header(text, delimiter)
+    if len([ln for ln in text.splitlines() if ln.strip()]) < 2:
+        raise DataValidationError(
+            f"{src.name} has a header but no data rows. Export the data again and re-upload it.",
+            file=src.name)
+    table, rej, scan = temp_name("raw"), temp_name("rej"), temp_name("scan")
+    opts = dict(delim=delimiter, header=True, all_varchar=True, encoding=enc, quote='"', escape='"',
+                compression="gzip" if src.compressed else "none")
+    args = ", ".join(f"{k}=?" for k in opts)
+    try:
+        con.execute(
+            f"create temp table {table} as select * from read_csv(?, {args}, store_rejects=true, "
+            f"rejects_table='{rej}', rejects_scan='{scan}', normalize_names=false, auto_detect=true)",
+            [str(src.path), *opts.values()])
+    except duckdb.Error as exc:
+        msg = str(exc)
+        if "unicode" in msg.lower() or "encod" in msg.lower():
+            raise encoding_error(src, role) from None
+        raise DataValidationError(
+            f"{src.name}: the CSV reader failed ({msg.splitlines()[0]}). Check that the file is a "
+            f"{delimiter_name(delimiter)}-separated text file with a header row.", file=src.name) from None
+    # one row can raise several errors (one per missing field): keep the first per line
+    rejects = con.execute(
+        f"select line, first(column_name order by column_idx) as column_name, first(csv_line) as csv_line, "
+        f"first(error_type order by column_idx) as error_type, "
+        f"first(error_message order by column_idx) as error_message from {rej} group by line order by line").df()
+    con.execute(f"drop table if exists {rej}; drop table if exists {scan}")
+    if (rejects["error_type"] == "INVALID ENCODING").any():
+        con.execute(f"drop table {table}")
+        raise encoding_error(src, role)
+    n_ok = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    if n_ok == 0 and rejects.empty:
+        con.execute(f"drop table {table}")
+        raise DataValidationError(
+            f"{src.name} has a header but no data rows. Export the data again and re-upload it.",
+            file=src.name)
+    rr = pd.DataFrame({
+        "row": (rejects["line"].astype("int64") - 1),
+        "column_name": rejects["column_name"].astype("object").where(rejects["column_name"].notna(), None),
+        "value": rejects["csv_line"].astype("str").str.slice(0, 500),
+        "reason": [_reader_reason(t, m, len(cols))
+                   for t, m in zip(rejects["error_type"], rejects["error_message"], strict=True)],
+    })
+    cleanup = [f"table {table}"]
+    view = _numbered_view(con, table, rr["row"].tolist(), cleanup)
+    return RawTable(src.name, view, _columns(con, view), n_ok + len(rr), delimiter, rr, cleanup)
+
+
+def _reader_reason(kind: str, message: str, n_cols: int) -> str:
+    if kind == "MISSING COLUMNS":
+        return f"too few fields (the header has {n_cols})"
+    if kind == "TOO MANY COLUMNS":
+        return f"too many fields (the header has {n_cols}); quote values that contain the delimiter"
+    if kind == "UNQUOTED VALUE":
+        return "badly quoted value"
+    return f"unreadable row: {message.splitlines()[0]}"
+
+
+def _numbered_view(con, table: str, rejected_rows: list[int], cleanup: list[str]) -> str:
+    """A view over ``table`` adding ``__row`` (1-based data row); rows the reader dropped shift the
+    numbering of the rows after them."""
+    view = temp_name("rows")
+    if not rejected_rows:
+        con.execute(f"create temp view {view} as select *, rowid + 1 as __row from {table}")
+    else:
+        # the m-th kept row (1-based) is data row m + (number of dropped rows before it)
+        shifts = sorted(rejected_rows)
+        thresholds = pd.DataFrame({"m_from": [r - i for i, r in enumerate(shifts)],
+                                   "shift": range(1, len(shifts) + 1)})
+        thresholds = thresholds.groupby("m_from", as_index=False)["shift"].max()
+        name, df = temp_name("shift"), temp_name("df")
+        con.register(df, thresholds)
+        try:
+            con.execute(f"create temp table {name} as select * from {df}")
+        finally:
+            con.unregister(df)
+        cleanup.append(f"table {name}")
+        con.execute(
+            f"create temp view {view} as select t.*, t.rowid + 1 + coalesce(s.shift, 0) as __row "
+            f"from {table} t asof left join {name} s on t.rowid + 1 >= s.m_from")
+    cleanup.insert(0, f"view {view}")
+    return view
+
+
+def read_parquet_raw(con, src: FileSource) -> RawTable:
+    """Expose a Parquet file as a view with ``__row`` (no copy)."""
+    view = temp_name("raw")
+    path = str(src.path).replace("'", "''")
+    try:
+        con.execute(f"create temp view {view} as select * exclude (file_row_number), "
+                    f"file_row_number + 1 as __row from read_parquet('{path}', file_row_number=true)")
+        n = con.execute(f"select count(*) from {view}").fetchall()[0][0]
+    except duckdb.Error as exc:
+        raise DataValidationError(f"{src.name}: cannot read the Parquet file ({str(exc).splitlines()[0]}). "
+                                  "Write it again or upload a CSV.", file=src.name) from None
+    if n == 0:
+        raise DataValidationError(f"{src.name} has no rows. Export the data again.", file=src.name)
+    return RawTable(src.name, view, _columns(con, view), n, cleanup=[f"view {view}"])
+
+
+def read_json_raw(con, src: FileSource, role: str) -> RawTable:
+    """Load a JSON array of records (or newline-delimited JSON) into a temp table with ``__row``."""
+    table = temp_name("raw")
+    try:
+        con.execute(f"create temp table {table} as select * from read_json_auto(?)", [str(src.path)])
+    except duckdb.Error as exc:
+        if first_invalid_utf8(src) is not None:
+            raise encoding_error(src, role) from None
+        raise DataValidationError(
+            f"{src.name}: cannot read the JSON ({str(exc).splitlines()[0]}). Give an array of records "
+            "([{...}, {...}]) or one record per line.", file=src.name) from None
+    n = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    if n == 0:
+        con.execute(f"drop table {table}")
+        raise DataValidationError(f"{src.name} has no records. Export the data again.", file=src.name)
+    cleanup = [f"table {table}"]
+    view = _numbered_view(con, table, [], cleanup)
+    return RawTable(src.name, view, _columns(con, view), n, cleanup=cleanup)
+
+
+def read_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]], bool],
+             options: dict) -> RawTable:
+    """Read any supported file for ``role`` (CSV, CSV.gz, Parquet, JSON) into a raw relation."""
+    fmt = sniff_format(src)
+    if fmt == "csv":
+        return read_csv_raw(con, src, role=role, accept=accept, delimiter=options.get("delimiter"),
+                            encoding=options.get("encoding"))
+    if fmt == "parquet":
+        return read_parquet_raw(con, src)
+    if fmt == "json":
+        return read_json_raw(con, src, role)
+    raise DataValidationError(
+        f"{src.name} is an SQLite database; pass it as ihc_db= (the IHC challenge database), or export "
+        f"the {role} table as CSV.", file=src.name)
+
+
+def frame_raw(con, frame: pd.DataFrame, file: str) -> RawTable:
+    """Load an in-memory frame (e.g. an SQLite table) into a temp table with ``__row``."""
+    table, view = temp_name("raw"), temp_name("df")
+    con.register(view, frame)
+    try:
+        con.execute(f"create temp table {table} as select * from {view}")
+    finally:
+        con.unregister(view)
+    cleanup = [f"table {table}"]
+    view = _numbered_view(con, table, [], cleanup)
+    return RawTable(file, view, _columns(con, view), len(frame), cleanup=cleanup)
