@@ -43,9 +43,12 @@ def _read(name: str, digest: str, max_bytes: int, _data: bytes) -> FrameRead:
     return read_frame((name, _data), max_bytes=max_bytes)
 
 
-def read_upload(name: str, data: bytes, max_bytes: int) -> Upload:
-    """Read an uploaded CSV/Parquet file (raises DataValidationError for an unusable one)."""
-    digest = digest_of(name, data)
+def read_upload(name: str, data: bytes, max_bytes: int, digest: str | None = None) -> Upload:
+    """Read an uploaded CSV/Parquet file (raises DataValidationError for an unusable one).
+
+    ``digest`` is ``digest_of(name, data)`` when the caller has it already.
+    """
+    digest = digest or digest_of(name, data)
     return Upload(_read(name, digest, max_bytes, data), digest)
 
 

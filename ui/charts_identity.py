@@ -27,4 +27,6 @@ def method_bars(stats: pd.DataFrame, title: str | None = None) -> go.Figure:
                  color_discrete_map=METHOD_COLORS, custom_data=["share"],
                  labels={"rows": "Interactions", "channel": "Channel", "method": "Matched by"})
     fig.update_traces(hovertemplate="%{y}: %{x:,} rows (%{customdata[0]:.0%})<extra>%{fullData.name}</extra>")
-    return style_figure(fig, title, height=max(300, 40 * len(order) + 140))
+    fig = style_figure(fig, title, height=max(300, 40 * len(order) + 160))
+    # the legend sits under the plot, where the x-axis title would be
+    return fig.update_xaxes(title=None).update_layout(legend_y=-0.12)

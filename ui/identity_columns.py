@@ -28,10 +28,10 @@ def max_bytes() -> int:
     return int(state.config().max_upload_mb * 2**20)
 
 
-def read_upload(upload) -> Upload | None:
+def read_upload(upload, digest: str | None = None) -> Upload | None:
     """Read one uploaded file (cached); show why it cannot be used instead of raising."""
     try:
-        up = cache_identity.read_upload(upload.name, upload.getvalue(), max_bytes())
+        up = cache_identity.read_upload(upload.name, upload.getvalue(), max_bytes(), digest)
     except DataValidationError as err:
         st.error(str(err))
         return None

@@ -33,9 +33,9 @@ def _options() -> MatchOptions:
                                   format_func=lambda c: f"{c} — {REGIONS[c]}",
                                   help="Country of numbers written without a country code (020 7946 0001).")
     opt_col.caption("E-mail and date options")
-    dots = opt_col.checkbox("Gmail: ignore dots and +tags (ann.lee+x@gmail.com = annlee@gmail.com)",
+    dots = opt_col.checkbox("Gmail: ignore dots and +tags (`ann.lee+x@gmail.com` = `annlee@gmail.com`)",
                             key="id_gmail_dots")
-    plus = opt_col.checkbox("Every provider: ignore +tags (ann+news@example.com = ann@example.com)",
+    plus = opt_col.checkbox("Every provider: ignore +tags (`ann+news@example.com` = `ann@example.com`)",
                             key="id_strip_plus", help="Off by default: some providers treat +tags as different "
                             "mailboxes, so this could merge two people.")
     dayfirst = opt_col.checkbox("Dates are day first (03/04/2024 = 3 April)", key="id_dayfirst")
@@ -58,8 +58,14 @@ def identity_section() -> None:
     customers = read_upload(cust_file)
     cust_map = customer_columns(customers, f"id_cmap_{customers.digest}") if customers else None
     files, ready = [], cust_map is not None
+    seen = set()
     for upload in inter_files:
-        up = read_upload(upload)
+        digest = cache_identity.digest_of(upload.name, upload.getvalue())
+        if digest in seen:  # the same file twice would count every interaction twice
+            st.warning(f"{upload.name} was uploaded twice; it is used once.")
+            continue
+        seen.add(digest)
+        up = read_upload(upload, digest)
         spec = interaction_columns(up, f"id_imap_{up.digest}") if up else None
         ready &= spec is not None
         if spec is not None:

@@ -175,3 +175,16 @@ def test_customers_without_id_column_give_a_clear_error(app):
     box.set_value("ref").run()
     assert errors_of(at) == []
     assert not at.button(key="id_match").proto.disabled
+
+
+def test_the_same_file_twice_is_used_once(app):
+    at = _upload(app)
+    at.file_uploader(key="id_interactions").set_value(
+        [("calls.csv", CALLS, "text/csv"), ("calls.csv", CALLS, "text/csv")]).run()
+    _channel_box(at, "calls.csv").set_value("Phone").run()
+    at.button(key="id_match").click().run()
+    assert errors_of(at) == []
+    assert any("calls.csv was uploaded twice" in w.value for w in at.warning)
+    # the 7 calls once: 3 matched (calls 0, 1, 6) of 7 = 42.9%
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Matched"], metrics["Match rate"]) == ("3", "42.9%")
