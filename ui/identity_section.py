@@ -126,6 +126,9 @@ def _use_as_dataset(result: IdentityMatch, conversions) -> None:
     if result.touchpoints.empty:
         st.info("No interaction was matched, so there are no touchpoints to use.")
         return
+    if conversions is None:
+        st.caption("No conversions chosen: the dataset will have touchpoints only, so every journey is "
+                   "non-converting.")
     name = st.text_input("Dataset name", value="Matched offline contacts", key="id_dataset_name")
     if not st.button("Use as dataset", type="primary", key="id_use"):
         return
