@@ -4,10 +4,10 @@ import streamlit as st
 from attribution.channel_report import channel_reporting
 from attribution.errors import AttributionError
 from attribution.models import MODEL_SPECS, supported_models
-from ui import cache, cache_reports, state
+from ui import cache_reports
 from ui import charts_reports as charts
 from ui.report_tables import long_report_table, report_table
-from ui.widgets import csv_download, excel_download, journey_sidebar
+from ui.widgets import csv_download, excel_download, journeys_or_stop
 
 FREQS = {"Day": "day", "Week": "week", "Month": "month"}
 SPEND_NOTES = {
@@ -17,16 +17,7 @@ SPEND_NOTES = {
             "**Data** page to see them."}
 
 st.title("Channel report")
-ds = state.current_dataset()
-if ds is None:
-    st.info("Load a dataset on the **Data** page first.")
-    st.stop()
-settings = journey_sidebar(ds)
-data = cache.journeys(ds, settings)
-if data.total_conversions == 0:
-    st.info("No converting journeys under the current settings: widen the date range or lookback, or "
-            "pick another conversion stage in the sidebar.")
-    st.stop()
+ds, settings, data = journeys_or_stop()
 labels = {MODEL_SPECS[n].label: n for n in supported_models(data)}
 if not labels:
     st.info("No attribution model can run on this data. Load touchpoints and conversions on the **Data** page.")

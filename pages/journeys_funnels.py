@@ -4,23 +4,15 @@ import streamlit as st
 from attribution.errors import AttributionError
 from attribution.models import MODEL_SPECS, supported_models
 from attribution.path_reports import PATH_REPORT_COLUMNS, filter_paths
-from ui import cache, cache_reports, state
+from ui import cache, cache_reports
 from ui import charts_reports as charts
-from ui.widgets import csv_download, journey_sidebar
+from ui.widgets import csv_download, journeys_or_stop
 
 SOURCES = {"stage": "Conversion stages", "interaction": "Touch interactions"}
 PCT = st.column_config.NumberColumn(format="percent")
 
 st.title("Journeys & funnels")
-ds = state.current_dataset()
-if ds is None:
-    st.info("Load a dataset on the **Data** page first.")
-    st.stop()
-settings = journey_sidebar(ds)
-data = cache.journeys(ds, settings)
-if len(data.paths) == 0:
-    st.info("No journeys under the current settings: widen the date range or lookback in the sidebar.")
-    st.stop()
+ds, settings, data = journeys_or_stop(need_conversions=False)
 funnel_tab, paths_tab, stage_tab, flow_tab = st.tabs(
     ["Funnel", "Conversion paths", "Credit by journey stage", "Flows & overlap"])
 
