@@ -10,6 +10,7 @@ Never imports streamlit; usable from notebooks and the CLI (``python -m attribut
 from __future__ import annotations
 
 from attribution import budget, mmm
+from attribution.channel_report import channel_report, channel_reporting, dataset_channel_report, with_totals
 from attribution.dataset import Dataset, load
 from attribution.errors import (
     AttributionError,
@@ -18,6 +19,7 @@ from attribution.errors import (
     ModelError,
     OptimisationError,
 )
+from attribution.funnels import funnel, funnel_steps
 from attribution.ingest import read_paths
 from attribution.journeys import ChannelRule, JourneySettings, build_journeys
 from attribution.models import (
@@ -33,13 +35,17 @@ from attribution.models import (
     shapley_by_position,
     transition_matrix,
 )
+from attribution.path_reports import filter_paths, path_report
 from attribution.pathdata import Journeys, PathData
 from attribution.simulate import SAMPLE_DIR, SimulatedData, sample_paths, simulate, write_csvs
+from attribution.stage_split import stage_split
+from attribution.touch_credit import touch_credit
 
 __all__ = [
     "AttributionError", "ChannelRule", "ConvergenceError", "DataValidationError", "Dataset", "Journeys",
     "JourneySettings", "MODELS", "ModelError", "OptimisationError", "PathData", "SAMPLE_DIR", "SimulatedData",
-    "budget", "build_journeys", "compare", "mmm", "ihc_sessions", "journey_credit", "load", "logistic_auc",
+    "budget", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report",
+    "filter_paths", "funnel", "funnel_steps", "mmm", "path_report", "stage_split", "touch_credit", "with_totals", "ihc_sessions", "journey_credit", "load", "logistic_auc",
     "logistic_coefficients", "markov_order_auc", "read_paths", "removal_effects", "run_model",
     "sample_paths", "shapley_by_position", "simulate", "transition_matrix", "write_csvs",
 ]
