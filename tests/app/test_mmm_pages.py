@@ -177,6 +177,12 @@ def test_infeasible_budget_names_the_constraint(fitted):
     at.number_input(key="budget_total").set_value(total).run()
     at.selectbox(key="budget_mode").set_value("marginal_roas").run()
     assert errors_of(at) == [] and len(_table(at, "recommended_spend")) == 3
+    # an unreachable target outcome says which limits to move
+    at.selectbox(key="budget_mode").set_value("response").run()
+    assert errors_of(at) == []
+    at.number_input(key="budget_target").set_value(1e12).run()
+    message = " ".join(e.value for e in at.error)
+    assert at.exception == [] and "out of reach" in message and "raise upper bounds" in message
 
 
 def test_bounds_table_to_optimiser_arguments():
