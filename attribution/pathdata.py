@@ -23,8 +23,9 @@ Models that need timestamps check ``has_touches`` and refuse :class:`PathData` w
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -72,6 +73,7 @@ class Journeys(PathData):
 
     load_touches: Callable[[], pd.DataFrame] | None = None
     settings: Any = None
+    stats: Any = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     has_touches = True
@@ -87,7 +89,7 @@ class Journeys(PathData):
 
     @classmethod
     def from_frames(cls, paths: pd.DataFrame, touches: pd.DataFrame, *, fingerprint: str = "",
-                    settings: Any = None) -> "Journeys":
+                    settings: Any = None) -> Journeys:
         """Wrap in-memory frames (tests and notebooks)."""
         return cls(paths=paths, fingerprint=fingerprint, source="journeys",
                    load_touches=lambda: touches, settings=settings)

@@ -1,0 +1,30 @@
+"""Load the SQL files in ``attribution/sql`` and fill in whitelisted identifiers.
+
+SQL files take values only as bound parameters (``$name``). The one identifier that varies, the
+dataset's schema, is checked against a strict pattern before it is substituted.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+SQL_DIR = Path(__file__).with_name("sql")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` if it is a safe lower-case SQL identifier, else raise ValueError."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ValueError(f"unsafe SQL identifier {name!r}")
+    return name
+
+
+@cache
+def _read(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def sql(name: str, **identifiers: str) -> str:
+    """The text of ``sql/<name>.sql`` with ``{identifier}`` placeholders filled safely."""
+    return _read(name).format(**{k: check_identifier(v) for k, v in identifiers.items()})

@@ -1,0 +1,47 @@
+"""Model comparison: every attribution model side by side on the current journeys."""
+import streamlit as st
+
+from attribution.models import MODEL_SPECS
+from attribution.models.summary import compare_two, credit_table
+from ui import cache, charts
+from ui.model_controls import model_picker
+from ui.widgets import csv_download, journeys_or_stop, show_chart
+
+st.title("Model comparison")
+ds, settings, data = journeys_or_stop()
+names, params = model_picker(data, cache.stages(ds))
+if not names:
+    st.info("Pick at least one model.")
+    st.stop()
+results, failures = cache.compare(ds, settings, names, params)
+for name, message in failures.items():
+    st.warning(f"{MODEL_SPECS[name].label} could not run: {message}")
+if results.empty:
+    st.stop()
+results["model"] = results["model"].map(lambda n: MODEL_SPECS[n].label)
+
+st.caption(f"{data.total_conversions:,.0f} conversions and {data.total_revenue:,.2f} revenue "
+           f"credited across {len(data.channels)} channels.")
+metric = st.radio("Show", ["conversions", "revenue", "share"], horizontal=True, key="metric",
+                  format_func=str.capitalize)
+wide = credit_table(results, metric)
+st.dataframe(wide, hide_index=True, column_config={
+    m: st.column_config.NumberColumn(format="percent" if metric == "share" else "%.1f") for m in wide.columns[1:]})
+csv_download(wide, f"credit_{metric}.csv", key="dl_wide")
+show_chart(charts.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
+show_chart(charts.heatmap(credit_table(results, "share"), title="Share of credit"), "share_heatmap")
+csv_download(results, "credit_all_models.csv", "Download all results (long format)", key="dl_long")
+
+st.subheader("Compare two models")
+labels = list(dict.fromkeys(results["model"]))
+if len(labels) < 2:
+    st.info("Pick two or more models to compare them.")
+    st.stop()
+left, right = st.columns(2)
+baseline = left.selectbox("Baseline model", labels, index=labels.index("Last touch") if "Last touch" in labels else 0)
+other = right.selectbox("Compared model", [m for m in labels if m != baseline])
+comparison = compare_two(results, baseline, other, metric if metric != "share" else "conversions")
+show_chart(charts.change_bars(comparison, baseline, other, f"{other} vs {baseline}"), "model_vs_baseline")
+st.dataframe(comparison, hide_index=True, column_config={
+    "change_pct": st.column_config.NumberColumn("% change", format="%+.1f%%")})
+csv_download(comparison, "model_vs_baseline.csv", key="dl_cmp")

@@ -1,0 +1,131 @@
+"""The only home of Streamlit caching. Keys are small values: dataset fingerprint + settings."""
+from __future__ import annotations
+
+import streamlit as st
+
+from attribution.dataset import Dataset
+from attribution.journeys import JourneySettings
+from attribution.pathdata import PathData
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _summary(_ds: Dataset, fingerprint: str) -> dict:
+    return _ds.summary()
+
+
+def summary(ds: Dataset) -> dict:
+    """Headline numbers of a dataset."""
+    return _summary(ds, ds.fingerprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _channels(_ds: Dataset, fingerprint: str) -> list[str]:
+    return _ds.channels()
+
+
+def channels(ds: Dataset) -> list[str]:
+    """Channel names of a dataset."""
+    return _channels(ds, ds.fingerprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _stages(_ds: Dataset, fingerprint: str) -> list[str]:
+    return _ds.stages()
+
+
+def stages(ds: Dataset) -> list[str]:
+    """Conversion stages in funnel order."""
+    return _stages(ds, ds.fingerprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _stage_counts(_ds: Dataset, fingerprint: str):
+    return _ds.stage_counts()
+
+
+def stage_counts(ds: Dataset):
+    """Conversions per stage in funnel order."""
+    return _stage_counts(ds, ds.fingerprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _date_range(_ds: Dataset, fingerprint: str):
+    return _ds.date_range()
+
+
+def date_range(ds: Dataset):
+    """(first, last) date of a dataset, or None."""
+    return _date_range(ds, ds.fingerprint)
+
+
+# Journeys hold large frames: cache_resource hands out the same object instead of a copy.
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _journeys(_ds: Dataset, fingerprint: str, settings: JourneySettings) -> PathData:
+    return _ds.journeys(settings)
+
+
+def journeys(ds: Dataset, settings: JourneySettings) -> PathData:
+    """Journeys (or transformed paths) of a dataset under the settings."""
+    with st.spinner("Building journeys…"):
+        return _journeys(ds, ds.fingerprint, settings)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _daily_activity(_ds: Dataset, fingerprint: str):
+    from attribution.activity import daily_activity
+
+    return daily_activity(_ds)
+
+
+def daily_activity(ds: Dataset):
+    """Touches, conversions, revenue and spend per day."""
+    return _daily_activity(ds, ds.fingerprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rejected(_ds: Dataset, fingerprint: str):
+    return _ds.table("rejected")
+
+
+def rejected(ds: Dataset):
+    """Rows rejected while loading the dataset, with reasons."""
+    return _rejected(ds, ds.fingerprint)
+
+
+def clear() -> None:
+    """Forget every cached result (tests, and after deleting a dataset)."""
+    st.cache_data.clear()
+    _journeys.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _model(_ds: Dataset, fingerprint: str, settings_key: str, _settings: JourneySettings, name: str,
+           params: tuple):
+    from attribution.models import run_model
+
+    return run_model(name, _journeys(_ds, fingerprint, _settings), **dict(params))
+
+
+def compare(ds: Dataset, settings: JourneySettings, names: list[str], params: dict[str, dict]):
+    """Stacked tidy results of several models, and ``{model: message}`` for models that could not
+    run on this data. Each model is cached on its own parameters, so changing one model's
+    parameter recomputes only that model."""
+    import pandas as pd
+
+    from attribution.errors import ModelError
+
+    data = journeys(ds, settings)
+    frames, failures = [], {}
+    progress = st.progress(0.0, text="Running models…") if len(names) > 1 else None
+    for i, name in enumerate(names):
+        if progress:
+            progress.progress(i / len(names), text=f"Running {name}…")
+        try:
+            frames.append(_model(ds, ds.fingerprint, settings.key(), settings, name,
+                                 tuple(sorted(params.get(name, {}).items()))))
+        except ModelError as err:
+            failures[name] = str(err)
+    if progress:
+        progress.empty()
+    del data
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), failures

@@ -1,0 +1,72 @@
+"""Plotly figure builders. Pages never build figures themselves; one function per chart kind."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+TEMPLATE = "plotly_white"
+COLORS = px.colors.qualitative.Safe
+
+
+def style_figure(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
+    """Apply the house template, title, height, margins and a top legend to a figure."""
+    fig.update_layout(template=TEMPLATE, title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0, title=None))
+    return fig
+
+
+def daily_trend(activity: pd.DataFrame, metric: str = "conversions", title: str | None = None) -> go.Figure:
+    """A line of one metric per day (summed over channels)."""
+    daily = activity.groupby("date", as_index=False)[metric].sum()
+    fig = px.line(daily, x="date", y=metric, color_discrete_sequence=COLORS,
+                  labels={"date": "Date", metric: metric.capitalize()})
+    return style_figure(fig, title)
+
+
+def channel_bars(frame: pd.DataFrame, value: str, title: str | None = None,
+                 value_label: str | None = None) -> go.Figure:
+    """Horizontal bars of ``value`` per channel, largest on top."""
+    data = frame.sort_values(value)
+    fig = px.bar(data, x=value, y="channel", orientation="h", color_discrete_sequence=COLORS,
+                 labels={value: value_label or value.capitalize(), "channel": "Channel"})
+    return style_figure(fig, title, height=max(300, 28 * len(data) + 120))
+
+
+def stacked_daily(activity: pd.DataFrame, metric: str = "touches", title: str | None = None) -> go.Figure:
+    """Stacked area of a metric per day by channel."""
+    data = activity[activity["channel"] != "(all)"]
+    data = data.groupby(["date", "channel"], as_index=False)[metric].sum()
+    fig = px.area(data, x="date", y=metric, color="channel", color_discrete_sequence=COLORS,
+                  labels={"date": "Date", metric: metric.capitalize(), "channel": "Channel"})
+    return style_figure(fig, title)
+
+
+def grouped_bars(results: pd.DataFrame, metric: str = "conversions", title: str | None = None) -> go.Figure:
+    """Bars per channel, one colour per model."""
+    order = (results.groupby("channel")[metric].sum().sort_values(ascending=False).index.tolist())
+    fig = px.bar(results, x="channel", y=metric, color="model", barmode="group",
+                 category_orders={"channel": order}, color_discrete_sequence=COLORS,
+                 labels={"channel": "Channel", metric: metric.capitalize(), "model": "Model"})
+    return style_figure(fig, title, height=420)
+
+
+def heatmap(wide: pd.DataFrame, index: str = "channel", title: str | None = None, fmt: str = ".0%",
+            zmid: float | None = None) -> go.Figure:
+    """A heatmap of a wide table (rows × columns), values printed in the cells."""
+    data = wide.set_index(index)
+    fig = px.imshow(data, text_auto=fmt, aspect="auto", color_continuous_scale="Blues" if zmid is None else "RdBu",
+                    color_continuous_midpoint=zmid, labels={"x": "", "y": "", "color": ""})
+    return style_figure(fig, title, height=max(320, 34 * len(data) + 140))
+
+
+def change_bars(comparison: pd.DataFrame, baseline: str, other: str, title: str | None = None) -> go.Figure:
+    """Per channel change of the other model against the baseline (positive right, negative left)."""
+    data = comparison.sort_values("change")
+    fig = go.Figure(go.Bar(
+        x=data["change"], y=data["channel"], orientation="h",
+        marker_color=["#16a34a" if v >= 0 else "#dc2626" for v in data["change"]],
+        text=[("" if pd.isna(p) else f"{p:+.0f}%") for p in data["change_pct"]], textposition="outside",
+        hovertemplate="%{y}: %{x:+,.1f}<extra></extra>"))
+    fig.update_xaxes(title=f"{other} − {baseline}")
+    return style_figure(fig, title, height=max(300, 28 * len(data) + 120))

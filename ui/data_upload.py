@@ -1,0 +1,108 @@
+"""The Data page's upload flow: pick a shape, upload, confirm the column mapping, load, report."""
+from __future__ import annotations
+
+import streamlit as st
+
+from attribution import ingest
+from attribution.dataset import create_dataset
+from attribution.errors import DataValidationError
+from ui import state
+from ui.widgets import csv_download
+
+NONE = "— not in file —"
+SHAPES: dict[str, list[tuple[str, str, bool]]] = {
+    # shape label -> [(input role, uploader label, required)]
+    "Touchpoints + conversions (+ spend)": [
+        ("touchpoints", "Touchpoints (user, time, channel…)", True),
+        ("conversions", "Conversions (user, time, revenue…)", True),
+        ("spend", "Daily spend per channel (optional)", False)],
+    "Event log (one file with a conversion flag)": [
+        ("event_log", "Event log (user, time, channel, conversion flag, value)", True),
+        ("spend", "Daily spend per channel (optional)", False)],
+    "Aggregated paths (ChannelAttribution layout)": [
+        ("paths", "Paths (path; conversions; value; non-conversions)", True)],
+    "IHC challenge database (SQLite)": [("ihc_db", "SQLite database (.db, .sqlite)", True)],
+    "IHC API journeys (JSON or CSV)": [("ihc_journeys", "Customer journeys (JSON or CSV)", True)],
+}
+FILE_TYPES = {"ihc_db": ["db", "sqlite", "sqlite3"], "ihc_journeys": ["json", "csv"]}
+DEFAULT_TYPES = ["csv", "gz", "parquet", "txt", "tsv"]
+
+
+def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None:
+    """Preview one uploaded file and let the user confirm the guessed column mapping."""
+    try:
+        prev = ingest.preview((upload.name, upload.getvalue()))
+    except DataValidationError as err:
+        st.error(str(err))
+        return None
+    st.caption(f"{prev.name}: {prev.format}" + (f", delimiter “{prev.delimiter}”" if prev.delimiter else "")
+               + f", {prev.n_bytes / 1e6:.1f} MB")
+    st.dataframe(prev.rows, hide_index=True, height=180)
+    if role == "ihc_db":
+        return {}
+    guess = ingest.guess_mapping(list(prev.columns), role)
+    required = ingest.REQUIRED.get(role, [])
+    options = [NONE, *prev.columns]
+    cols = st.columns(4)
+    mapping: dict[str, str | None] = {}
+    for i, canonical in enumerate([*required, *ingest.OPTIONAL.get(role, [])]):
+        default = guess.get(canonical)
+        label = canonical + (" *" if canonical in required else "")
+        choice = cols[i % 4].selectbox(label, options, index=options.index(default) if default in options else 0,
+                                       key=f"{key}_{canonical}")
+        mapping[canonical] = None if choice == NONE else choice
+    return mapping
+
+
+def upload_form() -> None:
+    """Render the whole upload flow; on success the new dataset becomes current."""
+    shape = st.radio("What do your files look like?", list(SHAPES), horizontal=False, key="upload_shape")
+    files, mappings, missing = {}, {}, []
+    for role, label, required in SHAPES[shape]:
+        upload = st.file_uploader(label, type=FILE_TYPES.get(role, DEFAULT_TYPES), key=f"up_{role}")
+        if upload is None:
+            if required:
+                missing.append(label)
+            continue
+        with st.expander(f"Columns of {upload.name}", expanded=True):
+            mapping = _mapping_editor(role, upload, f"map_{role}")
+        if mapping is None:
+            missing.append(label)
+            continue
+        files[role] = (upload.name, upload.getvalue())
+        mappings[role] = {k: v for k, v in mapping.items() if v}
+    first_name = next(iter(files.values()))[0] if files else ""
+    name = st.text_input("Dataset name", key="upload_name", placeholder=first_name or "named after the first file")
+    if st.button("Load dataset", type="primary", disabled=bool(missing), key="upload_go"):
+        _load(name.strip() or first_name, files, mappings)
+    if missing:
+        st.caption("Still needed: " + "; ".join(missing))
+
+
+def _load(name: str, files: dict, mappings: dict) -> None:
+    cfg = state.config()
+    try:
+        with st.spinner("Loading and validating…"):
+            ds = create_dataset(state.workspace(), name or "Upload", state.owner(), mappings=mappings,
+                                max_bytes=int(cfg.max_upload_mb * 2**20), **files)
+    except DataValidationError as err:
+        st.error(f"Nothing was loaded. {err}")
+        if getattr(err, "rejected", None) is not None and len(err.rejected):
+            csv_download(err.rejected, "rejected_rows.csv", "Download the offending rows")
+        return
+    state.use_dataset(ds.dataset_id)
+    st.session_state["last_report"] = ds.report
+    st.rerun()
+
+
+def report_view(report) -> None:
+    """Show what a load kept, rejected and warned about."""
+    tables = ", ".join(f"{n:,} {t}" for t, n in report.tables.items() if t != "rejected")
+    st.success(f"Loaded {tables}.")
+    for issue in report.warnings:
+        where = ", ".join(x for x in (issue.file, issue.column and f"column {issue.column}",
+                                      issue.row and f"row {issue.row}") if x)
+        (st.warning if issue.severity == "warning" else st.info)(f"{issue.message}" + (f" ({where})" if where else ""))
+    if len(report.rejected_counts):
+        st.warning(f"{int(report.rejected_counts['rows'].sum()):,} rows were rejected and kept aside:")
+        st.dataframe(report.rejected_counts, hide_index=True)

@@ -1,0 +1,88 @@
+"""Session state: which workspace and dataset this browser session uses.
+
+Isolation: each browser session gets an owner token kept in the URL (``?ws=...``) so a refresh
+keeps its datasets while other sessions cannot see them (unless the workspace is shared). In
+private mode the whole workspace lives in this session's memory.
+"""
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from attribution.dataset import Dataset, create_dataset, open_dataset
+from attribution.sample import SAMPLE_NAME, sample_inputs
+from attribution.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
+
+DATASET_KEY = "dataset_id"
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_workspace(path: str, shared: bool) -> Workspace:
+    workspace = Workspace(path, shared=shared)
+    ensure_sample(workspace)
+    return workspace
+
+
+def config() -> WorkspaceConfig:
+    """The workspace configuration from the environment."""
+    return WorkspaceConfig.from_env()
+
+
+def workspace() -> Workspace:
+    """This session's workspace (process-wide file, or session-private memory)."""
+    cfg = config()
+    if cfg.path is None:
+        if "private_workspace" not in st.session_state:
+            with st.spinner("Preparing a private in-memory workspace with the sample data…"):
+                ws = Workspace(None)
+                ensure_sample(ws)
+            st.session_state["private_workspace"] = ws
+        return st.session_state["private_workspace"]
+    return _shared_workspace(cfg.path, cfg.mode == "shared")
+
+
+def owner() -> str:
+    """This browser session's owner token (kept in the URL so a refresh keeps it)."""
+    token = st.query_params.get("ws")
+    if not token or len(token) > 64 or not token.isalnum():
+        token = st.session_state.get("owner_token") or uuid.uuid4().hex[:20]
+        st.query_params["ws"] = token
+    st.session_state["owner_token"] = token
+    return token
+
+
+def ensure_sample(ws: Workspace) -> str:
+    """Load the built-in sample into ``ws`` once; return its dataset id."""
+    catalogue = ws.list(PUBLIC_OWNER)
+    sample = catalogue[catalogue["source"] == "sample"]
+    if len(sample):
+        return str(sample.iloc[0]["dataset_id"])
+    ds = create_dataset(ws, SAMPLE_NAME, PUBLIC_OWNER, source="sample",
+                        **{role: str(path) for role, path in sample_inputs().items()})
+    return ds.dataset_id
+
+
+def current_dataset() -> Dataset | None:
+    """The dataset this session works on (the sample until the user picks another)."""
+    ws = workspace()
+    who = owner()
+    # the URL keeps the dataset too, so a browser refresh reopens it
+    dataset_id = st.session_state.get(DATASET_KEY) or st.query_params.get("ds") or ensure_sample(ws)
+    ds = open_dataset(ws, dataset_id, who)
+    if ds is None and dataset_id != ensure_sample(ws):
+        st.session_state.pop(DATASET_KEY, None)
+        st.query_params.pop("ds", None)
+        ds = open_dataset(ws, ensure_sample(ws), who)
+    return ds
+
+
+def use_dataset(dataset_id: str) -> None:
+    """Make ``dataset_id`` the current dataset and reset settings that depend on it."""
+    st.session_state[DATASET_KEY] = dataset_id
+    if dataset_id:
+        st.query_params["ds"] = dataset_id
+    else:
+        st.query_params.pop("ds", None)
+    for key in [k for k in st.session_state if str(k).startswith(("js_", "w_js_"))]:
+        del st.session_state[key]
