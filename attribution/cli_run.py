@@ -112,13 +112,11 @@ def _with_intervals(results, data, names, params, args):
     return merged
 
 
-def _channel_report(ds, data, model: str, freq: str | None):
-    """The channel report when the library has it (``attribution.channel_report``), else None."""
-    try:
-        from attribution.channel_report import dataset_channel_report, with_totals
-    except ImportError:
-        return None
-    return with_totals(dataset_channel_report(ds, data, model, freq))
+def _channel_report(ds, data, model: str, freq: str | None, params: dict):
+    """The channel report of ``model`` (per channel, or per channel and ``freq`` period) with totals."""
+    from attribution.channel_report import dataset_channel_report, with_totals
+
+    return with_totals(dataset_channel_report(ds, data, model, freq, **params.get(model, {})))
 
 
 @subcommand("run", help="run attribution models on files and write CSVs and an HTML report", arguments=_run_args)
@@ -126,7 +124,7 @@ def run_attribution(args: argparse.Namespace) -> int:
     """Load the inputs, build journeys, run the models and write the results; returns the exit status."""
     from attribution.dataset import load
     from attribution.export import to_safe_csv
-    from attribution.models import model_spec, run_model
+    from attribution.models import model_spec, run_model, unsupported_reason
     from attribution.models.summary import credit_table
 
     started = time.perf_counter()
@@ -151,6 +149,11 @@ def run_attribution(args: argparse.Namespace) -> int:
         raise DataValidationError("no converting journeys under these settings: widen --start/--end or "
                                   "--lookback-days, or pick another --stage")
     names = _model_names(args, data)
+    reason = unsupported_reason(args.report_model, data)  # unknown name: ModelError listing the valid ones
+    if reason:
+        raise ModelError(f"--report-model {args.report_model}: {reason}")
+    if args.freq and not data.has_touches:
+        raise DataValidationError("--freq needs dated journeys; aggregated paths have none (leave --freq out)")
     unknown = set(params) - set(names)
     if unknown:
         raise ModelError(f"--param for model(s) not being run: {', '.join(sorted(unknown))}")
@@ -167,38 +170,37 @@ def run_attribution(args: argparse.Namespace) -> int:
         say(f"bootstrapping {args.bootstrap} replicates ...")
         results = _with_intervals(results, data, [n for n in names if n not in failures], params, args)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-
-    def write(name: str, payload: bytes) -> None:
-        (out / name).write_bytes(payload)
-        written.append(out / name)
-
+    files: dict[str, bytes] = {}  # everything is computed before the first file is written
     if len(results):
-        write("model_comparison.csv", to_safe_csv(results))
-        write("credit_conversions.csv", to_safe_csv(credit_table(results, "conversions")))
-        write("credit_revenue.csv", to_safe_csv(credit_table(results, "revenue")))
+        files["model_comparison.csv"] = to_safe_csv(results)
+        files["credit_conversions.csv"] = to_safe_csv(credit_table(results, "conversions"))
+        files["credit_revenue.csv"] = to_safe_csv(credit_table(results, "revenue"))
     if rejected:
-        write("rejected_rows.csv", to_safe_csv(ds.table("rejected")))
+        files["rejected_rows.csv"] = to_safe_csv(ds.table("rejected"))
     report = None
     if args.report_model not in failures:
-        report = _channel_report(ds, data, args.report_model, None)
-        if report is not None:
-            write("channel_report.csv", to_safe_csv(report))
+        try:
+            report = _channel_report(ds, data, args.report_model, None, params)
+            files["channel_report.csv"] = to_safe_csv(report)
             if args.freq:
-                write(f"channel_report_by_{args.freq}.csv", to_safe_csv(_channel_report(ds, data, args.report_model,
-                                                                                        args.freq)))
+                periodic = _channel_report(ds, data, args.report_model, args.freq, params)
+                files[f"channel_report_by_{args.freq}.csv"] = to_safe_csv(periodic)
+        except ModelError as exc:
+            failures[f"{args.report_model} (channel report)"] = str(exc)
     if not args.no_report:
         from attribution.report_sections import dataset_report
 
-        say("writing the HTML report ...")
+        say("building the HTML report ...")
         html = dataset_report(ds, settings=settings, results=results if len(results) else None, failures=failures,
                               params=params, channel_report=report)
-        write("report.html", html.encode("utf-8"))
+        files["report.html"] = html.encode("utf-8")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, payload in files.items():
+        (out / name).write_bytes(payload)
     for name, message in failures.items():
         print(f"warning: model {name} failed: {message}", file=sys.stderr)
     print(f"{len(names) - len(failures)} of {len(names)} models on {data.total_conversions:,.0f} conversions -> "
-          f"{len(written)} files in {out} ({time.perf_counter() - started:.1f} s)")
+          f"{len(files)} files in {out} ({time.perf_counter() - started:.1f} s)")
     return EXIT_PARTIAL if failures else EXIT_OK
 

@@ -154,6 +154,8 @@ def mmm_section(fit: Any) -> Section:
     facts = {label: diag[key] for key, label in (("r2", "R²"), ("adj_r2", "Adjusted R²"), ("nrmse", "NRMSE"),
                                                  ("mape", "MAPE"), ("durbin_watson", "Durbin–Watson"),
                                                  ("n_obs", "Periods")) if key in diag}
+    if isinstance(facts.get("MAPE"), float):
+        facts["MAPE"] = f"{facts['MAPE']:.1%}"  # a fraction of the outcome
     blocks: list = [Facts(facts)] if facts else []
     spec = [getattr(fit, a, None) for a in ("adstock", "saturation", "freq")]
     if all(spec):
@@ -164,13 +166,26 @@ def mmm_section(fit: Any) -> Section:
     return Section("mmm", "Media-mix model", tuple(blocks))
 
 
-def budget_section(plan: pd.DataFrame, note: str = "") -> Section:
-    """A budget plan (``attribution.budget.optimize`` result): current and recommended spend per
-    channel with the expected response."""
+def budget_section(plan: Any, note: str = "") -> Section:
+    """A budget plan (``attribution.budget.optimize`` result, or its ``allocation`` table): totals,
+    current and recommended spend per channel with the expected response."""
     blocks: list = [Text(note)] if note else []
-    blocks.append(Table(plan))
-    if {"channel", "current_spend", "recommended_spend"} <= set(plan.columns):
-        blocks.append(Chart(figures.spend_comparison(plan, "Current and recommended spend")))
+    allocation = plan.allocation if hasattr(plan, "allocation") else plan
+    totals = getattr(plan, "totals", None)
+    if totals:
+        labels = {"current_spend": "Current spend", "recommended_spend": "Recommended spend",
+                  "current_response": "Current response", "recommended_response": "Expected response",
+                  "lift": "Lift", "lift_pct": "Lift %", "periods": "Periods"}
+        facts = {label: totals[key] for key, label in labels.items() if key in totals}
+        if isinstance(facts.get("Lift %"), float) and not pd.isna(facts["Lift %"]):
+            facts["Lift %"] = f"{facts['Lift %']:+.1%}"  # a fraction of the current response
+        blocks.append(Facts(facts))
+        low, high = totals.get("lift_ci_low"), totals.get("lift_ci_high")
+        if isinstance(low, float) and isinstance(high, float) and not (pd.isna(low) or pd.isna(high)):
+            blocks.append(Text(f"Lift interval from the model's bootstrap: {low:,.2f} to {high:,.2f}.", "note"))
+    blocks.append(Table(allocation, formats={"change_pct": "{:+.1%}"} if totals else {}))
+    if {"channel", "current_spend", "recommended_spend"} <= set(allocation.columns):
+        blocks.append(Chart(figures.spend_comparison(allocation, "Current and recommended spend")))
     return Section("budget", "Budget optimiser", tuple(blocks))
 
 

@@ -2,8 +2,9 @@
 
 Pages call :func:`report_button`. The report holds the dataset summary, the journey settings, the
 model comparison (the page's own results when it passes them, else every model with default
-parameters), the channel report, and the media-mix fit and budget plan when a page has left them
-in ``st.session_state`` under :data:`MMM_KEY` / :data:`BUDGET_KEY`.
+parameters), the channel report, and, when this session has fitted a media-mix model, the fit and
+a budget plan: the last scenario saved on the Budget optimiser page, else the optimal split of the
+current total spend.
 """
 from __future__ import annotations
 
@@ -16,31 +17,50 @@ from attribution.dataset import Dataset
 from attribution.errors import AttributionError
 from attribution.journeys import JourneySettings
 
-MMM_KEY = "report_mmm_fit"          # an attribution.mmm fit result, set by the Media mix page
-BUDGET_KEY = "report_budget_plan"   # an attribution.budget.optimize result, set by the Budget page
 CHANNEL_MODEL = "linear"
 
 
 def _channel_report(ds: Dataset, data) -> pd.DataFrame | None:
-    try:
-        from attribution.channel_report import dataset_channel_report, with_totals
-    except ImportError:  # the channel report is not part of this build yet
-        return None
+    from attribution.channel_report import dataset_channel_report, with_totals
+
     try:
         return with_totals(dataset_channel_report(ds, data, CHANNEL_MODEL, None))
-    except AttributionError:
+    except AttributionError:  # the report shows the other sections
+        return None
+
+
+def _media_mix() -> tuple[object | None, object | None]:
+    """This session's media-mix fit and the budget plan for the report (None when there is no fit)."""
+    from ui import budget_controls, mmm_controls
+
+    fit = mmm_controls.latest_fit()[0]
+    scenarios = budget_controls.saved_scenarios()
+    plan = list(scenarios.values())[-1]["plan"] if scenarios else None
+    return fit, plan
+
+
+def _default_plan(fit):
+    """The optimal split of the current total spend (no bounds), for a report without a saved scenario."""
+    from attribution.budget import optimize
+    from attribution.errors import OptimisationError
+
+    try:
+        return optimize(fit)
+    except OptimisationError:
         return None
 
 
 def build_report(ds: Dataset, settings: JourneySettings, results: pd.DataFrame | None = None,
                  failures: dict[str, str] | None = None, params: dict[str, dict] | None = None,
-                 mmm=None, budget: pd.DataFrame | None = None) -> bytes:
+                 mmm=None, budget=None) -> bytes:
     """The report's HTML bytes. Runs outside the page script (the download callable), so it calls
     the library directly and no Streamlit command."""
     from attribution.models import compare, run_model, supported_models
     from attribution.report_sections import dataset_report
 
     data = ds.journeys(settings)
+    if mmm is not None and budget is None:
+        budget = _default_plan(mmm)
     if results is None and data.total_conversions > 0:
         frames, failures = [], {}
         for name in supported_models(data):
@@ -64,7 +84,7 @@ def report_button(ds: Dataset, settings: JourneySettings, *, results: pd.DataFra
     ``params`` are the page's own model comparison; without them the report runs every model the
     data supports with default parameters. Nothing is computed until the click.
     """
-    mmm, budget = st.session_state.get(MMM_KEY), st.session_state.get(BUDGET_KEY)
+    mmm, budget = _media_mix()
     slug = re.sub(r"[^A-Za-z0-9]+", "_", ds.name).strip("_")[:40] or "dataset"
     st.download_button(
         "Full report (HTML)", lambda: build_report(ds, settings, results, failures, params, mmm, budget),

@@ -11,7 +11,9 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 CHART = '[data-testid="stPlotlyChart"]'
-MIN_CHARTS = {"Overview": 2, "Model comparison": 3}  # pages of other areas only need to render cleanly
+# charts each page shows on the sample before any button is pressed (Media mix and Budget optimiser
+# draw theirs after a fit)
+MIN_CHARTS = {"Overview": 2, "Model comparison": 3, "Journeys & funnels": 1, "Channel report": 1}
 HYPERLINK = '=HYPERLINK("x")'
 
 
@@ -19,11 +21,19 @@ def _exceptions(page) -> list[str]:
     return [t.strip()[:300] for t in page.locator('[data-testid="stException"]').all_inner_texts()]
 
 
-def _settle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the script run that the last action started has finished."""
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=timeout_ms, polling=200)
+_IDLE = """() => {
+  const busy = document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]');
+  if (busy) { window.__idleSince = null; return false; }
+  window.__idleSince = window.__idleSince || Date.now();
+  return Date.now() - window.__idleSince > 1000;
+}"""
+
+
+def _settle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until Streamlit has been idle (no running script, no placeholder) for a second: the
+    running indicator shows up only a moment after a run starts."""
+    page.evaluate("window.__idleSince = null")
+    page.wait_for_function(_IDLE, timeout=timeout_ms, polling=100)
 
 
 def _go(page, name: str) -> None:
@@ -36,8 +46,8 @@ def _charts_drawn(page, at_least: int) -> int:
     if at_least:  # one chart draws several .main-svg layers: wait on chart containers
         page.locator(CHART).nth(at_least - 1).locator(".main-svg").first.wait_for()
     n = page.locator(CHART).count()
-    for i in range(n):
-        page.locator(CHART).nth(i).locator(".main-svg").first.wait_for()
+    for i in range(n):  # charts in a tab that is not open are drawn but hidden
+        page.locator(CHART).nth(i).locator(".main-svg").first.wait_for(state="attached")
     return n
 
 
@@ -116,8 +126,11 @@ def test_upload_then_download_csv_and_report(page, tmp_path):
     uploads = page.locator('[data-testid="stFileUploader"] input[type="file"]')
     uploads.nth(0).set_input_files(str(tp))
     page.get_by_text(f"Columns of {tp.name}").wait_for()
+    _settle(page)
     uploads.nth(1).set_input_files(str(conv))
     page.get_by_text(f"Columns of {conv.name}").wait_for()
+    _settle(page)
+    assert page.get_by_text("Still needed").count() == 0  # both files read and their columns guessed
     page.get_by_role("button", name="Load dataset").click()
     page.get_by_text("Loaded 6 touchpoints, 3 conversions").wait_for()
     assert _exceptions(page) == []
@@ -142,8 +155,9 @@ def test_full_report_from_overview_opens_offline(page, browser, tmp_path):
     _charts_drawn(page, 2)
     report = _download(page, "Full report (HTML)")
     text = report.decode("utf-8")
-    for title in ("Dataset summary", "Journey settings", "Model comparison"):
+    for title in ("Dataset summary", "Journey settings", "Model comparison", "Channel report"):
         assert f"<h2>{title}</h2>" in text
+    assert "<h2>Media-mix model</h2>" not in text  # no fit in this session
     assert "<script src=" not in text and "Sample: simulated multi-channel shop" in text
     path = tmp_path / "report.html"
     path.write_bytes(report)
@@ -153,8 +167,22 @@ def test_full_report_from_overview_opens_offline(page, browser, tmp_path):
         requested: list[str] = []
         viewer.on("request", lambda r: r.url.startswith("file:") or requested.append(r.url))
         viewer.goto(path.as_uri())
-        viewer.locator(".plotly-graph-div").nth(2).locator(".main-svg").first.wait_for(timeout=30_000)
-        assert viewer.locator(".plotly-graph-div").count() == 3  # daily trend, bars, heatmap
+        charts = text.count("Plotly.newPlot(")  # daily trend, model bars and heatmap, channel ROAS and CPA
+        assert charts >= 3
+        viewer.locator(".plotly-graph-div").nth(charts - 1).locator(".main-svg").first.wait_for(timeout=30_000)
+        assert viewer.locator(".plotly-graph-div").count() == charts
         assert requested == []
     finally:
         offline.close()
+
+
+def test_report_adds_media_mix_and_budget_after_a_fit(page):
+    _charts_drawn(page, 2)
+    _go(page, "Media mix")
+    page.get_by_role("button", name="Fit model").click()
+    _settle(page)
+    assert _charts_drawn(page, 1) >= 1 and _exceptions(page) == []
+    _go(page, "Overview")
+    report = _download(page, "Full report (HTML)").decode("utf-8")
+    assert "<h2>Media-mix model</h2>" in report and "<h2>Budget optimiser</h2>" in report
+    assert ">Recommended spend<" in report and "Current and recommended spend" in report

@@ -51,6 +51,26 @@ def test_run_writes_every_model_and_the_report(sim_files, tmp_path, capsys):
     assert "<script src=" not in html and "Dataset summary" in html and "Model comparison" in html
 
 
+def test_channel_report_agrees_with_the_model_and_the_spend_file(sim_files, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+                 "--spend", str(sim_files["spend"]), "--models", "linear,first_touch", "--freq", "week",
+                 "--out", str(out), "--no-report", "--quiet"]) == 0
+    credit = _csv(out / "model_comparison.csv")
+    linear = credit[credit["model"] == "linear"].set_index("channel")["conversions"]
+    report = _csv(out / "channel_report.csv").set_index("channel")
+    assert (report["model"] == "linear").all()
+    assert report["conversions"].drop("Total").to_dict() == pytest.approx(linear.to_dict())
+    total = report.loc["Total"]
+    assert total["conversions"] == pytest.approx(linear.sum())
+    assert total["spend"] == pytest.approx(pd.read_csv(sim_files["spend"])["spend"].sum())  # no date range given
+    assert total["roas"] == pytest.approx(total["revenue"] / total["spend"])
+    assert total["cpa"] == pytest.approx(total["spend"] / total["conversions"])
+    weekly = _csv(out / "channel_report_by_week.csv")
+    by_channel = weekly[weekly["channel"] != "Total"].groupby("channel")["conversions"].sum()
+    assert by_channel.to_dict() == pytest.approx(linear.to_dict())
+
+
 def test_journey_flags_map_onto_settings():
     parser = build_parser()
     args = parser.parse_args(["run", "--out", "x", "--start", "2024-02-01", "--end", "2024-02-29",
@@ -116,6 +136,8 @@ def test_bad_arguments_exit_2(sim_files, tmp_path, capsys):
     assert "not a valid int" in capsys.readouterr().err
     assert main(["run", "--out", str(tmp_path / "out")]) == 2
     assert "no input file" in capsys.readouterr().err
+    assert main([*base, "--report-model", "nonsense"]) == 2
+    assert "unknown model 'nonsense'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:  # argparse: a malformed date
         main([*base, "--start", "01/02/2024"])
     assert exc.value.code == 2
@@ -159,6 +181,9 @@ def test_aggregated_paths_run_the_path_models(tmp_path):
     linear = frame[frame["model"] == "linear"].set_index("channel")
     assert linear["conversions"].to_dict() == pytest.approx({"a": 1.0, "b": 2.0})
     assert linear["revenue"].to_dict() == pytest.approx({"a": 10.0, "b": 15.0})
+    assert main(["run", "--paths", str(tmp_path / "paths.csv"), "--freq", "day", "--out", str(tmp_path / "o2"),
+                 "--quiet"]) == 2
+    assert not (tmp_path / "o2").exists()
 
 
 def test_hostile_channel_is_neutralised_in_csv_and_escaped_in_report(hostile_files, tmp_path):

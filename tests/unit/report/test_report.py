@@ -102,6 +102,15 @@ def test_sections_are_optional_and_by_name():
     html = build_report(sections)
     assert "Media-mix model" in html and ">0.91<" in html and "geometric adstock" in html
     assert "Budget optimiser" in html and "Current and recommended spend" in html
+    assert ">8.0%<" in html  # MAPE 0.08 is a fraction
+    # an optimiser result: its allocation table plus the totals; lift 15 on 60 current response = +25.0%
+    result = type("Plan", (), {"allocation": plan.assign(change_pct=[0.5, -0.25]),
+                               "totals": {"current_spend": 300.0, "recommended_spend": 300.0, "current_response": 60.0,
+                                          "recommended_response": 75.0, "lift": 15.0, "lift_pct": 0.25,
+                                          "lift_ci_low": 5.0, "lift_ci_high": 22.5, "periods": 1}})()
+    html = build_report(report_sections(budget={"plan": result}))
+    assert ">+25.0%<" in html and ">+50.0%<" in html and ">-25.0%<" in html
+    assert "Lift interval from the model&#x27;s bootstrap: 5.00 to 22.50." in html
     # a part that does not fit becomes a note; the rest of the report is still built
     broken = report_sections(models={"results": _results()}, mmm={"fit": object()})
     assert [s.name for s in broken] == ["models", "mmm"]
