@@ -6,7 +6,7 @@ from attribution.models.summary import compare_two, credit_table
 from ui import cache, charts
 from ui.model_controls import model_picker
 from ui.report_button import report_button
-from ui.widgets import csv_download, journeys_or_stop, show_chart
+from ui.widgets import csv_download, excel_download, journeys_or_stop, show_chart
 
 st.title("Model comparison")
 ds, settings, data = journeys_or_stop()
@@ -35,6 +35,8 @@ csv_download(wide, f"credit_{metric}.csv", key="dl_wide")
 show_chart(charts.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
 show_chart(charts.heatmap(credit_table(results, "share"), title="Share of credit"), "share_heatmap")
 csv_download(results, "credit_all_models.csv", "Download all results (long format)", key="dl_long")
+excel_download({m: credit_table(results, m) for m in ("conversions", "revenue", "share")} | {"all results": results},
+               "model_comparison.xlsx", key="xl_models")
 
 st.subheader("Compare two models")
 labels = list(dict.fromkeys(results["model"]))

@@ -5,6 +5,7 @@ import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -144,6 +145,11 @@ def test_upload_then_download_csv_and_report(page, tmp_path):
     assert wide.loc["'" + HYPERLINK, "Linear"] == pytest.approx(1.0)
     assert wide.loc["Email", "Linear"] == pytest.approx(1.5)
     assert wide.loc["Email", "Last touch"] == pytest.approx(2.0)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(_download(page, "Download all tables (Excel)")))
+    assert workbook.sheetnames == ["conversions", "revenue", "share", "all results"]
+    names = {c.value: c.data_type for c in workbook["conversions"]["A"][1:]}
+    assert names == {"'" + HYPERLINK: "s", "Email": "s", "Search": "s"}  # strings, not formulas
 
     report = _download(page, "Full report (HTML)").decode("utf-8")
     assert "<script src=" not in report and "<h2>Model comparison</h2>" in report
