@@ -154,7 +154,7 @@ def run_attribution(args: argparse.Namespace) -> int:
         raise ModelError(f"--report-model {args.report_model}: {reason}")
     if args.freq and not data.has_touches:
         raise DataValidationError("--freq needs dated journeys; aggregated paths have none (leave --freq out)")
-    unknown = set(params) - set(names)
+    unknown = set(params) - set(names) - {args.report_model}
     if unknown:
         raise ModelError(f"--param for model(s) not being run: {', '.join(sorted(unknown))}")
     frames, failures = [], {}
