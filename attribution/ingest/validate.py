@@ -104,9 +104,15 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
         sql.level_b.append(f"{text} as {v}")
     elif f.kind == "number":
         # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
-        sql.level_b.append(f"coalesce(try_cast({s} as double), case when {empty} then {dflt} end) as {v}")
+        num = f"try_cast({s} as double)"
+        if typ == "VARCHAR" and _decimal_comma(con, raw, f.source):
+            num = f"try_cast(replace(replace({s}, '.', ''), ',', '.') as double)"
+            issues.append(Issue(raw.file, f.source, None,
+                                f"column {f.source!r} uses a decimal comma (1.234,5); it was read as such",
+                                "info"))
+        sql.level_b.append(f"coalesce({num}, case when {empty} then {dflt} end) as {v}")
         if f.empty is not None:
-            sql.level_b.append(f"(try_cast({s} as double) is null and {empty}) as {_q('__empty_' + f.name)}")
+            sql.level_b.append(f"({num} is null and {empty}) as {_q('__empty_' + f.name)}")
     elif f.kind == "bool":
         conv = (f"coalesce(try_cast({s} as boolean), try_cast(trim({s}) as boolean), "
                 f"try_cast({s} as double) <> 0)" if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
@@ -245,6 +251,24 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
 
 def _p_cols(level_p: list[str]) -> list[str]:
     return [e.rsplit(" as ", 1)[1] for e in level_p]
+
+
+def _decimal_comma(con, raw: RawTable, col: str) -> bool:
+    """Do most sampled values of ``col`` use a decimal comma ('12,5', '1.234,56')?
+
+    '1,234' alone could be a thousands separator: when every comma has exactly three digits after
+    it, a decimal comma is only assumed in files not separated by commas.
+    """
+    step = max(1, raw.n_rows // tsfmt.SAMPLE_ROWS)
+    c = _q(col)
+    comma_num = f"try_cast(replace(replace({c}, '.', ''), ',', '.') as double)"
+    n, commas, three = con.execute(
+        f"select count(*), count({comma_num}) filter (where contains({c}, ',')), "
+        rf"count(*) filter (where regexp_matches(trim({c}), ',\d{{3}}$')) "
+        f"from {raw.table} where __row % {step} = 0 and {c} is not null and trim({c}) <> ''").fetchall()[0]
+    if n == 0 or commas < n / 2:
+        return False
+    return commas > three or raw.delimiter not in (",", None)
 
 
 def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, issues):
