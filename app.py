@@ -6,5 +6,6 @@ pages = [
     st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
     st.Page("pages/data_sources.py", title="Data", icon="🗂️"),
     st.Page("pages/model_comparison.py", title="Model comparison", icon="⚖️"),
+    st.Page("pages/validation.py", title="Validation", icon="🎯"),
 ]
 st.navigation(pages).run()
