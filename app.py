@@ -7,5 +7,7 @@ pages = [
     st.Page("pages/data_sources.py", title="Data", icon="🗂️"),
     st.Page("pages/model_comparison.py", title="Model comparison", icon="⚖️"),
     st.Page("pages/validation.py", title="Validation", icon="🎯"),
+    st.Page("pages/journeys_funnels.py", title="Journeys & funnels", icon="🔀"),
+    st.Page("pages/channel_report.py", title="Channel report", icon="💶"),
 ]
 st.navigation(pages).run()

@@ -1,9 +1,17 @@
 """Marketing attribution library: load data, build journeys, run attribution and media-mix models.
 
-Never imports streamlit; usable from notebooks and the CLI (``python -m attribution``).
+Never imports streamlit; usable from notebooks and the CLI (``python -m attribution``)::
+
+    import attribution as at
+    ds = at.load(touchpoints="tp.csv", conversions="conv.csv", spend="spend.csv")
+    j = ds.journeys(lookback_days=30)
+    at.compare(j, models=["first_touch", "markov"])
 """
 from __future__ import annotations
 
+from attribution import budget, mmm
+from attribution.channel_report import channel_report, channel_reporting, dataset_channel_report, with_totals
+from attribution.dataset import Dataset, load
 from attribution.errors import (
     AttributionError,
     ConvergenceError,
@@ -11,9 +19,33 @@ from attribution.errors import (
     ModelError,
     OptimisationError,
 )
+from attribution.funnels import funnel, funnel_steps
+from attribution.ingest import read_paths
+from attribution.journeys import ChannelRule, JourneySettings, build_journeys
+from attribution.models import (
+    MODELS,
+    compare,
+    ihc_sessions,
+    journey_credit,
+    logistic_auc,
+    logistic_coefficients,
+    markov_order_auc,
+    removal_effects,
+    run_model,
+    shapley_by_position,
+    transition_matrix,
+)
+from attribution.path_reports import filter_paths, path_report
 from attribution.pathdata import Journeys, PathData
+from attribution.simulate import SAMPLE_DIR, SimulatedData, sample_paths, simulate, write_csvs
+from attribution.stage_split import stage_split
+from attribution.touch_credit import touch_credit
 
 __all__ = [
-    "AttributionError", "ConvergenceError", "DataValidationError", "ModelError",
-    "OptimisationError", "Journeys", "PathData",
+    "AttributionError", "ChannelRule", "ConvergenceError", "DataValidationError", "Dataset", "Journeys",
+    "JourneySettings", "MODELS", "ModelError", "OptimisationError", "PathData", "SAMPLE_DIR", "SimulatedData",
+    "budget", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report",
+    "filter_paths", "funnel", "funnel_steps", "mmm", "path_report", "stage_split", "touch_credit", "with_totals", "ihc_sessions", "journey_credit", "load", "logistic_auc",
+    "logistic_coefficients", "markov_order_auc", "read_paths", "removal_effects", "run_model",
+    "sample_paths", "shapley_by_position", "simulate", "transition_matrix", "write_csvs",
 ]

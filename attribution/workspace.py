@@ -37,7 +37,7 @@ class WorkspaceConfig:
 
     path: str | None = str(DEFAULT_PATH)
     mode: str = "personal"
-    max_upload_mb: int = 200
+    max_upload_mb: float = 200
 
     @classmethod
     def from_env(cls) -> WorkspaceConfig:
@@ -49,7 +49,7 @@ class WorkspaceConfig:
                                       f"not {mode!r}")
         path = None if mode == "private" else os.environ.get("ATTRIBUTION_WORKSPACE", str(DEFAULT_PATH))
         return cls(path=path, mode=mode,
-                   max_upload_mb=int(os.environ.get("ATTRIBUTION_MAX_UPLOAD_MB", "200")))
+                   max_upload_mb=float(os.environ.get("ATTRIBUTION_MAX_UPLOAD_MB", "200")))
 
 
 class Workspace:

@@ -108,7 +108,7 @@ def main() -> None:
         t0 = time.perf_counter()
         out = run_model(name, data)
         timings[name] = time.perf_counter() - t0
-        kind = "touches" if MODEL_SPECS[name].needs_touches else "paths"
+        kind = "needs touches" if MODEL_SPECS[name].needs_touches else "paths or touches"
         print(f"{name:<18} {timings[name]:7.2f} s  ({kind}; {len(out)} channels, "
               f"conversions {out['conversions'].sum():,.1f})")
     level = [n for n in names if n in TOUCH_LEVEL]

@@ -1,8 +1,10 @@
-"""Data: upload files, confirm the column mapping, read the validation report, manage datasets."""
+"""Data: upload files, confirm the column mapping, read the validation report, manage datasets,
+match offline contacts (calls, e-mails, web forms) to customers."""
 import streamlit as st
 
 from ui import cache, state
 from ui.data_upload import report_view, upload_form
+from ui.identity_section import identity_section
 from ui.widgets import csv_download, journey_sidebar
 
 st.title("Data")
@@ -12,7 +14,8 @@ if ds is not None:
 if "last_report" in st.session_state:
     report_view(st.session_state["last_report"])
 
-tab_current, tab_upload, tab_saved = st.tabs(["Current dataset", "Upload", "Saved datasets"])
+tab_current, tab_upload, tab_saved, tab_identity = st.tabs(
+    ["Current dataset", "Upload", "Saved datasets", "Match offline contacts"])
 with tab_current:
     if ds is None:
         st.info("No dataset yet: upload files in the Upload tab or load the sample.")
@@ -46,3 +49,5 @@ with tab_saved:
             state.use_dataset("")
             st.rerun()
         st.error("The built-in sample cannot be deleted here (it is shared by every session).")
+with tab_identity:
+    identity_section()

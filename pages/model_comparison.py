@@ -4,23 +4,14 @@ import streamlit as st
 from attribution.models import MODEL_SPECS
 from attribution.models.summary import compare_two, credit_table
 from attribution.uncertainty import summarise
-from ui import cache, charts, state
+from ui import cache, charts
 from ui import charts_validation as vcharts
 from ui.confidence import bootstrap_draws, ci_controls, interval_table, labelled, show_interval_table
 from ui.model_controls import model_picker
-from ui.widgets import csv_download, journey_sidebar, show_chart
+from ui.widgets import csv_download, journeys_or_stop, show_chart
 
 st.title("Model comparison")
-ds = state.current_dataset()
-if ds is None:
-    st.info("Load a dataset on the **Data** page first.")
-    st.stop()
-settings = journey_sidebar(ds)
-data = cache.journeys(ds, settings)
-if data.total_conversions == 0:
-    st.info("No converting journeys under the current settings: widen the date range or lookback, or "
-            "pick another conversion stage in the sidebar.")
-    st.stop()
+ds, settings, data = journeys_or_stop()
 names, params = model_picker(data, cache.stages(ds))
 if not names:
     st.info("Pick at least one model.")

@@ -84,7 +84,7 @@ def _load(name: str, files: dict, mappings: dict) -> None:
     try:
         with st.spinner("Loading and validating…"):
             ds = create_dataset(state.workspace(), name or "Upload", state.owner(), mappings=mappings,
-                                max_bytes=cfg.max_upload_mb * 2**20, **files)
+                                max_bytes=int(cfg.max_upload_mb * 2**20), **files)
     except DataValidationError as err:
         st.error(f"Nothing was loaded. {err}")
         if getattr(err, "rejected", None) is not None and len(err.rejected):

@@ -67,10 +67,12 @@ def current_dataset() -> Dataset | None:
     """The dataset this session works on (the sample until the user picks another)."""
     ws = workspace()
     who = owner()
-    dataset_id = st.session_state.get(DATASET_KEY) or ensure_sample(ws)
+    # the URL keeps the dataset too, so a browser refresh reopens it
+    dataset_id = st.session_state.get(DATASET_KEY) or st.query_params.get("ds") or ensure_sample(ws)
     ds = open_dataset(ws, dataset_id, who)
     if ds is None and dataset_id != ensure_sample(ws):
         st.session_state.pop(DATASET_KEY, None)
+        st.query_params.pop("ds", None)
         ds = open_dataset(ws, ensure_sample(ws), who)
     return ds
 
@@ -78,5 +80,9 @@ def current_dataset() -> Dataset | None:
 def use_dataset(dataset_id: str) -> None:
     """Make ``dataset_id`` the current dataset and reset settings that depend on it."""
     st.session_state[DATASET_KEY] = dataset_id
+    if dataset_id:
+        st.query_params["ds"] = dataset_id
+    else:
+        st.query_params.pop("ds", None)
     for key in [k for k in st.session_state if str(k).startswith(("js_", "w_js_"))]:
         del st.session_state[key]

@@ -104,3 +104,27 @@ def show_chart(fig, name: str, key: str | None = None) -> None:
     reason = png_unavailable_reason()
     right.download_button("Chart (PNG)", lambda: figure_png(fig), file_name=f"{name}.png", mime="image/png",
                           key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason)
+
+
+def journeys_or_stop(*, need_conversions: bool = True):
+    """The common page start: current dataset, the sidebar settings and the journeys they give.
+
+    Stops the page with a note saying what to do when there is no dataset, or no (converting)
+    journeys under the settings. Returns ``(dataset, settings, journeys)``.
+    """
+    from ui import state
+
+    ds = state.current_dataset()
+    if ds is None:
+        st.info("Load a dataset on the **Data** page first.")
+        st.stop()
+    settings = journey_sidebar(ds)
+    data = cache.journeys(ds, settings)
+    if need_conversions and data.total_conversions == 0:
+        st.info("No converting journeys under the current settings: widen the date range or lookback, or "
+                "pick another conversion stage in the sidebar.")
+        st.stop()
+    if len(data.paths) == 0:
+        st.info("No journeys under the current settings: widen the date range or lookback in the sidebar.")
+        st.stop()
+    return ds, settings, data

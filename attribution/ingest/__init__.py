@@ -8,7 +8,7 @@ from __future__ import annotations
 from attribution.ingest.load import load_into
 from attribution.ingest.mapping import OPTION_KEYS, OPTIONAL, REQUIRED, ROLES, guess_mapping
 from attribution.ingest.paths import read_paths
-from attribution.ingest.readers import FilePreview, preview
+from attribution.ingest.preview import FilePreview, preview
 from attribution.ingest.report import IngestReport, Issue
 from attribution.ingest.sources import FileSource, as_source
 

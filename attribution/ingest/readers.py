@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,19 +23,6 @@ DELIMITERS = [",", ";", "\t", "|"]
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 _ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1",
               "iso-8859-1": "latin-1", "utf-16": "utf-16"}
-
-
-@dataclass
-class FilePreview:
-    """The first rows of a file, for confirming a column mapping."""
-
-    name: str
-    format: str
-    columns: list[str]
-    rows: pd.DataFrame
-    delimiter: str | None
-    encoding_ok: bool
-    n_bytes: int
 
 
 @dataclass
@@ -114,59 +100,7 @@ def norm_encoding(encoding: str | None, file: str) -> str:
     return _ENCODINGS[enc]
 
 
-def preview(src, *, max_rows: int = 20, encoding: str | None = None) -> FilePreview:
-    """Show the first rows of a file without loading it.
-
-    Parameters
-    ----------
-    src : path, Path, (name, bytes) or FileSource
-    max_rows : int
-        Rows to show.
-    encoding : str, optional
-        Text encoding for CSV ('utf-8' by default, 'latin-1', 'utf-16').
-
-    Returns
-    -------
-    FilePreview
-        ``rows`` holds strings for CSV (values as written) and typed values for Parquet/JSON;
-        ``encoding_ok`` is False when a CSV/JSON file is not valid in the encoding (checked over the
-        whole file for UTF-8).
-    """
-    from attribution.ingest.sources import as_source
-
-    src = as_source(src)
-    fmt = sniff_format(src)
-    enc = norm_encoding(encoding, src.name)
-    if fmt == "csv":
-        text = decode_head(src, enc)
-        delim, cols = detect_delimiter(text)
-        rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r][1:max_rows + 1]
-        rows = [(r + [None] * len(cols))[:len(cols)] for r in rows]
-        frame = pd.DataFrame(rows, columns=_unique(cols), dtype="str")
-        ok = enc != "utf-8" or first_invalid_utf8(src) is None
-        return FilePreview(src.name, fmt, list(frame.columns), frame, delim, ok, src.size)
-    if fmt == "sqlite":
-        with sqlite3.connect(f"file:{src.path}?mode=ro", uri=True) as db:
-            tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-            table = "session_sources" if "session_sources" in tables else (tables or [None])[0]
-            frame = (pd.read_sql_query(f'select * from "{table}" limit {int(max_rows)}', db) if table
-                     else pd.DataFrame())
-        return FilePreview(src.name, fmt, list(frame.columns), frame, None, True, src.size)
-    con = duckdb.connect()
-    try:
-        reader = "read_parquet" if fmt == "parquet" else "read_json_auto"
-        frame = con.execute(f"select * from {reader}(?) limit {int(max_rows)}", [str(src.path)]).df()
-        ok = True
-    except duckdb.Error as exc:
-        if fmt == "json" and first_invalid_utf8(src) is not None:
-            return FilePreview(src.name, fmt, [], pd.DataFrame(), None, False, src.size)
-        raise DataValidationError(f"{src.name}: cannot read the {fmt} file ({exc}).", file=src.name) from None
-    finally:
-        con.close()
-    return FilePreview(src.name, fmt, list(frame.columns), frame, None, ok, src.size)
-
-
-def _unique(cols: list[str]) -> list[str]:
+def unique_names(cols: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for c in cols:

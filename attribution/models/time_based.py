@@ -30,17 +30,22 @@ ANCHOR_SHARE = 0.3   # W-shaped: first, lead-creation and opportunity-creation t
 REST_SHARE = 0.1     # shared by the other touches
 
 
-def _calendar_days(values: np.ndarray) -> np.ndarray:
+def _calendar_days(values) -> np.ndarray:
     """Day numbers (days since 1970-01-01, wall-clock date) of a timestamp column."""
-    ts = pd.Series(values)
-    if not pd.api.types.is_datetime64_any_dtype(ts):
-        ts = pd.to_datetime(ts, format="ISO8601")
-    if getattr(ts.dt, "tz", None) is not None:
-        ts = ts.dt.tz_localize(None)
-    if ts.isna().any():
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        missing = np.isnat(values)
+    else:   # text, or timezone-aware timestamps: wall-clock date in their own zone
+        ts = pd.Series(values)
+        if not pd.api.types.is_datetime64_any_dtype(ts):
+            ts = pd.to_datetime(ts, format="ISO8601")
+        if getattr(ts.dt, "tz", None) is not None:
+            ts = ts.dt.tz_localize(None)
+        values = ts.to_numpy()
+        missing = np.isnat(values)
+    if missing.any():
         raise ModelError("some touches of converting journeys have no timestamp (ts); "
                          "fix or drop those rows before running a time-based model")
-    return ts.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return values.astype("datetime64[D]").astype(np.int64)
 
 
 @touch_weights("linear_by_day", columns=("ts",))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 
 import numpy as np
@@ -78,10 +78,13 @@ def group_sum(table: TouchTable, values: np.ndarray) -> np.ndarray:
 
 def normalise(table: TouchTable, values: np.ndarray) -> np.ndarray:
     """Scale non-negative per-touch values to sum to 1 within each group (uniform when all zero)."""
-    totals = group_sum(table, values)[table.group]
-    uniform = 1.0 / table.n_touches
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(totals > 0, values / np.where(totals > 0, totals, 1.0), uniform)
+    totals = group_sum(table, values)
+    empty = totals <= 0
+    inverse = 1.0 / np.where(empty, 1.0, totals)
+    scaled = values * inverse[table.group]
+    if empty.any():
+        scaled = np.where(empty[table.group], 1.0 / table.n_touches, scaled)
+    return scaled
 
 
 # Exploding paths is the costly part of a path-level model (one Python object per touch); the
@@ -143,6 +146,20 @@ def journey_table(data: PathData, columns: Sequence[str] = (), label: str = "thi
     ``columns`` are optional touch columns copied into ``extra`` when the table has them.
     """
     touches = require_touches(data, label)
+    cached = _JOURNEY_BASE.get(data)
+    if cached is None:
+        cached = _journey_base(touches)
+        _JOURNEY_BASE[data] = cached
+    mask, base = cached
+    extra = {c: _masked(touches[c], mask) for c in columns if c in touches.columns}
+    return replace(base, extra=extra)
+
+
+# the columns every touch-level model reads, shared by the models run on the same journeys
+_JOURNEY_BASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _journey_base(touches: pd.DataFrame) -> tuple[np.ndarray, TouchTable]:
     mask = touches["converted"].to_numpy(dtype=bool, na_value=False)
     codes, channels = pd.factorize(touches["channel"])
     _check_channels(codes)
@@ -152,11 +169,10 @@ def journey_table(data: PathData, columns: Sequence[str] = (), label: str = "thi
     revenue[group] = touches["revenue"].to_numpy(dtype=float, na_value=0.0)[mask]
     # count touches per journey here rather than trusting n_touches, so a filtered table still works
     n_touches = np.bincount(group, minlength=n_groups)[group]
-    extra = {c: _masked(touches[c], mask) for c in columns if c in touches.columns}
-    return TouchTable(group=group, position=touches["position"].to_numpy(dtype=np.int64)[mask],
-                      n_touches=n_touches, channel=codes[mask],
-                      channels=np.asarray(channels, dtype=object), group_ids=np.asarray(group_ids),
-                      group_conversions=np.ones(n_groups), group_revenue=revenue, extra=extra)
+    return mask, TouchTable(group=group, position=touches["position"].to_numpy(dtype=np.int64)[mask],
+                            n_touches=n_touches, channel=codes[mask],
+                            channels=np.asarray(channels, dtype=object), group_ids=np.asarray(group_ids),
+                            group_conversions=np.ones(n_groups), group_revenue=revenue)
 
 
 def hours_to_conversion(table: TouchTable) -> np.ndarray:

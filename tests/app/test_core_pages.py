@@ -100,3 +100,45 @@ def test_journey_settings_survive_page_changes(app):
         app.switch_page(page).run()
         assert app.sidebar.selectbox(key="w_js_lookback").value == "60 days"
         assert app.sidebar.selectbox(key="w_js_stage").value == "purchase"
+
+
+def _shown(at: AppTest) -> str:
+    return " | ".join(e.value for kind in (at.error, at.warning, at.info, at.caption) for e in kind)
+
+
+@pytest.mark.parametrize("files, words", [
+    # wrong delimiter: no delimiter yields the required columns
+    ({"touchpoints": ("spaces.csv", b"user_id ts channel\nu1 2024-01-01 A\n")}, ["spaces.csv", "column"]),
+    ({"touchpoints": ("tp.csv", TOUCHES + b"u3,yesterday,A\n")}, ["1 rows were rejected"]),
+    ({"touchpoints": ("tp.csv", TOUCHES + b"u3,01/02/2024,A\n")}, ["rejected"]),
+    ({"touchpoints": ("tp.csv", TOUCHES + b"u3,2024-01-02T10:00:00+02:00,A\n")}, ["converted to UTC"]),
+    ({"conversions": ("c.csv", CONVERSIONS + b"u2,2024-01-04,-5\nu2,2024-01-05,abc\n")}, ["2 rows were rejected"]),
+    ({"touchpoints": ("tp.csv", TOUCHES + b"u2,2024-01-03,Display\n")}, ["1 rows were rejected"]),
+    ({"conversions": ("c.csv", CONVERSIONS + b"zz,2024-01-04,5\n")}, ["users with no touchpoints"]),
+    ({"spend": ("s.csv", b"date,channel,spend\n2024-01-01,Serch,10\n")}, ["Serch", "not seen in touchpoints"]),
+])
+def test_each_bad_input_is_explained(app, files, words):
+    given = {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS), **files}
+    at = _upload(app, "Touchpoints + conversions (+ spend)", given)
+    assert not at.exception
+    shown = _shown(at)
+    for word in words:
+        assert word in shown, shown
+
+
+def test_rejected_reasons_are_listed_with_rows(app):
+    at = _upload(app, "Touchpoints + conversions (+ spend)",
+                 {"touchpoints": ("tp.csv", TOUCHES + b"u3,yesterday,A\n"), "conversions": ("c.csv", CONVERSIONS)})
+    counts = at.dataframe[0].value
+    assert counts["rows"].sum() == 1 and "timestamp" in counts["reason"].iloc[0]
+    # the Current dataset tab lists every rejected row
+    detail = next(d.value for d in at.dataframe if "value" in d.value.columns)
+    assert detail["value"].tolist() == ["yesterday"] and detail["file"].tolist() == ["tp.csv"]
+
+
+def test_file_over_the_size_limit(app, monkeypatch):
+    monkeypatch.setenv("ATTRIBUTION_MAX_UPLOAD_MB", "0.00001")
+    at = _upload(app, "Touchpoints + conversions (+ spend)",
+                 {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
+    assert not at.exception
+    assert "over the" in _shown(at) and "limit" in _shown(at)

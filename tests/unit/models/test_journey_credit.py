@@ -7,7 +7,7 @@ import pytest
 
 from attribution.errors import ModelError
 from attribution.models import MODELS, journey_credit, run_model
-from attribution.models.journey_credit import rake
+from attribution.models.raking import rake
 from attribution.models.registry import MODEL_SPECS, register, tidy_credit
 from attribution.models.touch_table import TOUCH_WEIGHTS
 from tests.unit.models.fixtures import as_paths, random_journeys, small_journeys
@@ -47,6 +47,19 @@ def test_rake_keeps_journey_sums_when_totals_are_unreachable():
     # the model credits channel B, which no journey carries: A's journeys still sum to their totals
     got = rake(np.array([0, 1]), np.array([0, 0]), np.ones(2), np.array([1.0, 2.0]), np.array([1.0, 5.0]))
     assert got == pytest.approx([1.0, 2.0])
+
+
+def test_rake_same_pattern_journeys_share_proportions():
+    # J0 and J1 both have A and B once (values 10 and 30), J2 has A only (value 20); totals A 30, B 30.
+    # J2 gives A 20; the rest (A 10, B 30) falls on J0 + J1 (value 40) with the same shares for both:
+    # A 10/40 = 1/4, B 3/4 -> J0 (2.5, 7.5), J1 (7.5, 22.5)
+    rows = np.array([0, 0, 1, 1, 2])
+    cols = np.array([0, 1, 0, 1, 0])
+    args = (np.array([10.0, 30.0, 20.0]), np.array([30.0, 30.0]))
+    got = rake(rows, cols, np.ones(5), *args)
+    assert got == pytest.approx([2.5, 7.5, 7.5, 22.5, 20.0], abs=1e-7)
+    # non-integer touches skip the pattern grouping; halving every touch changes nothing
+    assert rake(rows, cols, np.full(5, 0.5), *args) == pytest.approx(got, abs=1e-7)
 
 
 @pytest.fixture

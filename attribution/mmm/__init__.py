@@ -1,0 +1,33 @@
+"""Media-mix model: adstock + saturation regression of an outcome on spend per channel.
+
+Quick start::
+
+    from attribution import mmm
+    res = mmm.fit(df, date="date", target="y", channels=["tv", "search"], controls=["price"], n_boot=200)
+    res.channel_summary          # spend, contribution, share, roas, marginal_roas (+ CIs)
+    res.response_curves()        # steady-state response per channel
+"""
+from __future__ import annotations
+
+from attribution.mmm.inputs import aggregate_for_mmm, infer_freq, prepare_wide
+from attribution.mmm.model import DEFAULT_MAX_LAG, SATURATION_FORM_WARNING, compare_saturation, fit
+from attribution.mmm.result import MMMResult
+from attribution.mmm.simulate import SimulatedMMM, simulate_mmm
+from attribution.mmm.transforms import (
+    ADSTOCK_WEIGHTS,
+    ADSTOCKS,
+    SATURATION_DERIVATIVES,
+    SATURATIONS,
+    adstock_function,
+    param_specs,
+    saturation_function,
+)
+
+WARNING = SATURATION_FORM_WARNING
+
+__all__ = [
+    "ADSTOCKS", "ADSTOCK_WEIGHTS", "DEFAULT_MAX_LAG", "MMMResult", "SATURATIONS", "SATURATION_DERIVATIVES",
+    "SATURATION_FORM_WARNING", "SimulatedMMM", "WARNING", "adstock_function", "aggregate_for_mmm",
+    "compare_saturation", "fit", "infer_freq", "param_specs", "prepare_wide", "saturation_function",
+    "simulate_mmm",
+]

@@ -1,0 +1,140 @@
+"""Fit the media-mix model and compare saturation forms."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from attribution.errors import DataValidationError, ModelError
+from attribution.mmm.bootstrap import residual_block_bootstrap
+from attribution.mmm.design import build_baseline, check_rank
+from attribution.mmm.inputs import infer_freq, prepare_wide
+from attribution.mmm.result import MMMResult
+from attribution.mmm.solver import MediaProblem, single_blas_thread
+from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics
+from attribution.mmm.transforms import adstock_function, param_specs, saturation_function
+
+DEFAULT_MAX_LAG = {"W": 8, "D": 30}
+
+SATURATION_FORM_WARNING = (
+    "A better fit does not prove the saturation form: several curves fit the observed spend range "
+    "about equally well and differ mainly where there is little data (very low or very high spend). "
+    "Prefer the simplest form that fits, and check budget recommendations that move spend far from "
+    "historical levels with an experiment.")
+
+
+def _freq(dates: pd.Series, freq: str | None, column: str) -> str:
+    found = infer_freq(dates, column)
+    if freq is None:
+        return found
+    want = {"d": "D", "day": "D", "daily": "D", "w": "W", "week": "W", "weekly": "W"}.get(str(freq).lower())
+    if want is None:
+        raise ModelError(f"freq must be 'D' (daily) or 'W' (weekly), got {freq!r}")
+    if want != found:
+        raise DataValidationError(f"freq={freq!r} but the dates in {column!r} are "
+                                  f"{'daily' if found == 'D' else 'weekly'}; leave freq=None to infer it",
+                                  column=column)
+    return want
+
+
+def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),
+        controls: Sequence[str] = (), adstock: str = "geometric", saturation: str = "logistic",
+        max_lag: int | None = None, freq: str | None = None, holdout_share: float = 0.0,
+        n_fourier: int = 2, trend: bool = True, n_starts: int = 5, seed: int = 0, n_boot: int = 0,
+        block_len: int | None = None, ci_level: float = 0.9) -> MMMResult:
+    """Fit ``y_t = intercept + trend + seasonality + controls + sum_c beta_c sat_c(adstock_c(x_c / max x_c))``.
+
+    Parameters
+    ----------
+    df : wide table, one row per day or week (see :func:`prepare_wide` for the checks).
+    date, target, channels, controls : column roles; controls enter linearly (put confounders here).
+    adstock : ``geometric`` | ``delayed`` | ``weibull_cdf`` | ``weibull_pdf``.
+    saturation : ``logistic`` | ``hill`` | ``michaelis_menten``.
+    max_lag : number of adstock weights; default 8 for weekly, 30 for daily data.
+    freq : ``"W"`` or ``"D"``; inferred from the dates when None.
+    holdout_share : share of the latest periods kept out of the fit to measure forecast error.
+    n_fourier : pairs of yearly Fourier terms (0 = no seasonality). trend : include a linear trend.
+    n_starts, seed : seeded random starting points for the nonlinear fit (the best one is kept).
+    n_boot, block_len, ci_level : residual moving-block bootstrap replicates, block length (default
+        ``ceil(n ** (1/3))``) and level of the percentile intervals.
+
+    Returns
+    -------
+    MMMResult. Media coefficients are constrained to be non-negative.
+    """
+    adstock_function(adstock)
+    saturation_function(saturation)
+    if not 0.0 <= holdout_share < 0.5:
+        raise ModelError(f"holdout_share must be in [0, 0.5) (got {holdout_share})")
+    if not 0.5 <= ci_level < 1.0:
+        raise ModelError(f"ci_level must be in [0.5, 1) (got {ci_level})")
+    if n_fourier < 0 or n_starts < 1 or n_boot < 0:
+        raise ModelError("n_fourier and n_boot must be >= 0 and n_starts >= 1")
+    channels, controls = [str(c) for c in channels], [str(c) for c in controls]
+    n_nonlin = len(param_specs(adstock, 2)) + len(param_specs(saturation, 2))
+    n_params = 1 + int(trend) + 2 * n_fourier + len(controls) + len(channels) * (1 + n_nonlin)
+    data = prepare_wide(df, date, target, channels, controls, min_periods=2)
+    freq = _freq(data[date], freq, date)
+    lag = int(max_lag or DEFAULT_MAX_LAG[freq])
+    if lag < 1:
+        raise ModelError(f"max_lag must be at least 1 (got {max_lag})")
+    n = len(data)
+    n_fit = n - int(round(holdout_share * n))
+    if n_fit < 2 * n_params:
+        raise DataValidationError(
+            f"{n_fit} periods to fit but the model has {n_params} parameters; it needs at least "
+            f"{2 * n_params} (2 x parameters): use a longer history, fewer channels or controls, fewer "
+            "Fourier terms or a smaller hold-out")
+    fit_rows = np.arange(n) < n_fit
+    spend = data[channels].to_numpy(dtype="float64")
+    scale = spend[fit_rows].max(axis=0)
+    dead = [c for c, s in zip(channels, scale, strict=True) if s <= 0]
+    if dead:
+        raise DataValidationError(f"channel(s) {dead} have no spend in the fit range; drop them or shrink "
+                                  "the hold-out", column=dead[0])
+    y = data[target].to_numpy(dtype="float64")
+    y_scale = float(np.max(np.abs(y[fit_rows]))) or 1.0
+    design = build_baseline(data[date], data[controls], n_fourier=n_fourier, trend=trend)
+    check_rank(design, fit_rows)
+    problem = MediaProblem(spend / scale, design.matrix, np.flatnonzero(fit_rows), adstock, saturation, lag)
+    y_fit = y[fit_rows] / y_scale
+    with single_blas_thread():
+        sol = problem.fit(y_fit, problem.starts(n_starts, seed))
+        boots, failures = ([], 0)
+        if n_boot:
+            boots, failures = residual_block_bootstrap(problem, sol, y_fit, n_boot=n_boot, block_len=block_len,
+                                                       seed=seed + 1)
+        ctx = FitContext(data[date], y, spend, fit_rows, tuple(channels), design, problem, y_scale, scale)
+        tables = build_tables(ctx, sol, boots, ci_level)
+    diag = diagnostics(ctx, tables["fitted"]["fitted"].to_numpy(), n_params)
+    diag.update({"freq": freq, "converged": sol.success, "n_boot": len(boots), "boot_failures": failures,
+                 "adstock": adstock, "saturation": saturation, "max_lag": lag})
+    return MMMResult(
+        params=tables["params"], fitted=tables["fitted"], contributions=tables["contributions"],
+        channel_summary=tables["channel_summary"], diagnostics=diag, channels=tuple(channels),
+        controls=tuple(controls), adstock=adstock, saturation=saturation, max_lag=lag, freq=freq,
+        spend_scale={c: float(s) for c, s in zip(channels, scale, strict=True)},
+        current_spend={c: float(v) for c, v in zip(channels, spend[fit_rows].mean(axis=0), strict=True)},
+        channel_params=channel_params(ctx, sol), boot_params=tuple(channel_params(ctx, b) for b in boots),
+        ci_level=ci_level)
+
+
+def compare_saturation(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),
+                       controls: Sequence[str] = (),
+                       forms: Sequence[str] = ("logistic", "hill", "michaelis_menten"), **kwargs) -> pd.DataFrame:
+    """Fit once per saturation form; ``form, r2, adj_r2, nrmse, mape, holdout_mape, holdout_nrmse, aic, bic``.
+
+    Warning: a good fit does not prove the form (see :data:`SATURATION_FORM_WARNING`). The forms
+    mostly differ outside the observed spend range, which the data cannot speak to; lower AIC/BIC
+    only says which curve summarises the history more economically. Other keyword arguments go
+    to :func:`fit` (``n_boot`` is forced to 0).
+    """
+    kwargs["n_boot"] = 0
+    rows = []
+    for form in forms:
+        res = fit(df, date=date, target=target, channels=channels, controls=controls, saturation=form, **kwargs)
+        d = res.diagnostics
+        rows.append({"form": form, **{k: d[k] for k in ("r2", "adj_r2", "nrmse", "mape", "holdout_mape",
+                                                         "holdout_nrmse", "aic", "bic")}})
+    return pd.DataFrame(rows)

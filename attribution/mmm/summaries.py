@@ -1,0 +1,147 @@
+"""Turn solver solutions into the tidy tables and diagnostics of :class:`~attribution.mmm.result.MMMResult`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from attribution.mmm.design import BaselineDesign
+from attribution.mmm.solver import MediaProblem, Solution
+from attribution.mmm.transforms import SATURATION_DERIVATIVES
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """Everything fixed about one fit: data in original units, design, and the solver problem."""
+
+    dates: pd.Series
+    y: np.ndarray               # (T,) outcome, original units
+    spend: np.ndarray           # (T, C) spend, original units
+    fit_rows: np.ndarray        # (T,) bool: rows used for fitting (the rest is hold-out)
+    channels: tuple[str, ...]
+    design: BaselineDesign
+    problem: MediaProblem
+    y_scale: float
+    spend_scale: np.ndarray     # (C,)
+
+
+def channel_params(ctx: FitContext, sol: Solution) -> dict[str, dict[str, float]]:
+    """Per channel ``{param: value}`` with ``beta`` in outcome units."""
+    names = [s.name for s in ctx.problem.specs]
+    return {ch: {**{n: float(v) for n, v in zip(names, sol.theta[j], strict=True)},
+                 "beta": float(sol.beta[j] * ctx.y_scale)}
+            for j, ch in enumerate(ctx.channels)}
+
+
+def param_rows(ctx: FitContext, sol: Solution) -> list[tuple[str, str, float]]:
+    """``(channel, param, value)`` rows for media and baseline parameters (original units)."""
+    rows = [(ch, p, v) for ch, ps in channel_params(ctx, sol).items() for p, v in ps.items()]
+    d = ctx.design
+    for j, (name, comp) in enumerate(zip(d.names, d.components, strict=True)):
+        rows.append((comp, name, float(sol.gamma[j] * ctx.y_scale / d.col_scale[j])))
+    return rows
+
+
+def components(ctx: FitContext, sol: Solution) -> dict[str, np.ndarray]:
+    """Contribution of every component per period (original units); they sum to the fitted values."""
+    base, media = ctx.problem.fitted(sol)
+    out: dict[str, np.ndarray] = {}
+    for j, comp in enumerate(ctx.design.components):
+        out[comp] = out.get(comp, 0.0) + base[:, j] * ctx.y_scale
+    for j, ch in enumerate(ctx.channels):
+        out[ch] = media[:, j] * ctx.y_scale
+    return out
+
+
+def channel_values(ctx: FitContext, sol: Solution, comps: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Per-channel contribution, share, ROAS and marginal ROAS over the fit rows."""
+    comps = comps if comps is not None else components(ctx, sol)
+    rows = ctx.fit_rows
+    contrib = np.array([comps[ch][rows].sum() for ch in ctx.channels])
+    spend = ctx.spend[rows].sum(axis=0)
+    mean = ctx.spend[rows].mean(axis=0)
+    p = ctx.problem
+    sat = sol.theta[:, p.n_ad:]
+    deriv = SATURATION_DERIVATIVES[p.saturation](mean / ctx.spend_scale, *sat.T)
+    total = contrib.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"contribution": contrib,
+                "share": contrib / total if total > 0 else np.zeros_like(contrib),
+                "roas": np.where(spend > 0, contrib / np.where(spend > 0, spend, 1.0), np.nan),
+                "marginal_roas": sol.beta * ctx.y_scale * deriv / ctx.spend_scale}
+
+
+def _ci(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    q = [50 * (1 - level), 50 * (1 + level)]
+    # nanpercentile loops column by column; only pay for it when a draw is undefined.
+    out = np.nanpercentile(draws, q, axis=0) if np.isnan(draws).any() else np.percentile(draws, q, axis=0)
+    return out[0], out[1]
+
+
+def build_tables(ctx: FitContext, sol: Solution, boots: list[Solution], level: float) -> dict[str, pd.DataFrame]:
+    """The ``params``, ``fitted``, ``contributions`` and ``channel_summary`` tables (CIs from ``boots``)."""
+    comps = components(ctx, sol)
+    fitted = sum(comps.values())
+    rows = param_rows(ctx, sol)
+    params = pd.DataFrame(rows, columns=["channel", "param", "value"])
+    names = list(comps)
+    contrib = pd.concat([pd.DataFrame({"date": ctx.dates, "component": k, "value": comps[k]}) for k in names],
+                        ignore_index=True)
+    vals = channel_values(ctx, sol, comps)
+    spend = ctx.spend[ctx.fit_rows]
+    summary = pd.DataFrame({"channel": list(ctx.channels), "spend": spend.sum(axis=0),
+                            "spend_per_period": spend.mean(axis=0), **vals})
+    if boots:
+        bcomps = [components(ctx, b) for b in boots]
+        lo, hi = _ci(np.array([[v for _, _, v in param_rows(ctx, b)] for b in boots]), level)
+        params["ci_low"], params["ci_high"] = lo, hi
+        lo, hi = _ci(np.array([np.concatenate([c[k] for k in names]) for c in bcomps]), level)
+        contrib["ci_low"], contrib["ci_high"] = lo, hi
+        bvals = [channel_values(ctx, b, c) for b, c in zip(boots, bcomps, strict=True)]
+        for key in ("contribution", "share", "roas", "marginal_roas"):
+            lo, hi = _ci(np.array([v[key] for v in bvals]), level)
+            summary[f"{key}_ci_low"], summary[f"{key}_ci_high"] = lo, hi
+    fit_frame = pd.DataFrame({"date": ctx.dates, "actual": ctx.y, "fitted": fitted,
+                              "residual": ctx.y - fitted, "is_holdout": ~ctx.fit_rows})
+    return {"params": params, "fitted": fit_frame, "contributions": contrib, "channel_summary": summary}
+
+
+def _nrmse(actual: np.ndarray, pred: np.ndarray) -> float:
+    if actual.size == 0:
+        return float("nan")
+    span = actual.max() - actual.min()
+    rmse = np.sqrt(np.mean((actual - pred) ** 2))
+    return float(rmse / span) if span > 0 else float("nan")
+
+
+def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
+    keep = actual != 0
+    return float(np.mean(np.abs((actual[keep] - pred[keep]) / actual[keep]))) if keep.any() else float("nan")
+
+
+def diagnostics(ctx: FitContext, fitted: np.ndarray, n_params: int) -> dict:
+    """Goodness of fit on the fit rows and on the hold-out rows."""
+    rows = ctx.fit_rows
+    y, f = ctx.y[rows], fitted[rows]
+    res = y - f
+    n = int(rows.sum())
+    rss = float(res @ res)
+    tss = float(((y - y.mean()) ** 2).sum())
+    r2 = 1 - rss / tss if tss > 0 else float("nan")
+    dof = n - n_params
+    safe_rss = max(rss, 1e-300)
+    return {
+        "r2": r2,
+        "adj_r2": 1 - (1 - r2) * (n - 1) / dof if dof > 0 else float("nan"),
+        "nrmse": _nrmse(y, f),
+        "mape": _mape(y, f),
+        "durbin_watson": float(np.sum(np.diff(res) ** 2) / rss) if rss > 0 else float("nan"),
+        "holdout_mape": _mape(ctx.y[~rows], fitted[~rows]),
+        "holdout_nrmse": _nrmse(ctx.y[~rows], fitted[~rows]),
+        "n_obs": n,
+        "n_holdout": int((~rows).sum()),
+        "n_params": n_params,
+        "aic": float(n * np.log(safe_rss / n) + 2 * n_params),
+        "bic": float(n * np.log(safe_rss / n) + n_params * np.log(n)),
+    }
