@@ -53,27 +53,38 @@ class CounterfactualRefit:
         self.touch_source = converting[conv.path_of_touch]   # transformed path of each touch
         self.touch_path = conv.path_of_touch
         self.starts = conv.offsets[:-1]
+        self.without = np.where(self.found >= 0, self.found, enc.n_paths)   # n_paths: unseen, rate 0
         last = np.zeros(len(conv.codes), dtype=bool)
         last[conv.offsets[1:] - 1] = True
-        self.last = last.astype(float)[:, None]
-        self.by_channel = sp.csr_matrix((np.ones(len(conv.codes)), (conv.codes, np.arange(len(conv.codes)))),
-                                        shape=(len(base.channels), len(conv.codes)))
+        self.last = last.astype(float)
+        self.codes = conv.codes
+        self.n_channels = len(base.channels)
 
     def __call__(self, chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
         """(conversions, revenue) credit per channel and replicate, each (C, k)."""
-        conv, nulls, revenue = (self.pool @ m for m in (chunk.conversions, chunk.nulls, chunk.revenue))
-        parts = [self._credit(conv[:, i:i + BATCH], nulls[:, i:i + BATCH], revenue[:, i:i + BATCH])
+        # (replicates × paths) rows: gathers along a row stay in cache, unlike (paths × replicates)
+        conv, nulls, revenue = (np.ascontiguousarray((self.pool @ m).T)
+                                for m in (chunk.conversions, chunk.nulls, chunk.revenue))
+        parts = [self._credit(conv[i:i + BATCH], nulls[i:i + BATCH], revenue[i:i + BATCH])
                  for i in range(0, chunk.size, BATCH)]
         return np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts])
 
     def _credit(self, conv: np.ndarray, nulls: np.ndarray, revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = conv.shape[0]
         journeys = conv + nulls
-        p_path = np.divide(conv, journeys, out=np.zeros_like(conv), where=journeys > 0)
+        p_path = np.zeros((k, conv.shape[1] + 1))
+        np.divide(conv, journeys, out=p_path[:, :-1], where=journeys > 0)
         if len(self.touch_path) == 0:
-            zeros = np.zeros((self.by_channel.shape[0], conv.shape[1]))
+            zeros = np.zeros((self.n_channels, k))
             return zeros, zeros.copy()
-        p_without = np.where(self.found[:, None] >= 0, p_path[np.maximum(self.found, 0)], 0.0)
-        m = np.maximum(p_path[self.touch_source] - p_without, 0.0)
-        total = np.add.reduceat(m, self.starts, axis=0)[self.touch_path]
+        m = np.take(p_path, self.touch_source, axis=1)
+        m -= np.take(p_path, self.without, axis=1)
+        np.maximum(m, 0.0, out=m)
+        total = np.take(np.add.reduceat(m, self.starts, axis=1), self.touch_path, axis=1)
         share = np.divide(m, total, out=np.broadcast_to(self.last, m.shape).copy(), where=total > 0)
-        return self.by_channel @ (share * conv[self.touch_source]), self.by_channel @ (share * revenue[self.touch_source])
+        out = []
+        for weights in (conv, revenue):
+            credit = share * np.take(weights, self.touch_source, axis=1)
+            out.append(np.stack([np.bincount(self.codes, weights=row, minlength=self.n_channels)
+                                 for row in credit], axis=1))
+        return out[0], out[1]
