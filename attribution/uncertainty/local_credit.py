@@ -76,7 +76,7 @@ class JourneyLocal:
     def __init__(self, name: str, base: BaseData, params: dict, journeys: JourneyIndex) -> None:
         credit = journey_credit(name, base.data, **params)
         rows = journeys.positions(credit["journey_id"].to_numpy())
-        cols = base.channel_index(credit["channel"].to_numpy(dtype=object))
+        cols = base.channel_codes(credit["channel"])
         shape = (journeys.n_journeys, len(base.channels))
         self.conversions_t = sp.csr_matrix((credit["conversions"].to_numpy(dtype=float), (rows, cols)),
                                            shape=shape).T.tocsr()

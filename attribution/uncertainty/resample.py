@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import poisson
 
@@ -79,8 +80,13 @@ class BaseData:
         return self._rows
 
     def channel_index(self, names) -> np.ndarray:
-        """Positions of channel names in :attr:`channels`."""
-        return np.searchsorted(self.channels, np.asarray(names, dtype=object))
+        """Positions of channel names in :attr:`channels` (-1 for a name not among them)."""
+        return pd.Index(self.channels).get_indexer(pd.Index(np.asarray(names, dtype=object)))
+
+    def channel_codes(self, column: pd.Series) -> np.ndarray:
+        """:meth:`channel_index` of a long column, looking up each distinct name once."""
+        codes, names = pd.factorize(column)
+        return np.where(codes >= 0, self.channel_index(names)[codes], -1)
 
 
 def observed_counts(data: PathData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,9 +103,10 @@ class Resampler:
         with np.errstate(divide="ignore", invalid="ignore"):
             self._revenue_per_conversion = np.where(self.conversions > 0, self.revenue / self.conversions, 0.0)
         self._fixed_revenue = np.where(self.conversions > 0, 0.0, self.revenue)
-        self._conv_sampler = PoissonSampler(self.conversions)
-        self._null_sampler = PoissonSampler(self.nulls)
         self.journeys: JourneyIndex | None = journey_index(base) if journeys else None
+        if self.journeys is None:
+            self._conv_sampler = PoissonSampler(self.conversions)
+            self._null_sampler = PoissonSampler(self.nulls)
 
     def draw(self, seeds: list[np.random.SeedSequence]) -> Chunk:
         """Counts of one replicate per seed."""
@@ -191,7 +198,7 @@ def journey_index(base: BaseData) -> JourneyIndex:
     order = np.lexsort((position, jid))
     jid = jid[order]
     start = np.flatnonzero(np.r_[True, jid[1:] != jid[:-1]]) if len(jid) else np.zeros(0, dtype=np.int64)
-    codes = base.channel_index(touches["channel"].to_numpy(dtype=object)[order]).astype(np.int32)
+    codes = base.channel_codes(touches["channel"]).astype(np.int32)[order]
     lengths = np.diff(np.r_[start, len(jid)])
     converted = touches["converted"].to_numpy(dtype=bool, na_value=False)[order][start]
     revenue = np.where(converted, touches["revenue"].to_numpy(dtype=float, na_value=0.0)[order][start], 0.0)
