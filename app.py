@@ -9,5 +9,7 @@ pages = [
     st.Page("pages/validation.py", title="Validation", icon="🎯"),
     st.Page("pages/journeys_funnels.py", title="Journeys & funnels", icon="🔀"),
     st.Page("pages/channel_report.py", title="Channel report", icon="💶"),
+    st.Page("pages/media_mix.py", title="Media mix", icon="📊"),
+    st.Page("pages/budget_optimiser.py", title="Budget optimiser", icon="💰"),
 ]
 st.navigation(pages).run()

@@ -1,0 +1,192 @@
+"""AppTest: the Media mix and Budget optimiser pages (sample data, wide-CSV uploads, scenarios)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
+from tests.app.conftest import errors_of
+from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
+from ui.budget_controls import bounds_from_table
+from ui.cache_mmm import upload_key
+from ui.mmm_controls import FitSpec
+
+
+def _specs(at) -> dict[str, dict]:
+    out = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def _table(at, column: str) -> pd.DataFrame:
+    """The first table on the page with this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _fit_on_page(at, n_boot: int = 5, n_starts: int = 1):
+    at.number_input(key="mmm_boot").set_value(n_boot).run()
+    at.number_input(key="mmm_starts").set_value(n_starts).run()
+    return at.button(key="mmm_fit_go").click().run()
+
+
+def _wide_csv(n: int = 60, negative_row: int | None = None) -> bytes:
+    sim = simulate_mmm(n, ["tv", "search"], seed=3)
+    frame = sim.data.rename(columns={"tv": "tv_spend", "search": "search_spend"})
+    frame["promo"] = np.arange(n) % 5 == 0
+    frame["promo"] = frame["promo"].astype(float)
+    if negative_row is not None:
+        frame.loc[negative_row - 1, "tv_spend"] = -3.0
+    return frame.to_csv(index=False).encode()
+
+
+def test_media_mix_on_the_sample(app):
+    at = app.switch_page("pages/media_mix.py").run()
+    assert errors_of(at) == []
+    assert any("press **Fit model**" in i.value for i in at.info)
+    # 180 days of sample spend are only 25 full weeks: too few for 4 channels weekly
+    assert any("Daily granularity chosen" in c.value for c in at.caption)
+    at = _fit_on_page(at)
+    assert errors_of(at) == []
+    res = at.session_state["mmm_fit"]
+    assert isinstance(res, MMMResult)
+    assert res.channels == ("Affiliate", "Display", "Paid Search", "Paid Social") and res.freq == "D"
+    assert res.diagnostics["n_holdout"] == 18  # 10% of 180 days
+    specs = _specs(at)
+    assert {"Actual vs fitted", "Where the revenue comes from", "ROAS and marginal ROAS by channel",
+            "Response curves (steady state, carry-over included)",
+            "Carry-over: how a period's spend effect fades"} <= set(specs)
+    # the hold-out is shaded from its first day (day 163 = 2024-06-11) to the last
+    shade = specs["Actual vs fitted"]["layout"]["shapes"][0]
+    assert shade["x0"].startswith("2024-06-11") and shade["x1"].startswith("2024-06-28")
+    summary = _table(at, "roas_ci_low")
+    assert summary["share"].sum() == pytest.approx(1.0)
+    assert (summary["roas_ci_low"] <= summary["roas_ci_high"]).all()
+    assert any(SATURATION_FORM_WARNING in w.value for w in at.warning)
+    assert {m.label for m in at.metric} >= {"R²", "Hold-out MAPE"}
+
+    at.toggle(key="mmm_compare_forms").set_value(True).run()
+    forms = _table(at, "form")
+    assert forms["form"].tolist() == ["logistic", "hill", "michaelis_menten"]
+
+    # the budget page picks the fit up
+    at.switch_page("pages/budget_optimiser.py").run()
+    assert errors_of(at) == []
+    plan = _table(at, "recommended_spend")
+    budget, periods = at.number_input(key="budget_total").value, at.number_input(key="budget_periods").value
+    assert periods == 90 and plan["recommended_spend"].sum() == pytest.approx(budget * periods, rel=1e-6)
+
+
+def test_wide_csv_upload_good_and_bad(app):
+    at = app.switch_page("pages/media_mix.py").run()
+    at.radio(key="mmm_source").set_value("Upload a wide CSV").run()
+    assert any("one spend column per channel" in i.value for i in at.info)
+    good = _wide_csv()
+    at.file_uploader(key="mmm_upload").set_value(("weekly.csv", good, "text/csv")).run()
+    key = upload_key(good)
+    assert at.multiselect(key=f"mmm_x_{key}").value == ["tv_spend", "search_spend"]
+    at.multiselect(key=f"mmm_z_{key}").set_value(["promo"]).run()
+    assert any("60 weekly periods" in c.value for c in at.caption)
+    at = _fit_on_page(at, n_boot=0, n_starts=2)
+    assert errors_of(at) == []
+    res = at.session_state["mmm_fit"]
+    assert res.channels == ("tv_spend", "search_spend") and res.controls == ("promo",) and res.max_lag == 8
+
+    bad = _wide_csv(negative_row=5)
+    at.file_uploader(key="mmm_upload").set_value(("bad.csv", bad, "text/csv")).run()
+    assert at.exception == [] and any("'tv_spend', row 5" in e.value and "negative" in e.value for e in at.error)
+    assert at.button(key="mmm_fit_go").proto.disabled
+    at.file_uploader(key="mmm_upload").set_value(("empty.csv", b"", "text/csv")).run()
+    assert at.exception == [] and any("empty.csv is empty" in e.value for e in at.error)
+
+
+def test_dataset_without_spend_offers_the_upload(app):
+    at = _upload(app, "Touchpoints + conversions (+ spend)",
+                 {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
+    at.switch_page("pages/media_mix.py").run()
+    assert errors_of(at) == []
+    assert any("no spend table" in i.value and "wide CSV" in i.value for i in at.info)
+    assert at.radio(key="mmm_source").value == "Upload a wide CSV"
+    at.switch_page("pages/budget_optimiser.py").run()
+    assert errors_of(at) == [] and any("no spend table" in i.value for i in at.info)
+
+
+def test_budget_page_fits_a_default_model(app, monkeypatch):
+    monkeypatch.setattr("ui.mmm_controls.DEFAULT_N_BOOT", 3)
+    at = app.switch_page("pages/budget_optimiser.py").run()
+    assert errors_of(at) == []
+    assert any("none has been fitted" in i.value for i in at.info)
+    at.button(key="budget_default_fit").click().run()
+    assert errors_of(at) == []
+    spec = at.session_state["mmm_fit_spec"]
+    assert spec.freq == "D" and spec.target_label == "revenue" and spec.n_boot == 3
+    assert {m.label for m in at.metric} >= {"Expected lift"}
+    assert "Response curves: current and recommended" in _specs(at)
+
+
+@pytest.fixture
+def fitted(app):
+    """The app on the budget page with a quick weekly fit of simulated data in session state."""
+    sim = simulate_mmm(80, ["tv", "search", "social"], seed=5)
+    res = fit(sim.data, channels=["tv", "search", "social"], n_boot=10, n_starts=2)
+    app.session_state["mmm_fit"] = res
+    app.session_state["mmm_fit_spec"] = FitSpec("sim", "simulated weekly", "sales", "date", "y",
+                                                 res.channels, (), "W", n_boot=10, n_starts=2)
+    app.session_state["mmm_fit_frame"] = sim.data
+    return app.switch_page("pages/budget_optimiser.py").run()
+
+
+def test_budget_plan_with_lift_interval_and_scenarios(fitted):
+    at = fitted
+    assert errors_of(at) == []
+    plan = _table(at, "recommended_spend")
+    # default: current total per week over 13 weeks, each channel within +-50% of current
+    total = at.number_input(key="budget_total").value
+    assert plan["recommended_spend"].sum() == pytest.approx(13 * total, rel=1e-6)
+    assert (plan["recommended_spend"] <= 1.5 * plan["current_spend"] + 1e-6).all()
+    assert (plan["recommended_spend"] >= 0.5 * plan["current_spend"] - 1e-6).all()
+    lift = {m.label: m for m in at.metric}["Expected lift"]
+    assert "90% interval" in lift.delta
+    titles = set(_specs(at))
+    assert {"Current vs recommended spend", "Marginal ROAS before and after"} <= titles
+
+    at.button(key="budget_save").click().run()
+    at.number_input(key="budget_total").set_value(round(total * 1.2)).run()
+    at.text_input(key="budget_scenario_name").set_value("Bigger").run()
+    at.button(key="budget_save").click().run()
+    assert errors_of(at) == []
+    totals = _table(at, "scenario")
+    assert totals["scenario"].tolist() == ["Scenario 1", "Bigger"]
+    assert totals["recommended_spend"].iloc[1] == pytest.approx(13 * round(total * 1.2), rel=1e-6)
+    spend = _table(at, "Bigger")
+    assert list(spend.columns) == ["channel", "Scenario 1", "Bigger"]
+
+
+def test_infeasible_budget_names_the_constraint(fitted):
+    at = fitted
+    total = at.number_input(key="budget_total").value
+    at.number_input(key="budget_total").set_value(10 * total).run()
+    assert at.exception == []
+    message = " ".join(e.value for e in at.error)
+    assert "upper bounds add up to" in message and "raise some upper bounds" in message
+    # a target-mode plan runs without a budget
+    at.number_input(key="budget_total").set_value(total).run()
+    at.selectbox(key="budget_mode").set_value("marginal_roas").run()
+    assert errors_of(at) == [] and len(_table(at, "recommended_spend")) == 3
+    # an unreachable target outcome says which limits to move
+    at.selectbox(key="budget_mode").set_value("response").run()
+    assert errors_of(at) == []
+    at.number_input(key="budget_target").set_value(1e12).run()
+    message = " ".join(e.value for e in at.error)
+    assert at.exception == [] and "out of reach" in message and "raise upper bounds" in message
+
+
+def test_bounds_table_to_optimiser_arguments():
+    table = pd.DataFrame({"channel": ["a", "b", "c"], "current": [1.0, 2.0, 3.0], "min": [0.5, None, 1.0],
+                          "max": [None, 4.0, 2.0], "locked": [False, True, None]})
+    bounds, locked = bounds_from_table(table)
+    assert bounds == {"a": (0.5, None), "b": (None, 4.0), "c": (1.0, 2.0)} and locked == ("b",)

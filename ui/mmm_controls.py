@@ -1,0 +1,255 @@
+"""Controls of the media-mix page: the data source, the model settings and fitting with progress.
+
+The latest fit lives in ``st.session_state["mmm_fit"]`` (an :class:`attribution.mmm.MMMResult`),
+with its :class:`FitSpec` under ``"mmm_fit_spec"`` and its checked input table under
+``"mmm_fit_frame"``; the budget page and the HTML report read them.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+import streamlit as st
+
+from attribution.dataset import Dataset
+from attribution.errors import AttributionError
+from attribution.mmm import DEFAULT_MAX_LAG, infer_freq
+from attribution.mmm.wide_csv import guess_wide_roles
+from ui import cache, cache_mmm
+
+FIT_KEY, SPEC_KEY, FRAME_KEY = "mmm_fit", "mmm_fit_spec", "mmm_fit_frame"
+SOURCES = ("Current dataset (spend + conversions)", "Upload a wide CSV")
+FREQS = {"W": "Weekly", "D": "Daily"}
+UNITS = {"W": "week", "D": "day"}
+ADSTOCKS = {"geometric": "Geometric (fades by a constant rate)", "delayed": "Delayed (peaks after a lag)",
+            "weibull_cdf": "Weibull CDF (flexible fade)", "weibull_pdf": "Weibull PDF (can peak later)"}
+SATURATIONS = {"logistic": "Logistic", "hill": "Hill (S-shaped)", "michaelis_menten": "Michaelis–Menten"}
+ALL_STAGES = "All conversions"
+DEFAULT_N_BOOT = 100
+
+
+@dataclass(frozen=True)
+class MMMInput:
+    """The checked wide table the model sees and what its columns mean."""
+
+    frame: pd.DataFrame
+    source_key: str
+    label: str
+    date: str
+    target: str
+    target_label: str
+    channels: tuple[str, ...]
+    controls: tuple[str, ...]
+    freq: str
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    """Everything that defines one fit (hashable: the cache key and the budget page's identity)."""
+
+    source_key: str
+    label: str
+    target_label: str
+    date: str
+    target: str
+    channels: tuple[str, ...]
+    controls: tuple[str, ...]
+    freq: str
+    adstock: str = "geometric"
+    saturation: str = "logistic"
+    holdout_share: float = 0.1
+    n_fourier: int = 2
+    trend: bool = True
+    max_lag: int = 8
+    n_boot: int = DEFAULT_N_BOOT
+    n_starts: int = 5
+
+    def fit_kwargs(self) -> dict:
+        """Keyword arguments of :func:`attribution.mmm.fit`."""
+        keep = ("date", "target", "channels", "controls", "adstock", "saturation", "holdout_share", "n_fourier",
+                "trend", "max_lag", "n_boot", "n_starts")
+        return {k: v for k, v in asdict(self).items() if k in keep}
+
+    def key(self) -> str:
+        """A short string naming this fit (cache key of derived results)."""
+        return repr(sorted(asdict(self).items()))
+
+    @property
+    def short_key(self) -> str:
+        """A 10-character hash of :meth:`key` (for widget keys that must change with the fit)."""
+        return hashlib.sha1(self.key().encode()).hexdigest()[:10]
+
+    @property
+    def unit(self) -> str:
+        """``week`` or ``day``."""
+        return UNITS[self.freq]
+
+
+def plural(n: int, word: str) -> str:
+    """``1 channel``, ``2 channels``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def default_fourier(frame: pd.DataFrame, date: str) -> int:
+    """Two yearly Fourier pairs with a year of history or more; none on shorter series (a yearly
+    wave fitted to a few months would extrapolate badly into the hold-out)."""
+    return 2 if (frame[date].max() - frame[date].min()).days >= 364 else 0
+
+
+def _dataset_input(ds: Dataset) -> MMMInput | None:
+    suggested, note = cache_mmm.suggest_freq(ds)
+    stages = cache.stages(ds)
+    left, mid, right = st.columns(3)
+    freq = left.radio("Granularity", list(FREQS), index=list(FREQS).index(suggested), format_func=FREQS.get,
+                      horizontal=True, key="mmm_freq")
+    target = mid.radio("Outcome", ["revenue", "conversions"], format_func=str.capitalize, horizontal=True,
+                       key="mmm_target")
+    stage = right.selectbox("Conversion stage", [ALL_STAGES, *stages], key="mmm_stage",
+                            index=len(stages) if stages else 0)
+    if note and freq == suggested:
+        st.caption(f"Daily granularity chosen: {note}.")
+    stage = None if stage == ALL_STAGES else stage
+    try:
+        frame = cache_mmm.dataset_frame(ds, freq, target, stage)
+    except AttributionError as err:
+        st.error(str(err))
+        return None
+    found = [c for c in frame.columns if c not in ("date", "y")]
+    channels = st.multiselect("Channels (spend per channel from the spend table)", found, default=found,
+                              key="mmm_channels")
+    label = f"{ds.name} · {FREQS[freq].lower()} {target}" + (f" ({stage})" if stage else "")
+    return _checked(frame[["date", "y", *channels]], f"{ds.fingerprint}|{freq}|{target}|{stage}", label,
+                    "date", "y", target, channels, [])
+
+
+def _upload_input() -> MMMInput | None:
+    upload = st.file_uploader("Wide CSV: one row per day or week", type=["csv", "txt", "tsv"], key="mmm_upload",
+                              help="Columns: a date, the outcome (e.g. revenue), one spend column per "
+                                   "channel, and optional controls (events, prices, confounders).")
+    if upload is None:
+        st.info("Upload a CSV with one row per day or week: a **date** column, the **outcome** (revenue, "
+                "sales or conversions), **one spend column per channel**, and optional **controls** such "
+                "as events, prices or a confounder that drives both spend and sales.")
+        return None
+    data = upload.getvalue()
+    try:
+        raw = cache_mmm.read_upload(data, upload.name)
+    except AttributionError as err:
+        st.error(str(err))
+        return None
+    key = cache_mmm.upload_key(data)
+    with st.expander(f"Preview of {upload.name} ({len(raw):,} rows, {raw.shape[1]} columns)"):
+        st.dataframe(raw.head(8), hide_index=True)
+    guess, cols = guess_wide_roles(raw), list(raw.columns)
+    a, b = st.columns(2)
+    date = a.selectbox("Date column", cols, index=cols.index(guess["date"]) if guess["date"] else 0,
+                       key=f"mmm_date_{key}")
+    rest = [c for c in cols if c != date]
+    target = b.selectbox("Outcome column", rest, key=f"mmm_y_{key}",
+                         index=rest.index(guess["target"]) if guess["target"] in rest else 0)
+    rest = [c for c in rest if c != target]
+    channels = st.multiselect("Spend columns (one per channel)", rest, key=f"mmm_x_{key}",
+                              default=[c for c in guess["channels"] if c in rest])
+    controls = st.multiselect("Controls (events, prices, confounders; entered linearly)",
+                              [c for c in rest if c not in channels], key=f"mmm_z_{key}",
+                              default=[c for c in guess["controls"] if c in rest and c not in channels])
+    return _checked(raw, key, upload.name, date, target, target, channels, controls)
+
+
+def _checked(frame, key, label, date, target, target_label, channels, controls) -> MMMInput | None:
+    if not channels:
+        st.info("Pick at least one spend column as a channel.")
+        return None
+    try:
+        clean = cache_mmm.prepare(frame, key, date, target, tuple(channels), tuple(controls))
+        freq = infer_freq(clean[date], date)
+    except AttributionError as err:
+        st.error(str(err))
+        return None
+    st.caption(f"{len(clean):,} {FREQS[freq].lower()} periods from {clean[date].min():%Y-%m-%d} to "
+               f"{clean[date].max():%Y-%m-%d}; {plural(len(channels), 'channel')}, "
+               f"{plural(len(controls), 'control')}.")
+    return MMMInput(clean, key, label, date, target, target_label, tuple(channels), tuple(controls), freq)
+
+
+def data_source(ds: Dataset | None) -> MMMInput | None:
+    """Choose the data (current dataset aggregated per day/week, or an uploaded wide CSV) and its
+    column roles; returns the checked input, or None after saying what is missing."""
+    reason = ("No dataset is loaded: load one on the **Data** page, or upload a wide CSV below." if ds is None
+              else cache_mmm.unavailable_reason(ds))
+    if ds is not None:
+        st.sidebar.caption(f"Dataset: **{ds.name}**")
+    if reason:
+        st.info(reason)
+    source = st.radio("Data", SOURCES, index=1 if reason else 0, horizontal=True, key="mmm_source")
+    if source == SOURCES[0]:
+        return None if reason else _dataset_input(ds)
+    return _upload_input()
+
+
+def model_settings(inp: MMMInput) -> FitSpec:
+    """Adstock and saturation forms, hold-out and the advanced fit settings for ``inp``."""
+    a, b, c = st.columns(3)
+    adstock = a.selectbox("Adstock (carry-over)", list(ADSTOCKS), format_func=ADSTOCKS.get, key="mmm_adstock")
+    saturation = b.selectbox("Saturation (diminishing returns)", list(SATURATIONS), format_func=SATURATIONS.get,
+                             key="mmm_saturation")
+    holdout = c.slider("Hold-out (latest periods kept out of the fit)", 0, 40, 10, 5, format="%d%%",
+                       key="mmm_holdout")
+    with st.expander("Advanced fit settings"):
+        d, e, f = st.columns(3)
+        # keyed on the data: their defaults depend on its length and granularity
+        fourier = d.number_input("Yearly seasonality (Fourier pairs)", 0, 6, default_fourier(inp.frame, inp.date),
+                                 key=f"mmm_fourier_{inp.source_key}", help="Default 0 for less than a year of data.")
+        lag = e.number_input(f"Carry-over window ({UNITS[inp.freq]}s)", 1, 60, DEFAULT_MAX_LAG[inp.freq],
+                             key=f"mmm_lag_{inp.freq}", help="How many periods a spend can still act.")
+        n_boot = f.number_input("Bootstrap replicates (for intervals)", 0, 1000, DEFAULT_N_BOOT, 10, key="mmm_boot",
+                                help="More replicates give steadier intervals and take longer; 0 = none.")
+        trend = d.checkbox("Linear trend", True, key="mmm_trend")
+        n_starts = e.number_input("Random starts of the fit", 1, 30, 5, key="mmm_starts")
+    return FitSpec(inp.source_key, inp.label, inp.target_label, inp.date, inp.target, inp.channels, inp.controls,
+                   inp.freq, adstock, saturation, holdout / 100, int(fourier), bool(trend), int(lag), int(n_boot),
+                   int(n_starts))
+
+
+def run_fit(frame: pd.DataFrame, spec: FitSpec) -> bool:
+    """Fit with a status box and keep the result in session state; False (after an error box) on failure."""
+    what = f"{len(spec.channels)} channels, {spec.n_starts} starts" + (
+        f", then {spec.n_boot} bootstrap refits for the intervals" if spec.n_boot else "")
+    with st.status(f"Fitting the media-mix model ({what})…", expanded=False) as box:
+        t0 = time.perf_counter()
+        try:
+            result = cache_mmm.fit(frame, spec.source_key, spec.fit_kwargs())
+        except AttributionError as err:
+            box.update(label="The model could not be fitted", state="error")
+            st.error(str(err))
+            return False
+        box.update(label=f"Model fitted in {time.perf_counter() - t0:,.1f} s", state="complete")
+    st.session_state[FIT_KEY], st.session_state[SPEC_KEY], st.session_state[FRAME_KEY] = result, spec, frame
+    return True
+
+
+def latest_fit():
+    """``(result, spec, frame)`` of the latest fit in this session, or ``(None, None, None)``."""
+    return (st.session_state.get(FIT_KEY), st.session_state.get(SPEC_KEY), st.session_state.get(FRAME_KEY))
+
+
+def default_spec(ds: Dataset) -> tuple[pd.DataFrame, FitSpec] | None:
+    """Input and spec of a default fit on the dataset's spend and revenue (weekly when there are enough
+    weeks, else daily); None after an info box when the dataset cannot be used."""
+    reason = cache_mmm.unavailable_reason(ds)
+    if reason:
+        st.info(reason + " Go to the **Media mix** page to fit a model on an uploaded file.")
+        return None
+    freq, _ = cache_mmm.suggest_freq(ds)
+    try:
+        frame = cache_mmm.dataset_frame(ds, freq, "revenue", None)
+        target = "revenue"
+    except AttributionError:
+        frame, target = cache_mmm.dataset_frame(ds, freq, "conversions", None), "conversions"
+    channels = tuple(c for c in frame.columns if c not in ("date", "y"))
+    spec = FitSpec(f"{ds.fingerprint}|{freq}|{target}|None", f"{ds.name} · {FREQS[freq].lower()} {target}", target,
+                   "date", "y", channels, (), freq, n_fourier=default_fourier(frame, "date"),
+                   max_lag=DEFAULT_MAX_LAG[freq], n_boot=DEFAULT_N_BOOT)
+    return frame, spec

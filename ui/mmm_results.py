@@ -1,0 +1,177 @@
+"""Sections of the media-mix page that show a fit: headline numbers, charts and tables with downloads."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from attribution.mmm import SATURATION_FORM_WARNING, MMMResult
+from ui import cache_mmm, charts_mmm
+from ui.mmm_controls import ADSTOCKS, FREQS, SATURATIONS, FitSpec, plural
+from ui.widgets import csv_download, excel_download, show_chart
+
+NUM = st.column_config.NumberColumn
+DIAGNOSTICS = {  # key -> (label, format, what it says)
+    "r2": ("R²", "{:.3f}", "share of the outcome's variation explained on the fitted periods"),
+    "adj_r2": ("Adjusted R²", "{:.3f}", "R² penalised for the number of parameters"),
+    "nrmse": ("NRMSE", "{:.1%}", "root mean squared error / range of the outcome"),
+    "mape": ("MAPE", "{:.1%}", "mean absolute percentage error on the fitted periods"),
+    "durbin_watson": ("Durbin–Watson", "{:.2f}", "about 2 when residuals are not autocorrelated"),
+    "holdout_mape": ("Hold-out MAPE", "{:.1%}", "percentage error on periods the fit did not see"),
+    "holdout_nrmse": ("Hold-out NRMSE", "{:.1%}", "NRMSE on periods the fit did not see"),
+    "n_obs": ("Periods fitted", "{:,}", ""),
+    "n_holdout": ("Hold-out periods", "{:,}", ""),
+    "n_params": ("Parameters", "{:,}", "intercept, trend, seasonality, controls and 3 per channel"),
+    "aic": ("AIC", "{:,.1f}", "lower is better (same data only)"),
+    "bic": ("BIC", "{:,.1f}", "lower is better (same data only)"),
+    "n_boot": ("Bootstrap replicates", "{:,}", "refits used for the intervals"),
+    "boot_failures": ("Failed replicates", "{:,}", "refits that did not converge (left out)"),
+}
+
+
+def diagnostics_table(diag: dict) -> pd.DataFrame:
+    """``metric, value, meaning`` rows for the fit diagnostics (values formatted for reading)."""
+    rows = []
+    for key, (label, fmt, meaning) in DIAGNOSTICS.items():
+        v = diag.get(key)
+        text = "—" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
+        rows.append({"metric": label, "value": text, "meaning": meaning})
+    rows.append({"metric": "Converged", "value": "yes" if diag.get("converged") else "no", "meaning": ""})
+    return pd.DataFrame(rows)
+
+
+def fit_warnings(res: MMMResult) -> list[str]:
+    """Plain-language warnings about a fit that should not be trusted as it stands."""
+    out, d = [], res.diagnostics
+    base = res.contributions[~res.contributions["component"].isin(res.channels)]
+    if base["value"].sum() < 0:
+        out.append("Everything but media (baseline, trend, seasonality and controls) adds up to less than zero: "
+                   "the model credits media with more than the whole outcome, so contributions and ROAS are "
+                   "not credible. Try another saturation form, fewer channels, weekly data or a longer history.")
+    if not d.get("converged", True):
+        out.append("The fit did not fully converge; try more random starts (Advanced fit settings).")
+    if d.get("boot_failures"):
+        out.append(f"{d['boot_failures']} of {d['boot_failures'] + d['n_boot']} bootstrap refits failed and "
+                   "were left out of the intervals.")
+    hold = d.get("holdout_mape", float("nan"))
+    if not math.isnan(hold) and hold > max(0.2, 2 * d.get("mape", 0)):
+        out.append(f"Hold-out error ({hold:.0%}) is far above the in-sample error ({d['mape']:.0%}): the model "
+                   "forecasts poorly, so treat its numbers as rough.")
+    return out
+
+
+def headline(res: MMMResult, spec: FitSpec) -> None:
+    """What was fitted, the key diagnostics as metrics, and any warnings."""
+    d = res.diagnostics
+    st.caption(f"Fitted on **{spec.label}**: {d['n_obs']:,} {FREQS[spec.freq].lower()} periods "
+               f"(+ {d['n_holdout']:,} hold-out), {plural(len(res.channels), 'channel')}, "
+               f"{plural(len(res.controls), 'control')}; "
+               f"{ADSTOCKS[res.adstock].split(' (')[0].lower()} adstock over {res.max_lag} {spec.unit}s, "
+               f"saturation: {SATURATIONS[res.saturation].split(' (')[0]}. Intervals: {res.ci_level:.0%}, "
+               f"{d['n_boot']} bootstrap replicates.")
+    cols = st.columns(5)
+    for col, key in zip(cols, ("r2", "adj_r2", "nrmse", "mape", "holdout_mape"), strict=True):
+        label, fmt, meaning = DIAGNOSTICS[key]
+        v = d.get(key, float("nan"))
+        col.metric(label, "—" if math.isnan(v) else fmt.format(v), help=meaning)
+    for text in fit_warnings(res):
+        st.warning(text)
+
+
+def _summary_view(summary: pd.DataFrame, unit: str, level: float) -> tuple[list[str], dict]:
+    """Column order (each interval right after its value) and labels of the channel summary."""
+    formats = {"contribution": "%,.0f", "share": "percent", "roas": "%.2f", "marginal_roas": "%.2f"}
+    labels = {"contribution": "Contribution", "share": "Share of media", "roas": "ROAS", "marginal_roas": "Marginal ROAS"}
+    order = ["channel", "spend", "spend_per_period"]
+    config = {"channel": "Channel", "spend": NUM("Spend (fit range)", format="%,.0f"),
+              "spend_per_period": NUM(f"Spend / {unit}", format="%,.0f")}
+    for key, fmt in formats.items():
+        order.append(key)
+        config[key] = NUM(labels[key], format=fmt)
+        if f"{key}_ci_low" in summary:
+            order += [f"{key}_ci_low", f"{key}_ci_high"]
+            config[f"{key}_ci_low"] = NUM(f"{labels[key]} low ({level:.0%})", format=fmt)
+            config[f"{key}_ci_high"] = NUM(f"{labels[key]} high ({level:.0%})", format=fmt)
+    return order, config
+
+
+def _height(frame: pd.DataFrame) -> int:
+    """Pixel height that shows every row of a short table without an inner scroll bar."""
+    return 35 * (len(frame) + 1) + 3
+
+
+def fit_tab(res: MMMResult, spec: FitSpec) -> None:
+    """Actual vs fitted, and the decomposition into components."""
+    y = f"{spec.target_label} per {spec.unit}"
+    show_chart(charts_mmm.actual_vs_fitted(res.fitted, y, "Actual vs fitted"), "mmm_actual_vs_fitted")
+    csv_download(res.fitted, "mmm_fitted.csv", key="dl_mmm_fitted")
+    show_chart(charts_mmm.contribution_stack(res.contributions, y, f"Where the {spec.target_label} comes from"),
+               "mmm_contributions")
+    csv_download(res.contributions, "mmm_contributions.csv", key="dl_mmm_contrib")
+
+
+def roas_tab(res: MMMResult, spec: FitSpec) -> None:
+    """Channel summary table and the ROAS / marginal ROAS chart."""
+    order, config = _summary_view(res.channel_summary, spec.unit, res.ci_level)
+    st.dataframe(res.channel_summary, hide_index=True, column_order=order, column_config=config)
+    st.caption(f"ROAS = contribution / spend over the fit range; marginal ROAS = extra {spec.target_label} from "
+               f"one more unit of spend per {spec.unit} at the current level. Low/high: {res.ci_level:.0%} "
+               "bootstrap interval.")
+    csv_download(res.channel_summary, "mmm_channel_summary.csv", key="dl_mmm_summary")
+    show_chart(charts_mmm.roas_bars(res.channel_summary, "ROAS and marginal ROAS by channel"), "mmm_roas")
+
+
+def curves_tab(res: MMMResult, spec: FitSpec) -> None:
+    """Response curves with current spend marked, and the adstock decay shapes."""
+    curves = res.response_curves()
+    show_chart(charts_mmm.response_curves(curves, {"Current": res.current_spend}, res.response,
+                                          f"Spend per {spec.unit}", f"{spec.target_label} per {spec.unit}",
+                                          "Response curves (steady state, carry-over included)"), "mmm_response")
+    csv_download(curves, "mmm_response_curves.csv", key="dl_mmm_curves")
+    weights = res.adstock_weights()
+    show_chart(charts_mmm.adstock_decay(weights, spec.unit, "Carry-over: how a period's spend effect fades"),
+               "mmm_adstock")
+    csv_download(weights, "mmm_adstock_weights.csv", key="dl_mmm_adstock")
+
+
+def diagnostics_tab(res: MMMResult) -> None:
+    """Diagnostics and parameter tables."""
+    table = diagnostics_table(res.diagnostics)
+    st.markdown("**Fit diagnostics**")
+    st.dataframe(table, hide_index=True, height=_height(table), column_config={
+        "metric": "Metric", "value": "Value", "meaning": "What it says"})
+    csv_download(table, "mmm_diagnostics.csv", key="dl_mmm_diag")
+    st.markdown("**Parameters**")
+    st.caption("Per channel: adstock and saturation parameters (saturation acts on spend / the largest spend) "
+               "and beta, the outcome per period at full saturation. Controls: outcome per unit of the control.")
+    st.dataframe(res.params, hide_index=True, column_config={
+        "channel": "Channel or component", "param": "Parameter", "value": NUM("Estimate", format="%,.4g"),
+        "ci_low": NUM(f"Low ({res.ci_level:.0%})", format="%,.4g"),
+        "ci_high": NUM(f"High ({res.ci_level:.0%})", format="%,.4g")})
+    csv_download(res.params, "mmm_parameters.csv", key="dl_mmm_params")
+
+
+def forms_tab(frame: pd.DataFrame, spec: FitSpec) -> pd.DataFrame | None:
+    """Fit statistics of each saturation form, with the warning that fit does not prove the form."""
+    st.warning(SATURATION_FORM_WARNING)
+    if not st.toggle("Compare the saturation forms (refits the model once per form, no bootstrap)",
+                     key="mmm_compare_forms"):
+        return None
+    with st.spinner("Fitting each saturation form…"):
+        table = cache_mmm.compare_saturation(frame, spec.source_key, spec.fit_kwargs())
+    st.dataframe(table, hide_index=True, column_config={
+        "form": "Saturation form", "r2": NUM("R²", format="%.3f"), "adj_r2": NUM("Adj. R²", format="%.3f"),
+        **{k: NUM(k.replace("_", " ").upper().replace("HOLDOUT", "Hold-out"), format="percent")
+           for k in ("nrmse", "mape", "holdout_mape", "holdout_nrmse")},
+        "aic": NUM("AIC", format="%,.1f"), "bic": NUM("BIC", format="%,.1f")})
+    csv_download(table, "mmm_saturation_forms.csv", key="dl_mmm_forms")
+    return table
+
+
+def all_tables(res: MMMResult, extra: dict[str, pd.DataFrame] | None = None) -> None:
+    """One Excel workbook with every table of the fit."""
+    tables = {"channel_summary": res.channel_summary, "fitted": res.fitted, "contributions": res.contributions,
+              "parameters": res.params, "diagnostics": diagnostics_table(res.diagnostics),
+              "response_curves": res.response_curves(), "adstock_weights": res.adstock_weights(), **(extra or {})}
+    excel_download(tables, "media_mix_model.xlsx", key="xl_mmm")
