@@ -10,7 +10,7 @@ from ui.charts import COLORS, style_figure
 CI_OF = {"conversions": ("ci_low", "ci_high"), "revenue": ("revenue_ci_low", "revenue_ci_high"),
          "share": ("share_ci_low", "share_ci_high")}
 # the house palette has 11 colours; the registry has more models, so extend it rather than repeat
-PALETTE = [*COLORS, *px.colors.qualitative.Dark2]
+PALETTE = COLORS
 AXIS = {"conversions": "Conversions", "revenue": "Revenue", "share": "Share of credit"}
 
 
