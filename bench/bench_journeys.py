@@ -12,7 +12,11 @@ Usage::
     python bench/bench_journeys.py                       # 10 M touches
     python bench/bench_journeys.py --touches 1000000     # smaller
     python bench/bench_journeys.py --steps               # also time each SQL step
-    python bench/bench_journeys.py --explain journeys_touches   # EXPLAIN ANALYZE one step
+    python bench/bench_journeys.py --memory-limit 3GB    # cap DuckDB's memory (it spills to disk)
+    python bench/bench_journeys.py --explain journeys_touches   # EXPLAIN ANALYZE one step, slowest first
+
+Each case prints wall seconds, CPU seconds (user + sys over both threads: the figure to compare
+when other jobs share the machine) and peak RSS in GiB.
 """
 from __future__ import annotations
 
