@@ -8,11 +8,12 @@ import pandas as pd
 
 from attribution.errors import DataValidationError, ModelError
 from attribution.mmm.bootstrap import residual_block_bootstrap
-from attribution.mmm.design import build_baseline, check_rank
+from attribution.mmm.design import BaselineDesign, build_baseline, check_rank
+from attribution.mmm.identifiability import low_spend, saturation_bounds
 from attribution.mmm.inputs import infer_freq, prepare_wide
 from attribution.mmm.result import MMMResult
 from attribution.mmm.solver import MediaProblem, single_blas_thread
-from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics
+from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics, fit_warnings
 from attribution.mmm.transforms import adstock_function, param_specs, saturation_function
 
 DEFAULT_MAX_LAG = {"W": 8, "D": 30}
@@ -38,6 +39,20 @@ def _freq(dates: pd.Series, freq: str | None, column: str) -> str:
     return want
 
 
+def _problem(spend_scaled: np.ndarray, design: BaselineDesign, fit_rows: np.ndarray, adstock: str,
+             saturation: str, lag: int) -> MediaProblem:
+    """The solver problem, with saturation bounds that keep each channel's curve identifiable."""
+    ad, sat = param_specs(adstock, lag), param_specs(saturation, lag)
+    sat_low, sat_high = saturation_bounds(saturation, sat, low_spend(spend_scaled[fit_rows]))
+    n = spend_scaled.shape[1]
+    lower = np.hstack([np.tile([s.low for s in ad], (n, 1)), sat_low])
+    upper = np.hstack([np.tile([s.high for s in ad], (n, 1)), sat_high])
+    return MediaProblem(spend_scaled, design.matrix, np.flatnonzero(fit_rows), adstock, saturation, lag,
+                        intercept_col=design.names.index("intercept"),
+                        trend_col=design.names.index("slope") if "slope" in design.names else None,
+                        lower=lower, upper=upper)
+
+
 def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),
         controls: Sequence[str] = (), adstock: str = "geometric", saturation: str = "logistic",
         max_lag: int | None = None, freq: str | None = None, holdout_share: float = 0.0,
@@ -61,7 +76,14 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
 
     Returns
     -------
-    MMMResult. Media coefficients are constrained to be non-negative.
+    MMMResult. Media coefficients and the baseline level are constrained to be non-negative: the
+    intercept and, with a trend, the trend line at both ends of the range (seasonality and controls
+    are free). Saturation parameters are kept where the curve is not
+    already half-saturated at a channel's smallest typical spend (see
+    :func:`attribution.mmm.identifiability.saturation_bounds`), so a channel whose spend never goes
+    near zero cannot turn into a second intercept. ``diagnostics["warnings"]`` lists, in plain
+    words, what remains doubtful (baseline level held at 0, baseline below zero in some periods,
+    parameters at a limit, channels whose effect is a near-constant).
     """
     adstock_function(adstock)
     saturation_function(saturation)
@@ -97,7 +119,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     y_scale = float(np.max(np.abs(y[fit_rows]))) or 1.0
     design = build_baseline(data[date], data[controls], n_fourier=n_fourier, trend=trend)
     check_rank(design, fit_rows)
-    problem = MediaProblem(spend / scale, design.matrix, np.flatnonzero(fit_rows), adstock, saturation, lag)
+    problem = _problem(spend / scale, design, fit_rows, adstock, saturation, lag)
     y_fit = y[fit_rows] / y_scale
     with single_blas_thread():
         sol = problem.fit(y_fit, problem.starts(n_starts, seed))
@@ -108,7 +130,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         ctx = FitContext(data[date], y, spend, fit_rows, tuple(channels), design, problem, y_scale, scale)
         tables = build_tables(ctx, sol, boots, ci_level)
     diag = diagnostics(ctx, tables["fitted"]["fitted"].to_numpy(), n_params)
-    diag.update({"freq": freq, "converged": sol.success, "n_boot": len(boots), "boot_failures": failures,
+    diag.update({"warnings": fit_warnings(ctx, sol), "freq": freq, "converged": sol.success, "n_boot": len(boots), "boot_failures": failures,
                  "adstock": adstock, "saturation": saturation, "max_lag": lag})
     return MMMResult(
         params=tables["params"], fitted=tables["fitted"], contributions=tables["contributions"],
