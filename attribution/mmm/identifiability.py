@@ -20,8 +20,19 @@ LOW_SPEND_QUANTILE = 0.10
 #: A channel whose contribution moves less than this share of its mean between its 10th and 90th
 #: percentile periods is reported as indistinguishable from the baseline.
 FLAT_RESPONSE_SPREAD = 0.10
-# Parameter bounds that are natural values, not limits the data could push against (no carry-over).
-_NATURAL_BOUNDS = {("alpha", 0.0), ("theta", 0.0)}
+# Limits worth a warning: (parameter, side) -> what it means. The other ends are harmless answers
+# (no carry-over: alpha = 0; a straight-line response over the observed spend: small lam, large k).
+_LIMIT_MEANING = {
+    ("alpha", "upper"): "carry-over as long as the model allows",
+    ("theta", "upper"): "peak effect as late as the model allows",
+    ("scale", "upper"): "carry-over as long as the model allows",
+    ("shape", "lower"): "carry-over shape at its limit",
+    ("shape", "upper"): "carry-over shape at its limit",
+    ("lam", "upper"): "saturating as fast as the model allows",
+    ("k", "lower"): "saturating as fast as the model allows",
+    ("s", "lower"): "response shape at its limit",
+    ("s", "upper"): "an S-curve as sharp as the model allows",
+}
 
 
 def low_spend(spend_scaled: np.ndarray, quantile: float = LOW_SPEND_QUANTILE) -> np.ndarray:
@@ -76,19 +87,25 @@ def _at_bound(value: float, low: float, high: float) -> str | None:
 
 def bound_warnings(channels: tuple[str, ...], names: list[str], theta: np.ndarray, beta: np.ndarray,
                    lower: np.ndarray, upper: np.ndarray) -> list[str]:
-    """One sentence per nonlinear parameter of a channel with an effect that sits at a limit."""
+    """One sentence per channel with an effect whose parameters sit at a limit that matters.
+
+    A parameter at such a limit means the data would push it further: the fitted curve or
+    carry-over is then shaped by the limit, not by the data.
+    """
     out = []
     for c, ch in enumerate(channels):
         if beta[c] <= 0:
             continue
+        hits = []
         for j, name in enumerate(names):
             side = _at_bound(theta[c, j], lower[c, j], upper[c, j])
-            if side is None or (side == "lower" and (name, float(lower[c, j])) in _NATURAL_BOUNDS):
-                continue
-            limit = lower[c, j] if side == "lower" else upper[c, j]
-            out.append(f"{ch}: parameter {name} = {theta[c, j]:.3g} sits at the {side} end of its allowed "
-                       f"range ({limit:.3g}); the data would push it further, so read this channel's curve "
-                       "and ROAS with care.")
+            meaning = _LIMIT_MEANING.get((name, side or ""))
+            if meaning:
+                hits.append(f"{name} = {theta[c, j]:.3g} ({meaning})")
+        if hits:
+            out.append(f"{ch}: {'; '.join(hits)}. The data would push {'it' if len(hits) == 1 else 'them'} past "
+                       "the limit, so this channel's response curve and ROAS rest partly on the limit rather "
+                       "than on the data.")
     return out
 
 

@@ -113,7 +113,17 @@ class MediaProblem:
             self.upper = np.asarray(upper, dtype="float64").reshape(-1).copy()
         init = np.broadcast_to([s.init for s in self.specs], shape).ravel()
         self.init = np.clip(init, self.lower, self.upper)
+        self.pool: tuple[np.ndarray, float] | None = None
         self._cache: tuple | None = None
+
+    def pool_roas(self, spend_total: np.ndarray, weight: float) -> None:
+        """Add the penalty ``weight**2 * sum_c (roas_c - rho)**2`` with a free pooled ROAS ``rho >= 0``.
+
+        ``spend_total``: per channel, the spend over the fit rows in the units of ``y`` (so that
+        ``roas_c = beta_c * sum_t feature_ct / spend_total_c``). ``weight = 0`` removes the penalty.
+        """
+        self.pool = (np.asarray(spend_total, dtype="float64"), float(weight)) if weight > 0 else None
+        self._cache = None
 
     # ---- model pieces -------------------------------------------------------------------------
     def features(self, theta: np.ndarray, rows: str = "fit") -> np.ndarray:
@@ -133,24 +143,38 @@ class MediaProblem:
         if self._cache is not None and self._cache[0] == key and self._cache[1] is y:
             return self._cache[2:]
         theta = flat.reshape(self.n_channels, -1).copy()
-        a_perp = np.hstack([self.level_perp, self._project(self.features(theta))])
-        coef, _ = nnls(a_perp, self._project(y))
-        self._cache = (key, y, coef, a_perp, theta)
-        return coef, a_perp, theta
+        m = self.features(theta)
+        a_perp = np.hstack([self.level_perp, self._project(m)])
+        target = self._project(y)
+        if self.pool is not None:  # penalty rows w (beta_c F_c / s_c - rho), rho the last unknown
+            spend_total, w = self.pool
+            k, c = self.level.shape[1], self.n_channels
+            rows = np.zeros((c, k + c + 1))
+            rows[:, k:k + c] = np.diag(w * m.sum(axis=0) / spend_total)
+            rows[:, -1] = -w
+            a_perp = np.vstack([np.hstack([a_perp, np.zeros((len(a_perp), 1))]), rows])
+            target = np.concatenate([target, np.zeros(c)])
+        coef, _ = nnls(a_perp, target)
+        self._cache = (key, y, coef, a_perp, theta, target)
+        return coef, a_perp, theta, target
 
     def residual(self, flat: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Fit-row residuals of the best bounded linear terms given nonlinear parameters ``flat``."""
-        coef, a_perp, _ = self._linear(flat, y)
-        return self._project(y) - a_perp @ coef
+        """Residuals of the best bounded linear terms given nonlinear parameters ``flat``.
+
+        One per fit row, then one per channel when ROAS pooling is on (:meth:`pool_roas`).
+        """
+        coef, a_perp, _, target = self._linear(flat, y)
+        return target - a_perp @ coef
 
     def jacobian(self, flat: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Kaufman variable-projection Jacobian of :meth:`residual`, ``(n_fit, C * P)``.
+        """Kaufman variable-projection Jacobian of :meth:`residual`, ``(n_residuals, C * P)``.
 
         The derivative is projected onto the complement of the linear terms not held at a bound
         (the free baseline columns, the level columns and media columns with a positive coefficient).
         """
-        coef, a_perp, theta = self._linear(flat, y)
-        beta = coef[self.level.shape[1]:]
+        coef, a_perp, theta, _ = self._linear(flat, y)
+        k = self.level.shape[1]
+        beta = coef[k:k + self.n_channels]
         base = self.features(theta)
         n, c = base.shape
         p = theta.shape[1]
@@ -162,18 +186,23 @@ class MediaProblem:
             moved = theta.copy()
             moved[:, j] += step
             d[:, :, j] = (self.features(moved) - base) / step * beta
-        d = self._project(d.reshape(n, c * p))
+        flat_d = self._project(d.reshape(n, c * p))
+        if self.pool is not None:  # d(penalty row c)/d theta_cj = w / s_c * sum_t d[t, c, j]
+            spend_total, w = self.pool
+            pen = np.zeros((c, c, p))
+            pen[np.arange(c), np.arange(c)] = w * d.sum(axis=0) / spend_total[:, None]
+            flat_d = np.vstack([flat_d, pen.reshape(c, c * p)])
         free = coef > 0
         if free.any():
             qf, _ = np.linalg.qr(a_perp[:, free])
-            d -= qf @ (qf.T @ d)
-        return -d
+            flat_d -= qf @ (qf.T @ flat_d)
+        return -flat_d
 
     def linear_terms(self, flat: np.ndarray, y: np.ndarray) -> Solution:
         """The full solution (baseline coefficients in the design's terms) at nonlinear parameters ``flat``."""
-        coef, _, theta = self._linear(flat, y)
+        coef, _, theta, _ = self._linear(flat, y)
         k = self.level.shape[1]
-        level, beta = coef[:k], coef[k:]
+        level, beta = coef[:k], coef[k:k + self.n_channels]
         gamma = np.zeros(self.baseline.shape[1])
         rest = y - self.level @ level - self.features(theta) @ beta
         gamma[self.free_cols] = solve_triangular(self.r, self.q.T @ rest) if self.free_cols.size else []
