@@ -87,12 +87,12 @@ def _at_bound(value: float, low: float, high: float) -> str | None:
 
 def bound_warnings(channels: tuple[str, ...], names: list[str], theta: np.ndarray, beta: np.ndarray,
                    lower: np.ndarray, upper: np.ndarray) -> list[str]:
-    """One sentence per channel with an effect whose parameters sit at a limit that matters.
+    """One sentence listing the parameters of channels with an effect that sit at a limit that matters.
 
     A parameter at such a limit means the data would push it further: the fitted curve or
-    carry-over is then shaped by the limit, not by the data.
+    carry-over is then shaped by the limit, not by the data. Empty list when there is none.
     """
-    out = []
+    parts = []
     for c, ch in enumerate(channels):
         if beta[c] <= 0:
             continue
@@ -103,10 +103,11 @@ def bound_warnings(channels: tuple[str, ...], names: list[str], theta: np.ndarra
             if meaning:
                 hits.append(f"{name} = {theta[c, j]:.3g} ({meaning})")
         if hits:
-            out.append(f"{ch}: {'; '.join(hits)}. The data would push {'it' if len(hits) == 1 else 'them'} past "
-                       "the limit, so this channel's response curve and ROAS rest partly on the limit rather "
-                       "than on the data.")
-    return out
+            parts.append(f"{ch}: {', '.join(hits)}")
+    if not parts:
+        return []
+    return [f"Parameters at the limit of their range — {'; '.join(parts)}. The data would push them further, so "
+            "these channels' response curves and ROAS rest partly on the limits rather than on the data."]
 
 
 def baseline_warnings(intercept: float, non_media: np.ndarray, held: bool) -> list[str]:
