@@ -1,11 +1,13 @@
 """Benchmark: load_into on 10 M synthetic touchpoints (~1 M users) from CSV and from Parquet.
 
-Run: python bench/bench_ingest.py [n_rows] [--file-db]
-Generates the inputs with DuckDB in a temp dir, times each load in a fresh process-local
-connection, and prints the peak resident memory of this process.
+Run: python bench/bench_ingest.py [n_rows] [--file-db] [--no-dedupe] [--dir DIR]
+Generates the inputs with DuckDB in a temp dir (or in DIR, reused when already there), times each
+load in a fresh connection (in-memory, or a DuckDB file with --file-db), and prints the peak
+resident memory of this process.
 """
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import tempfile
@@ -47,33 +49,44 @@ def generate(folder: Path, n: int) -> tuple[Path, Path, Path]:
     return csv, parquet, conv
 
 
-def timed_load(tp: Path, conv: Path, db: str) -> tuple[float, dict[str, int]]:
+def _cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def timed_load(tp: Path, conv: Path, db: str, dedupe: bool) -> tuple[float, float, dict[str, int]]:
+    """Wall and CPU seconds of one load_into (CPU time is robust to other jobs on the machine)."""
     con = duckdb.connect(db)
     con.execute("create schema if not exists bench")
-    start = time.perf_counter()
-    report = load_into(con, "bench", touchpoints=tp, conversions=conv, max_bytes=2**40)
-    elapsed = time.perf_counter() - start
+    start, cpu = time.perf_counter(), _cpu()
+    report = load_into(con, "bench", touchpoints=tp, conversions=conv, max_bytes=2**40, dedupe=dedupe)
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     con.close()
-    return elapsed, report.tables
+    return elapsed, cpu, report.tables
 
 
 def main() -> None:
     n = int(next((a for a in sys.argv[1:] if a.isdigit()), 10_000_000))
     file_db = "--file-db" in sys.argv
+    keep = sys.argv[sys.argv.index("--dir") + 1] if "--dir" in sys.argv else None
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        csv, parquet, conv = generate(folder, n)
+        csv, parquet, conv = folder / "tp.csv", folder / "tp.parquet", folder / "conv.csv"
+        if not (keep and csv.exists() and parquet.exists() and conv.exists()):
+            csv, parquet, conv = generate(folder, n)
         size = csv.stat().st_size / 2**20
         print(f"generated {n:,} touchpoints in {time.perf_counter() - t0:.1f} s "
               f"(CSV {size:.0f} MB, Parquet {parquet.stat().st_size / 2**20:.0f} MB)")
         for label, path in (("CSV", csv), ("Parquet", parquet)):
-            db = str(folder / f"{label}.duckdb") if file_db else ":memory:"
-            elapsed, tables = timed_load(path, conv, db)
-            print(f"load_into from {label:<8}: {elapsed:5.2f} s  tables={tables}"
-                  f"  ({'file' if file_db else 'in-memory'} database)")
+            db = str(Path(tmp) / f"{label}.duckdb") if file_db else ":memory:"
+            dedupe = "--no-dedupe" not in sys.argv
+            elapsed, cpu, tables = timed_load(path, conv, db, dedupe)
+            print(f"load_into from {label:<8}: wall {elapsed:5.2f} s, CPU {cpu:5.2f} s  tables={tables}"
+                  f"  ({'file' if file_db else 'in-memory'} database, dedupe={dedupe})")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"peak RSS {peak:.2f} GB")
+    print(f"peak RSS {peak:.2f} GB; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

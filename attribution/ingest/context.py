@@ -17,7 +17,7 @@ from attribution.ingest.readers import (
 )
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
-from attribution.ingest.validate import Staged
+from attribution.ingest.validate import Field, Staged, stage
 
 CANONICAL_DDL = {
     "touchpoints": ("user_id VARCHAR, ts TIMESTAMP, channel VARCHAR, campaign VARCHAR, cost DOUBLE, "
@@ -37,11 +37,17 @@ class LoadContext:
     con: object
     raws: list[RawTable] = field(default_factory=list)
     staged: list[Staged] = field(default_factory=list)
-    temps: list[str] = field(default_factory=list)
+    temps: list[str] = field(default_factory=list)  # "view name" / "table name"
     outputs: dict[str, list[str]] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)
+    dedupe: bool = True
+
+    def stage(self, raw: RawTable, fields: list[Field], **kwargs) -> Staged:
+        """:func:`~attribution.ingest.validate.stage` with this load's duplicate policy."""
+        kwargs["dedupe"] = kwargs.get("dedupe", True) and self.dedupe
+        return stage(self.con, raw, fields, **kwargs)
 
     def read(self, src: FileSource, role: str, mapping: dict | None) -> tuple[RawTable, dict[str, str]]:
         """Read ``src`` for ``role`` and settle its column mapping (raising when a column is missing)."""
@@ -74,7 +80,7 @@ class LoadContext:
     def add(self, staged: Staged, role: str, raw: RawTable | None = None) -> Staged:
         """Record a staged file: account its rows and fail when nothing of it can be used."""
         self.staged.append(staged)
-        self.temps.append(staged.table)
+        self.temps.extend(staged.temps)
         self.issues += staged.issues
         self.files.append({"file": staged.file, "role": role, "rows": staged.n_in, "loaded": staged.n_ok,
                            "rejected": staged.n_rejected, "_raw": raw})
@@ -87,9 +93,11 @@ class LoadContext:
         self.outputs.setdefault(table, []).append(select_sql)
 
     def _all_rejected(self, staged: Staged, raw: RawTable | None) -> DataValidationError:
-        frame = self.con.execute(
-            f"select __row as row, __column as column_name, __value as value, __reason as reason "
-            f"from {staged.table} where __code is not null order by __row limit 1000").df()
+        frame = pd.DataFrame(columns=["row", "column_name", "value", "reason"])
+        if staged.rejected:
+            frame = self.con.execute(
+                f"select __row as row, __column as column_name, __value as value, __reason as reason "
+                f"from {staged.rejected} order by __row limit 1000").df()
         if raw is not None and len(raw.reader_rejects):
             frame = pd.concat([raw.reader_rejects, frame], ignore_index=True).sort_values("row")
         top = frame["reason"].value_counts().head(3)
@@ -97,7 +105,8 @@ class LoadContext:
         first = frame.iloc[0]
         col = first["column_name"]
         return DataValidationError(
-            f"{staged.file}: all {staged.n_in:,} rows were rejected ({reasons}). The first is row "
+            f"{staged.file}: all {staged.n_in:,} row{'s were' if staged.n_in != 1 else ' was'} rejected "
+            f"({reasons}). The first is row "
             f"{int(first['row'])}" + (f", column {col!r}, value {first['value']!r}" if col else "")
             + ". Check the column mapping and the file's format.",
             file=staged.file, column=col if isinstance(col, str) else None, row=int(first["row"]),
@@ -107,8 +116,8 @@ class LoadContext:
         """Queries yielding ``file, row, column_name, value, reason`` for every rejected row."""
         out = []
         for st in self.staged:
-            out.append(f"select {_lit(st.file)}, __row, __column, __value, __reason from {st.table} "
-                       f"where __code is not null")
+            if st.rejected:
+                out.append(f"select {_lit(st.file)}, __row, __column, __value, __reason from {st.rejected}")
         return out
 
 

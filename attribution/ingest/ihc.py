@@ -11,14 +11,14 @@ from attribution.ingest.readers import frame_raw
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource, sniff_format
 from attribution.ingest.tables import conversion_fields
-from attribution.ingest.validate import Check, Field, stage
+from attribution.ingest.validate import Check, Field
 
 DB_TABLES = {
     "session_sources": ["session_id", "user_id", "event_date", "event_time", "channel_name"],
     "conversions": ["conv_id", "user_id", "conv_date", "conv_time", "revenue"],
     "session_costs": ["session_id", "cost"],
 }
-_INTERACTION = "case impression when true then 'impression' when false then 'visit' end"
+_INTERACTION = "case {col} when true then 'impression' when false then 'visit' end"
 
 
 def _read_table(db: sqlite3.Connection, name: str, file: str, tables: list[str]) -> pd.DataFrame | None:
@@ -79,29 +79,27 @@ def load_ihc_db(ctx: LoadContext, src: FileSource, *, has_spend: bool) -> None:
         Field("closer_engagement", "bool", "closer_engagement" if "closer_engagement" in cols else None),
         Field("impression", "bool", "impression_interaction" if "impression_interaction" in cols else None),
     ]
-    st = ctx.add(stage(con, raw, fields), "ihc_db:session_sources", raw)
+    st = ctx.add(ctx.stage(raw, fields), "ihc_db:session_sources", raw)
     cost_join = "cast(NULL as double)"
     if costs is not None and len(costs):
         craw = frame_raw(con, costs, f"{name}:session_costs")
         ctx.raws.append(craw)
-        check = Check(f"session_id not in (select session_id from {st.table} where __code is null)",
+        check = Check(f"session_id not in (select session_id from {st.good})",
                       "'no session with this session_id in session_sources'", "session_id", "session_id")
-        cst = ctx.add(stage(con, craw, [Field("session_id", "text", "session_id", required=True),
+        cst = ctx.add(ctx.stage(craw, [Field("session_id", "text", "session_id", required=True),
                                         Field("cost", "number", "cost", nonneg=True)], checks=[check]),
                       "ihc_db:session_costs", craw)
-        cost_join = (f"(select c.cost from {cst.table} c where c.__code is null and "
-                     f"c.session_id = s.session_id)")
+        cost_join = f"(select c.cost from {cst.good} c where c.session_id = s.session_id)"
     touches = (f"select s.user_id, s.ts, s.channel, NULL, {cost_join} as cost, s.session_id, "
-               f"{_INTERACTION.replace('impression', 's.impression', 1)}, s.holder_engagement, "
-               f"s.closer_engagement from {st.table} s where s.__code is null")
+               f"{_INTERACTION.format(col='s.impression')}, s.holder_engagement, "
+               f"s.closer_engagement from {st.good} s")
     ctx.output("touchpoints", touches)
     vraw = frame_raw(con, convs, f"{name}:conversions")
     ctx.raws.append(vraw)
-    vst = ctx.add(stage(con, vraw, conversion_fields({"user_id": "user_id", "ts": "conv_date + conv_time",
+    vst = ctx.add(ctx.stage(vraw, conversion_fields({"user_id": "user_id", "ts": "conv_date + conv_time",
                                                       "revenue": "revenue", "conversion_id": "conv_id"})),
                   "ihc_db:conversions", vraw)
-    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {vst.table} "
-                              "where __code is null")
+    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {vst.good}")
     ctx.mappings["ihc_db"] = {"user_id": "user_id", "ts": "event_date + event_time", "channel": "channel_name",
                               "session_id": "session_id", "conversion_id": "conv_id", "revenue": "revenue"}
     if not has_spend and costs is not None and len(costs):
@@ -130,12 +128,13 @@ def load_ihc_journeys(ctx: LoadContext, src: FileSource, mapping: dict | None,
         Field("impression", "bool", m.get("impression_interaction")),
         Field("revenue", "number", m.get("revenue"), nonneg=True, empty="0", default="0"),
     ]
-    st = ctx.add(stage(ctx.con, raw, fields, ts_format=(mapping or {}).get("ts_format")), "ihc_journeys", raw)
-    ctx.output("touchpoints", f"select conversion_id, ts, channel, NULL, NULL, session_id, {_INTERACTION}, "
-                              f"holder_engagement, closer_engagement from {st.table} where __code is null")
+    st = ctx.add(ctx.stage(raw, fields, ts_format=(mapping or {}).get("ts_format")), "ihc_journeys", raw)
+    interaction = _INTERACTION.format(col="impression")
+    ctx.output("touchpoints", f"select conversion_id, ts, channel, NULL, NULL, session_id, {interaction}, "
+                              f"holder_engagement, closer_engagement from {st.good}")
     n_flag, n_journeys = ctx.con.execute(
         f"select count(distinct conversion_id) filter (where conversion), count(distinct conversion_id) "
-        f"from {st.table} where __code is null").fetchall()[0]
+        f"from {st.good}").fetchall()[0]
     if all_converted is None:
         all_converted = n_flag == 0
         if all_converted:
@@ -147,4 +146,4 @@ def load_ihc_journeys(ctx: LoadContext, src: FileSource, mapping: dict | None,
                 "non-converting", "warning"))
     having = "" if all_converted else "having bool_or(conversion)"
     ctx.output("conversions", f"select conversion_id, max(ts), max(revenue), conversion_id, NULL "
-                              f"from {st.table} where __code is null group by conversion_id {having}")
+                              f"from {st.good} group by conversion_id {having}")

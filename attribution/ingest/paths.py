@@ -10,7 +10,7 @@ import pandas as pd
 from attribution.ingest.context import LoadContext
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
-from attribution.ingest.validate import Check, Field, lit, stage
+from attribution.ingest.validate import Check, Field, lit
 from attribution.pathdata import PATH_COLUMNS, PathData
 
 #: step separators tried in order when none is given ('->' before '>', which it contains)
@@ -53,11 +53,11 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
                     m["path"], "path")]
     # identical rows are separate records of an aggregated file (ChannelAttribution's own sample has
     # 522 of them), so they are added up like any repeated path instead of being rejected
-    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, dedupe=False), "paths", raw)
-    ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.table} "
-                        "where __code is null group by p order by min(__row)")
+    st = ctx.add(ctx.stage(raw, fields, checks=checks, dedupe=False), "paths", raw)
+    ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.good} "
+                        "group by p order by min(__row)")
     n_rows, n_paths = ctx.con.execute(
-        f"select count(*), count(distinct {split}) from {st.table} where __code is null").fetchall()[0]
+        f"select count(*), count(distinct {split}) from {st.good}").fetchall()[0]
     if n_paths < n_rows:
         ctx.issues.append(Issue(src.name, m["path"], None,
                                 f"{n_rows - n_paths:,} rows repeat the path of an earlier row; their counts "
@@ -67,7 +67,8 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
 
 
 def read_paths(src, *, sep: str | None = None, path_separator: str | None = None,
-               mapping: dict | None = None, max_bytes: int = 200 * 2**20) -> PathData:
+               mapping: dict | None = None, encoding: str | None = None,
+               max_bytes: int = 200 * 2**20) -> PathData:
     """Read an aggregated paths file (ChannelAttribution layout) into :class:`PathData`.
 
     Parameters
@@ -81,6 +82,10 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
         Step separator inside a path (detected among '->', '>', '|', ',' when None).
     mapping : dict, optional
         {canonical column: source column} for 'path', 'conversions', 'revenue', 'nulls'.
+    encoding : str, optional
+        Text encoding of a CSV: 'utf-8' (default), 'latin-1' or 'utf-16'.
+    max_bytes : int
+        Largest accepted file size.
 
     Returns
     -------
@@ -95,6 +100,8 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
     mapping = dict(mapping or {})
     if sep is not None:
         mapping["delimiter"] = sep
+    if encoding is not None:
+        mapping["encoding"] = encoding
     con = duckdb.connect()
     try:
         report = load_into(con, "main", paths=src, mappings={"paths": mapping}, max_bytes=max_bytes,

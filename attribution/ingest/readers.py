@@ -135,7 +135,8 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
             f"{src.name} has a header but no data rows. Export the data again and re-upload it.",
             file=src.name)
     table, rej, scan = temp_name("raw"), temp_name("rej"), temp_name("scan")
-    opts = dict(delim=delimiter, header=True, all_varchar=True, encoding=enc, quote='"', escape='"',
+    # skip=0: the sniffer must not drop leading rows, or row numbers and the header would shift
+    opts = dict(delim=delimiter, header=True, skip=0, all_varchar=True, encoding=enc, quote='"', escape='"',
                 compression="gzip" if src.compressed else "none")
     args = ", ".join(f"{k}=?" for k in opts)
     try:

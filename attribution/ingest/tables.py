@@ -4,7 +4,7 @@ from __future__ import annotations
 from attribution.ingest.context import LoadContext
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
-from attribution.ingest.validate import Check, Field, lit, stage
+from attribution.ingest.validate import Check, Field, lit
 
 
 def touch_fields(m: dict[str, str]) -> list[Field]:
@@ -34,24 +34,24 @@ def conversion_fields(m: dict[str, str]) -> list[Field]:
 
 
 TOUCH_SELECT = ("select user_id, ts, channel, campaign, cost, session_id, interaction, holder_engagement, "
-                "closer_engagement from {t} where __code is null")
-CONV_SELECT = "select user_id, ts, revenue, conversion_id, stage from {t} where __code is null"
+                "closer_engagement from {t}")
+CONV_SELECT = "select user_id, ts, revenue, conversion_id, stage from {t}"
 
 
 def load_touchpoints(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
     """Stage a touchpoints file into ``touchpoints``."""
     raw, m = ctx.read(src, "touchpoints", mapping)
-    st = ctx.add(stage(ctx.con, raw, touch_fields(m), ts_format=(mapping or {}).get("ts_format")),
+    st = ctx.add(ctx.stage(raw, touch_fields(m), ts_format=(mapping or {}).get("ts_format")),
                  "touchpoints", raw)
-    ctx.output("touchpoints", TOUCH_SELECT.format(t=st.table))
+    ctx.output("touchpoints", TOUCH_SELECT.format(t=st.good))
 
 
 def load_conversions(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
     """Stage a conversions file into ``conversions``."""
     raw, m = ctx.read(src, "conversions", mapping)
-    st = ctx.add(stage(ctx.con, raw, conversion_fields(m), ts_format=(mapping or {}).get("ts_format")),
+    st = ctx.add(ctx.stage(raw, conversion_fields(m), ts_format=(mapping or {}).get("ts_format")),
                  "conversions", raw)
-    ctx.output("conversions", CONV_SELECT.format(t=st.table))
+    ctx.output("conversions", CONV_SELECT.format(t=st.good))
 
 
 def load_spend(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
@@ -65,9 +65,8 @@ def load_spend(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
         Field("impressions", "number", m.get("impressions"), nonneg=True),
         Field("clicks", "number", m.get("clicks"), nonneg=True),
     ]
-    st = ctx.add(stage(ctx.con, raw, fields, ts_format=(mapping or {}).get("ts_format")), "spend", raw)
-    ctx.output("spend", f"select date, channel, spend, campaign, impressions, clicks from {st.table} "
-                        "where __code is null")
+    st = ctx.add(ctx.stage(raw, fields, ts_format=(mapping or {}).get("ts_format")), "spend", raw)
+    ctx.output("spend", f"select date, channel, spend, campaign, impressions, clicks from {st.good}")
 
 
 def load_event_log(ctx: LoadContext, src: FileSource, mapping: dict | None) -> None:
@@ -94,16 +93,15 @@ def load_event_log(ctx: LoadContext, src: FileSource, mapping: dict | None) -> N
     checks = [Check("channel is null and not conversion",
                     lit(f"missing channel (column {m['channel']!r} is empty) on a row that is not a conversion"),
                     m["channel"])]
-    st = ctx.add(stage(ctx.con, raw, fields, checks=checks, ts_format=(mapping or {}).get("ts_format")),
-                 "event_log", raw)
+    flags = {"value_ignored": "not conversion and revenue > 0"} if m.get("revenue") else None
+    st = ctx.add(ctx.stage(raw, fields, checks=checks, ts_format=(mapping or {}).get("ts_format"),
+                       flags=flags), "event_log", raw)
     ctx.output("touchpoints", "select user_id, ts, channel, campaign, cost, session_id, interaction, "
-                              f"NULL, NULL from {st.table} where __code is null and channel is not null")
-    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {st.table} "
-                              "where __code is null and conversion")
-    if m.get("revenue"):
-        n = ctx.con.execute(f"select count(*) from {st.table} where __code is null and not conversion "
-                            "and revenue > 0").fetchall()[0][0]
-        if n:
-            ctx.issues.append(Issue(src.name, m["revenue"], None,
-                                    f"{n:,} rows that are not conversions carry a value in column "
-                                    f"{m['revenue']!r}; it was ignored", "warning"))
+                              f"NULL, NULL from {st.good} where channel is not null")
+    ctx.output("conversions", f"select user_id, ts, revenue, conversion_id, stage from {st.good} "
+                              "where conversion")
+    n = st.counts.get("value_ignored", 0)
+    if n:
+        ctx.issues.append(Issue(src.name, m["revenue"], None,
+                                f"{n:,} rows that are not conversions carry a value in column "
+                                f"{m['revenue']!r}; it was ignored", "warning"))

@@ -1,8 +1,9 @@
 """Cast raw values to canonical types inside DuckDB, with a reason for every rejected row.
 
-:func:`stage` turns a raw relation into a temp table holding the typed canonical columns plus
+:func:`stage` turns a raw relation into a temp view holding the typed canonical columns plus
 ``__row`` (1-based data row), ``__code`` (NULL when the row is accepted) and, for rejected rows,
-``__column``, ``__value`` and ``__reason``. All work is set-based SQL: no Python loops over rows.
+``__column``, ``__value`` and ``__reason``; ``Staged.good`` selects the accepted rows and
+``Staged.rejected`` holds the rejected ones. All work is set-based SQL: no Python loops over rows.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
 from attribution.ingest.report import Issue
+from attribution.ingest.stats import duplicates, format_issues, view_stats
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
             "UBIGINT", "FLOAT", "DOUBLE", "REAL")
@@ -51,6 +53,10 @@ class Staged:
     n_ok: int
     n_rejected: int
     issues: list[Issue] = field(default_factory=list)
+    temps: list[str] = field(default_factory=list)   # "view name" / "table name" to drop afterwards
+    counts: dict[str, int] = field(default_factory=dict)  # accepted rows where each flag holds
+    good: str = ""                # SQL relation of the accepted rows (typed columns)
+    rejected: str | None = None   # temp table (__row, __column, __value, __reason), None if none
 
 
 def _q(name: str) -> str:
@@ -67,21 +73,82 @@ def _base_type(t: str) -> str:
 
 
 def _empty(s: str, typ: str) -> str:
-    # read_csv already turns empty fields into NULL; trim only values that start with a blank
-    if typ != "VARCHAR":
-        return f"({s} is null)"
-    return f"({s} is null or {s} = '' or (left({s}, 1) in (' ', '\t') and trim({s}) = ''))"
+    """SQL: is the raw value missing (NULL, empty or blanks only)?
+
+    ``s < '!'`` holds exactly for strings that are empty or start with a blank or control
+    character, so trim() (costly over millions of rows) only runs on those.
+    """
+    return f"({s} is null or ({s} < '!' and trim({s}) = ''))" if typ == "VARCHAR" else f"({s} is null)"
 
 
-def _trimmed(s: str) -> str:
-    """``s`` without surrounding blanks, NULL when empty; trims only values that need it."""
-    return (f"case when left({s}, 1) in (' ', '\t') or right({s}, 1) in (' ', '\t') "
-            f"then nullif(trim({s}), '') else nullif({s}, '') end")
+@dataclass
+class _Sql:
+    """SQL pieces of a staged view, by level (each level may use the columns of the one before)."""
+
+    level_a: list[str] = field(default_factory=list)  # raw columns under short aliases
+    level_z: list[str] = field(default_factory=list)  # time-zone flags
+    level_p: list[str] = field(default_factory=list)  # majority-format timestamp parses
+    level_b: list[str] = field(default_factory=list)  # typed canonical columns
+    conds: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # (cond, reason, column, value)
+
+
+def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | None, sql: _Sql,
+               issues: list[Issue]) -> None:
+    """Add the typed expression of ``f`` (raw column alias ``s`` of DuckDB type ``typ``) and its
+    rejection conditions to ``sql``."""
+    v = _q(f.name)
+    empty = _empty(s, typ)
+    dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
+    if f.kind == "text":
+        text = f"nullif(trim({s}), '')" if typ == "VARCHAR" else f"cast({s} as varchar)"
+        sql.level_b.append(f"{text} as {v}")
+    elif f.kind == "number":
+        # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
+        num = f"try_cast({s} as double)"
+        if typ == "VARCHAR" and _decimal_comma(con, raw, f.source):
+            num = f"try_cast(replace(replace({s}, '.', ''), ',', '.') as double)"
+            issues.append(Issue(raw.file, f.source, None,
+                                f"column {f.source!r} uses a decimal comma (1.234,5); it was read as such",
+                                "info"))
+        sql.level_b.append(f"coalesce({num}, case when {empty} then {dflt} end) as {v}")
+        if f.empty is not None:
+            sql.level_b.append(f"({num} is null and {empty}) as {_q('__empty_' + f.name)}")
+    elif f.kind == "bool":
+        conv = (f"coalesce(try_cast({s} as boolean), try_cast(trim({s}) as boolean), "
+                f"try_cast({s} as double) <> 0)" if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
+        sql.level_b.append(f"{conv} as {v}")
+    else:
+        value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, sql.level_z, sql.level_p, issues)
+        sql.level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
+        sql.level_b.append(f"{code} as {_q('__fmt_' + f.name)}")
+    # conditions test the typed value first so that the emptiness test runs on few rows; text
+    # tests the raw value, so that counting rows never computes the trimmed value
+    if f.kind != "text" and f.empty is None:
+        empty = f"({v} is null and {empty})"
+    if f.required and f.empty is None:
+        sql.conds.append((empty, lit(f"missing {f.name} (column {f.source!r} is empty)"), f.source, "NULL"))
+    bad = {"number": f"{f.name} is not a number",
+           "bool": f"{f.name} is not a yes/no value (use 1/0 or true/false)"}.get(f.kind)
+    if f.kind in ("ts", "date"):
+        what = "date" if f.kind == "date" else "timestamp"
+        reason = (tsfmt.failure_reason(plan, f"trim({s})", what) if plan is not None
+                  else lit(f"{what} not recognised"))
+        sql.conds.append((f"({v} is null and not {_empty(s, typ)})", reason, f.source, f"cast({s} as varchar)"))
+        sql.conds.append((f"({v} < TIMESTAMP '{YEAR_MIN}-01-01' or {v} >= TIMESTAMP '{YEAR_MAX}-01-01')",
+                          lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
+                          f"cast({s} as varchar)"))
+    elif bad:
+        sql.conds.append((f"({v} is null and not {_empty(s, typ)})", lit(bad), f.source, f"cast({s} as varchar)"))
+    if f.kind == "number":
+        sql.conds.append((f"not isfinite({v})", lit(f"{f.name} is not a finite number"), f.source,
+                          f"cast({s} as varchar)"))
+        if f.nonneg:
+            sql.conds.append((f"{v} < 0", lit(f"negative {f.name}"), f.source, f"cast({s} as varchar)"))
 
 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
-          dedupe: bool = True) -> Staged:
-    """Type and validate ``raw`` into a temp table; see the module docstring for its columns.
+          dedupe: bool = True, flags: dict[str, str] | None = None) -> Staged:
+    """Type and validate ``raw`` as a temp view; see the module docstring for its columns.
 
     Parameters
     ----------
@@ -96,98 +163,112 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
         strptime format forced for VARCHAR timestamp/date columns.
     dedupe : bool
         Reject exact duplicate rows (all raw columns equal) except the first, as 'duplicate of row N'.
+    flags : dict, optional
+        Name -> SQL condition over the typed columns; ``Staged.counts[name]`` is the number of
+        accepted rows where it holds (for warnings).
     """
     issues: list[Issue] = []
     srcs = sorted({f.source for f in fields if f.source})
     alias = {c: f"s{i}" for i, c in enumerate(srcs)}
     types = {c: _base_type(raw.columns[c]) for c in srcs}
-    level_a = [f"{_q(c)} as {alias[c]}" for c in srcs]
-    level_z, level_p, level_b, conds = [], [], [], []
+    sql = _Sql(level_a=[f"{_q(c)} as {alias[c]}" for c in srcs])
     for f in fields:
         if f.source is None:
-            level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {_q(f.name)}")
-            continue
-        s, typ = alias[f.source], types[f.source]
-        v = _q(f.name)
-        empty = f"({v} is null)" if f.kind == "text" else _empty(s, typ)
-        if f.kind == "text":
-            level_b.append(f"{_trimmed(s) if typ == 'VARCHAR' else 'cast(' + s + ' as varchar)'} as {v}")
-        elif f.kind == "number":
-            conv = f"try_cast({s} as double)"  # the cast itself ignores surrounding blanks
-            level_b.append(f"case when {empty} then {f.empty or 'NULL'}::double else {conv} end as {v}")
-            if f.empty is not None:
-                level_b.append(f"{empty} as {_q('__empty_' + f.name)}")
-        elif f.kind == "bool":
-            conv = (f"coalesce(try_cast({_trimmed(s)} as boolean), try_cast({s} as double) <> 0)"
-                    if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
-            level_b.append(f"case when {empty} then NULL else {conv} end as {v}")
+            sql.level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {_q(f.name)}")
         else:
-            value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, level_z, level_p, issues)
-            level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
-            level_b.append(f"{code} as {_q('__fmt_' + f.name)}")
-        if f.required and f.empty is None:
-            conds.append((empty, lit(f"missing {f.name} (column {f.source!r} is empty)"), f.source, "NULL"))
-        bad = {"number": f"{f.name} is not a number",
-               "bool": f"{f.name} is not a yes/no value (use 1/0 or true/false)"}.get(f.kind)
-        if f.kind in ("ts", "date"):
-            what = "date" if f.kind == "date" else "timestamp"
-            reason = (tsfmt.failure_reason(plan, f"trim({s})", what) if plan is not None
-                      else lit(f"{what} not recognised"))
-            conds.append((f"(not {empty} and {v} is null)", reason, f.source, f"cast({s} as varchar)"))
-            conds.append((f"(year({v}) < {YEAR_MIN} or year({v}) >= {YEAR_MAX})",
-                          lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
-                          f"cast({s} as varchar)"))
-        elif bad:
-            conds.append((f"(not {empty} and {v} is null)", lit(bad), f.source, f"cast({s} as varchar)"))
-        if f.kind == "number":
-            conds.append((f"not isfinite({v})", lit(f"{f.name} is not a finite number"), f.source,
-                          f"cast({s} as varchar)"))
-            if f.nonneg:
-                conds.append((f"{v} < 0", lit(f"negative {f.name}"), f.source, f"cast({s} as varchar)"))
+            _field_sql(con, raw, f, alias[f.source], types[f.source], ts_format, sql, issues)
+    level_a, level_z, level_p, level_b, conds = sql.level_a, sql.level_z, sql.level_p, sql.level_b, sql.conds
     for c in checks:
         conds.append((c.cond, c.reason, c.column, c.value))
-    dup_table = _duplicates(con, raw) if dedupe else None
-    if dup_table:
-        conds.append(("d.__dup_of is not null", "'duplicate of row ' || __dup_of", None, "NULL"))
     table = temp_name("staged")
-    code = "case " + " ".join(f"when {c} then {i}" for i, (c, *_rest) in enumerate(conds)) + " end"
-    if not conds:
-        code = "cast(NULL as integer)"
+    hash_cols = ", ".join(_q(c) for c in raw.columns) if dedupe else None
+    level_a += [f"hash({hash_cols}) as __h"] if dedupe else []
+    base = len(conds)
 
-    def by_code(pos: int) -> str:
-        if not conds:
-            return "cast(NULL as varchar)"
-        return ("case __code " + " ".join(f"when {i} then {item[pos] if pos != 2 else lit(item[2])}"
-                                          for i, item in enumerate(conds)) + " end")
-
-    join = f"left join {dup_table} d using (__row)" if dup_table else ""
-    sql = f"""
-        create temp table {table} as
-        with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
-        z as (select *{''.join(', ' + e for e in level_z)} from a),
-        p as (select *{''.join(', ' + e for e in level_p)} from z),
-        b as (select *, {', '.join(level_b)} from p),
-        c as (select b.*, {code} as __code{', d.__dup_of' if dup_table else ''} from b {join})
-        select * exclude ({', '.join(['__row', '__code'] + list(alias.values()) + _p_cols(level_z + level_p)
-                                     + (['__dup_of'] if dup_table else []))}),
-               __row, __code,
-               {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
-               cast({by_code(1)} as varchar) as __reason
-        from c"""
-    try:
-        con.execute(sql)
-    finally:
+    def create_view(dup_table: str | None) -> None:
+        del conds[base:]
         if dup_table:
-            con.execute(f"drop table if exists {dup_table}")
-    n_rej = con.execute(f"select count(*) from {table} where __code is not null").fetchall()[0][0]
+            conds.append(("__dup_of is not null", "'duplicate of row ' || __dup_of", None, "NULL"))
+        code = ("case " + " ".join(f"when {c} then {i}" for i, (c, *_rest) in enumerate(conds)) + " end"
+                if conds else "cast(NULL as integer)")
+
+        def by_code(pos: int) -> str:
+            if not conds:
+                return "cast(NULL as varchar)"
+            return ("case __code " + " ".join(f"when {i} then {item[pos] if pos != 2 else lit(item[2])}"
+                                              for i, item in enumerate(conds)) + " end")
+
+        join = f"left join {dup_table} d using (__row)" if dup_table else ""
+        flag_cols = [f"({sql}) as {_q('__flag_' + name)}" for name, sql in (flags or {}).items()]
+        drop = ["__row", "__code", *alias.values(), *_p_cols(level_z + level_p)]
+        drop += ["__dup_of"] if dup_table else []
+        # a view, not a table: writing 10 M typed rows twice (stage, then final) costs more than
+        # evaluating the casts once more in the final insert
+        con.execute(f"""
+            create or replace temp view {table} as
+            with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
+            z as (select *{''.join(', ' + e for e in level_z)} from a),
+            p as (select *{''.join(', ' + e for e in level_p)} from z),
+            b as (select *, {', '.join(level_b + flag_cols)} from p),
+            c as (select b.*{', d.__dup_of' if dup_table else ''} from b {join}),
+            e as (select *, {code} as __code from c)
+            select * exclude ({', '.join(drop)}), __row, __code,
+                   {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
+                   cast({by_code(1)} as varchar) as __reason
+            from e""")
+
+    create_view(None)
+    temps = [f"view {table}"]
+    # one pass gives the counts for the report and the hashes that occur more than once
+    stats, candidates = view_stats(con, table, fields, list(flags or {}), with_hash=dedupe)
+    if len(candidates):
+        dup_table = duplicates(con, raw, candidates)
+        if dup_table:
+            temps.append(f"table {dup_table}")
+            create_view(dup_table)
+            stats, _ = view_stats(con, table, fields, list(flags or {}), with_hash=False)
+    n_rej = int(stats.loc[stats["__code"].notna(), "n"].sum())
     n_reader = len(raw.reader_rejects)
     n_ok = raw.n_rows - n_reader - n_rej
-    issues += _format_issues(con, table, raw.file, fields)
-    return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues)
+    ok = stats[stats["__code"].isna()]
+    counts = {name: int(ok.loc[ok["__flag_" + name].astype(bool), "n"].sum()) for name in (flags or {})}
+    issues += format_issues(ok, raw.file, fields)
+    good, rejected = table, None
+    if n_rej:
+        rejected = temp_name("rejected")
+        temps.insert(0, f"table {rejected}")
+        # a WHERE on __code would be pushed into the view and re-evaluate every cast several times;
+        # an aggregate FILTER is not, so the rejected rows are collected that way, then anti-joined
+        con.execute(f"""
+            create temp table {rejected} as
+            select unnest(l, recursive := true) from (
+                select list({{'__row': __row, '__column': __column, '__value': __value,
+                              '__reason': __reason}}) filter (where __code is not null) as l
+                from {table})""")
+        good = f"(select v.* from {table} v anti join {rejected} r on v.__row = r.__row)"
+    return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues, temps, counts, good, rejected)
 
 
 def _p_cols(level_p: list[str]) -> list[str]:
     return [e.rsplit(" as ", 1)[1] for e in level_p]
+
+
+def _decimal_comma(con, raw: RawTable, col: str) -> bool:
+    """Do most sampled values of ``col`` use a decimal comma ('12,5', '1.234,56')?
+
+    '1,234' alone could be a thousands separator: when every comma has exactly three digits after
+    it, a decimal comma is only assumed in files not separated by commas.
+    """
+    step = max(1, raw.n_rows // tsfmt.SAMPLE_ROWS)
+    c = _q(col)
+    comma_num = f"try_cast(replace(replace({c}, '.', ''), ',', '.') as double)"
+    n, commas, three = con.execute(
+        f"select count(*), count({comma_num}) filter (where contains({c}, ',')), "
+        rf"count(*) filter (where regexp_matches(trim({c}), ',\d{{3}}$')) "
+        f"from {raw.table} where __row % {step} = 0 and {c} is not null and trim({c}) <> ''").fetchall()[0]
+    if n == 0 or commas < n / 2:
+        return False
+    return commas > three or raw.delimiter not in (",", None)
 
 
 def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, issues):
@@ -212,51 +293,3 @@ def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, 
     return value, code, plan
 
 
-def _duplicates(con, raw: RawTable) -> str | None:
-    """Temp table (__row, __dup_of) of exact duplicate rows after their first copy, or None."""
-    cols = ", ".join(_q(c) for c in raw.columns)
-    cand = temp_name("dupcand")
-    con.execute(f"create temp table {cand} as select hash({cols}) as h from {raw.table} "
-                f"group by h having count(*) > 1")
-    try:
-        if con.execute(f"select count(*) from {cand}").fetchall()[0][0] == 0:
-            return None
-        dups = temp_name("dups")
-        con.execute(f"""
-            create temp table {dups} as
-            with rows as (select * from {raw.table} where hash({cols}) in (select h from {cand})),
-            firsts as (select __row, min(__row) over (partition by {cols}) as first_row from rows)
-            select __row, first_row as __dup_of from firsts where __row <> first_row""")
-        return dups
-    finally:
-        con.execute(f"drop table if exists {cand}")
-
-
-def _format_issues(con, table: str, file: str, fields: list[Field]) -> list[Issue]:
-    """Warnings about time zones and minority timestamp formats, and empty values counted as 0."""
-    out: list[Issue] = []
-    for f in fields:
-        if f.source is None:
-            continue
-        if f.kind in ("ts", "date"):
-            rows = con.execute(f"select {_q('__fmt_' + f.name)} as c, count(*), min(__row) from {table} "
-                               f"where __code is null and {_q('__fmt_' + f.name)} > 0 group by c order by c"
-                               ).fetchall()
-            for code, n, first in rows:
-                if code == 1:
-                    msg = (f"{n:,} timestamps in column {f.source!r} had a time zone and were converted to "
-                           "UTC")
-                    out.append(Issue(file, f.source, first, msg, "info"))
-                else:
-                    msg = (f"{n:,} values in column {f.source!r} are written as "
-                           f"{tsfmt.fallback_label(code)}, unlike most rows; they were read in that format "
-                           f"(first at row {first}). Check them")
-                    out.append(Issue(file, f.source, first, msg, "warning"))
-        if f.kind == "number" and f.empty is not None:
-            n = con.execute(f"select count(*) from {table} where __code is null and "
-                            f"{_q('__empty_' + f.name)}").fetchall()[0][0]
-            if n:
-                out.append(Issue(file, f.source, None,
-                                 f"{n:,} rows have no {f.name} (column {f.source!r} is empty); counted as "
-                                 f"{f.empty}", "info"))
-    return out

@@ -102,6 +102,8 @@ def test_read_paths_separators_and_options(write):
     assert _frame(read_paths(write("b.csv", pipes), sep=";")) == [(("X", "Y", "X"), 2.0, 0.0, 0.0)]
     assert _frame(read_paths(write("c.csv", "p;n\nX / Y;2\n"), path_separator="/",
                              mapping={"path": "p", "conversions": "n"})) == [(("X", "Y"), 2.0, 0.0, 0.0)]
+    latin = "path;conversions\nCaf\u00e9 > B;1\n".encode("latin-1")
+    assert _frame(read_paths(write("l.csv", latin), encoding="latin-1")) == [(("Caf\u00e9", "B"), 1.0, 0.0, 0.0)]
     with pytest.raises(DataValidationError, match=r"no column for conversions \(the number of conversions\)"):
         read_paths(write("d.csv", "path;value\nA;1\n"))
 

@@ -120,3 +120,13 @@ def test_ihc_journeys_without_flags_all_converted(con, write):
         "as converted, at its last session. Pass ihc_all_converted=False to keep them non-converting")
     report = load_into(con, "ds", ihc_journeys=path, ihc_all_converted=False)
     assert report.tables["conversions"] == 0 and report.tables["touchpoints"] == 3
+
+
+def test_ihc_journeys_ndjson_and_db_preview(con, write, ihc_db):
+    from attribution.ingest import preview
+
+    path = write("cj.jsonl", "".join(json.dumps(r) + "\n" for r in JOURNEYS))
+    report = load_into(con, "ds", ihc_journeys=path)
+    assert report.tables["touchpoints"] == 3 and report.tables["conversions"] == 1
+    p = preview(ihc_db, max_rows=2)
+    assert (p.format, p.columns[:3], len(p.rows)) == ("sqlite", ["session_id", "user_id", "event_date"], 2)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 
 from attribution.errors import DataValidationError
@@ -23,14 +24,23 @@ u5;2024-02-05 10:00:00;Search;1;x;extra
 u6;2024-02-06 10:00:00; Video ;0.25;
 """
 CONV = "user_id,ts,revenue,order_id\nu1,2024-02-02 10:00:00,10,o1\nu9,2024-02-02,5,o2\nu2,2024-02-14 00:00:00,-1,o3\nu6,2024-02-07 08:00:00,,o4\n"
-SPEND = "date,channel,spend\n2024-02-01,Search,10\n2024-02-01,Serach,5\n2024-02-02,Search,\n2024-02-03,Email,x\n"
+SPEND = "date,channel,spend\n2024-02-01,Search,10\n2024-02-01,Serach,5\n2024-02-02,Search,\n2024-02-03,Email,x\n2024-02-04,Email,-4\n"
 
 
-@pytest.fixture
-def loaded(con, write):
-    report = load_into(con, "ds", touchpoints=write("tp.csv", TP), conversions=write("conv.csv", CONV),
-                       spend=write("spend.csv", SPEND))
-    return con, report
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """One load shared by the read-only tests below (each load costs ~0.5 s)."""
+    folder = tmp_path_factory.mktemp("files")
+    paths = {}
+    for name, text in (("tp.csv", TP), ("conv.csv", CONV), ("spend.csv", SPEND)):
+        paths[name] = folder / name
+        paths[name].write_text(text, encoding="utf-8")
+    con = duckdb.connect()
+    con.execute("create schema ds")
+    report = load_into(con, "ds", touchpoints=paths["tp.csv"], conversions=paths["conv.csv"],
+                       spend=paths["spend.csv"])
+    yield con, report
+    con.close()
 
 
 def test_touchpoints_exact(loaded):
@@ -45,7 +55,7 @@ def test_touchpoints_exact(loaded):
         ("u6", dt.datetime(2024, 2, 6, 10), "Video", None, 0.25, None, None, None, None),  # blanks trimmed
     ]
     assert report.kind == "journeys"
-    assert report.tables == {"touchpoints": 4, "conversions": 3, "spend": 3, "rejected": 10}
+    assert report.tables == {"touchpoints": 4, "conversions": 3, "spend": 3, "rejected": 11}
 
 
 def test_canonical_types(loaded):
@@ -73,6 +83,7 @@ def test_every_rejected_row_with_reason(loaded):
     assert got == [
         ("conv.csv", 3, "revenue", "-1", "negative revenue"),
         ("spend.csv", 4, "spend", "x", "spend is not a number"),
+        ("spend.csv", 5, "spend", "-4", "negative spend"),
         ("tp.csv", 4, "time", "01/02/2024",
          "ambiguous date: day and month order cannot be told (DD/MM/YYYY or MM/DD/YYYY); most rows use "
          "YYYY-MM-DD hh:mm:ss; write it as YYYY-MM-DD"),
@@ -87,14 +98,14 @@ def test_every_rejected_row_with_reason(loaded):
     ]
     counts = report.rejected_counts.set_index(["file", "reason"])["rows"]
     assert counts[("tp.csv", "duplicate of an earlier row")] == 1
-    assert report.n_rejected == 10
+    assert report.n_rejected == 11
 
 
 def test_rows_add_up_per_file(loaded):
     _, report = loaded
     files = report.files.set_index("file")
-    # data rows: 12 touchpoints, 4 conversions, 4 spend lines after the header
-    assert files["rows"].to_dict() == {"tp.csv": 12, "conv.csv": 4, "spend.csv": 4}
+    # data rows: 12 touchpoints, 4 conversions, 5 spend lines after the header
+    assert files["rows"].to_dict() == {"tp.csv": 12, "conv.csv": 4, "spend.csv": 5}
     assert (files["rows"] == files["loaded"] + files["rejected"]).all()
     assert files["loaded"].to_dict() == {"tp.csv": 4, "conv.csv": 3, "spend.csv": 3}
 
@@ -173,6 +184,8 @@ def test_bad_arguments(con, write):
         load_into(con, "ds", spend=path)
     with pytest.raises(DataValidationError, match=r"a conversions file needs a touchpoints file"):
         load_into(con, "ds", conversions=path, event_log=path)
+    with pytest.raises(DataValidationError, match=r"mappings has unknown roles \['touchpoint'\]"):
+        load_into(con, "ds", touchpoints=path, mappings={"touchpoint": {}})
 
 
 def test_explicit_mapping_and_typed_parquet(con, tmp_path):
@@ -191,3 +204,25 @@ def test_explicit_mapping_and_typed_parquet(con, tmp_path):
         (2, "negative cost"), (3, "negative cost")]  # row 3 duplicates row 2, but its own problem comes first
     assert report.mappings["touchpoints"] == {"user_id": "who", "ts": "when", "channel": "src", "cost": "price"}
     assert any("time zone" in i.message for i in report.warnings)
+
+
+def test_dedupe_off_keeps_identical_rows(con, write):
+    path = write("t.csv", "user_id,ts,channel\nu1,2024-01-01,A\nu1,2024-01-01,A\n")
+    assert load_into(con, "ds", touchpoints=path).tables["touchpoints"] == 1
+    report = load_into(con, "ds", touchpoints=path, dedupe=False)
+    assert (report.tables["touchpoints"], report.tables["rejected"]) == (2, 0)
+
+
+def test_decimal_comma_columns(con, write):
+    text = "user;time;channel;cost\nu1;2024-01-01;A;1,5\nu2;2024-01-02;B;1.234,25\nu3;2024-01-03;C;x\n"
+    report = load_into(con, "ds", touchpoints=write("eu.csv", text))
+    assert con.execute("select user_id, cost from ds.touchpoints order by 1").fetchall() == [
+        ("u1", 1.5), ("u2", 1234.25)]
+    assert report.rejected(con)["reason"].tolist() == ["cost is not a number"]
+    assert any(i.message == "column 'cost' uses a decimal comma (1.234,5); it was read as such"
+               for i in report.warnings)
+    # with ',' as the delimiter, quoted "1,234" values are thousands, not decimals: left as not numbers
+    us = 'user,time,channel,cost\nu1,2024-01-01,A,"1,234"\nu2,2024-01-02,B,"2,000"\nu3,2024-01-03,C,5\n'
+    report = load_into(con, "ds", touchpoints=write("us.csv", us))
+    assert con.execute("select cost from ds.touchpoints").fetchall() == [(5.0,)]
+    assert report.rejected(con)["reason"].tolist() == ["cost is not a number"] * 2
