@@ -97,14 +97,14 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         outcome, always-on spend) it shares the media effect in proportion to spend instead of
         handing it all to whichever channel happens to fit the noise. Meridian's default
         ROAS prior plays the same role; 1.0 is weak (a channel may still have twice or half the
-        pooled ROAS at little cost).
+        pooled ROAS at little cost). Bootstrap replicates keep the point fit's prior weight.
 
     Returns
     -------
     MMMResult. Media coefficients and the baseline level are constrained to be non-negative: the
     intercept and, with a trend, the trend line at both ends of the range (seasonality and controls
-    are free). Saturation parameters are kept where the curve is not
-    already half-saturated at a channel's smallest typical spend (see
+    are free). Saturation parameters are kept where the curve is not already half-saturated at a
+    channel's smallest typical spend (see
     :func:`attribution.mmm.identifiability.saturation_bounds`), so a channel whose spend never goes
     near zero cannot turn into a second intercept. ``diagnostics["warnings"]`` lists, in plain
     words, what remains doubtful (baseline level held at 0, baseline below zero in some periods,
