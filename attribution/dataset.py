@@ -28,6 +28,7 @@ class Dataset:
     name: str
     kind: str  # "journeys" (touchpoints + conversions) or "paths" (aggregated paths only)
     report: object = None  # the IngestReport of the load, when this handle made it
+    source: str | None = None  # how it was loaded: "sample", "upload", "api", ... (catalogue)
 
     @property
     def schema(self) -> str:
@@ -131,7 +132,7 @@ def create_dataset(workspace: Workspace, name: str, owner: str, *, source: str =
         return load_into(cur, schema, mappings=mappings, **extra, **inputs)
 
     dataset_id, report = workspace.create(name, owner, loader, source=source)
-    return Dataset(workspace, dataset_id, name, report.kind, report)
+    return Dataset(workspace, dataset_id, name, report.kind, report, source)
 
 
 def open_dataset(workspace: Workspace, dataset_id: str, owner: str = PUBLIC_OWNER) -> Dataset | None:
@@ -139,7 +140,7 @@ def open_dataset(workspace: Workspace, dataset_id: str, owner: str = PUBLIC_OWNE
     row = workspace.find(dataset_id, owner)
     if row is None:
         return None
-    return Dataset(workspace, row["dataset_id"], row["name"], row["kind"])
+    return Dataset(workspace, row["dataset_id"], row["name"], row["kind"], source=row["source"])
 
 
 def load(touchpoints=None, conversions=None, spend=None, *, event_log=None, paths=None, ihc_db=None,

@@ -10,7 +10,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 TEMPLATE = "plotly_white"
-COLORS = px.colors.qualitative.Safe
+# 11 colour-blind-safe colours, then more so that all 14 models get their own colour
+COLORS = px.colors.qualitative.Safe + px.colors.qualitative.Pastel[:5]
 
 
 def style_figure(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:

@@ -115,13 +115,13 @@ def _check_patterns(con, rules: tuple[ChannelRule, ...]) -> None:
 
 def _grouped_touches_sql(schema: str, rules: tuple[ChannelRule, ...]) -> tuple[str, dict]:
     channel_expr, params = _grouping_sql(rules)
+    # A plain projection, so rowid keeps the input order (DuckDB's default preserve_insertion_order):
+    # it breaks ties between touches at the same instant and is the key (touch_id) that brings
+    # these columns back at the end.
     text = f"""
         create or replace temp table grouped_touches as
-        select row_number() over (order by user_id, ts, channel) as touch_row,
-               user_id, ts, {channel_expr} as channel, campaign, coalesce(cost, 0.0) as cost,
-               session_id, interaction, holder_engagement, closer_engagement,
-               date_diff('second', lag(ts) over (partition by user_id order by ts, channel), ts)
-                   / 3600.0 as hours_since_previous
+        select user_id, ts, {channel_expr} as channel, campaign, coalesce(cost, 0.0) as cost, session_id,
+               interaction, holder_engagement, closer_engagement
         from {check_identifier(schema)}.touchpoints
     """
     return text, params
@@ -165,16 +165,18 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
     text, rule_params = _grouped_touches_sql(schema, settings.channel_rules)
     con.execute(text, rule_params or None)
     assign = "journeys_assign_reset" if settings.reset_on_conversion else "journeys_assign_overlap"
-    run(assign, ("first_only",))
-    run("journeys_touches", ("lookback_days", "include_non_converting", "start", "end", "exclude",
-                             "transform", "max_touches", "reset_on_conversion"))
+    run(assign, ("first_only", "lookback_days"))
+    run("journeys_touches", ("include_non_converting", "start", "end", "exclude", "transform", "max_touches",
+                             "reset_on_conversion"))
+    for table in ("grouped_touches", "assigned_touches"):  # free their memory before the next steps
+        con.execute(f"drop table {table}")
     if settings.stage is not None:
         run("journeys_milestones", ("stage", "lookback_days"))
     paths = con.execute(sql("journeys_paths")).df()
     paths["path"] = [tuple(p) for p in paths["path"]]
     stats = _stats(con, settings)
     arrow = con.sql(f"select {', '.join(TOUCH_COLUMNS)} from journey_touches").to_arrow_table()
-    for table in ("counted_conversions", "grouped_touches", "assigned_touches", "journey_touches"):
+    for table in ("counted_conversions", "journey_touches"):
         con.execute(f"drop table if exists {table}")
     return Journeys(paths=paths, fingerprint=fingerprint, source="journeys",
                     load_touches=lambda: _touches_frame(arrow), settings=settings, stats=stats)

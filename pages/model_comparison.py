@@ -3,7 +3,10 @@ import streamlit as st
 
 from attribution.models import MODEL_SPECS
 from attribution.models.summary import compare_two, credit_table
+from attribution.uncertainty import summarise
 from ui import cache, charts
+from ui import charts_validation as vcharts
+from ui.confidence import bootstrap_draws, ci_controls, interval_table, labelled, show_interval_table
 from ui.model_controls import model_picker
 from ui.report_button import report_button
 from ui.widgets import csv_download, excel_download, journeys_or_stop, show_chart
@@ -19,7 +22,13 @@ for name, message in failures.items():
     st.warning(f"{MODEL_SPECS[name].label} could not run: {message}")
 if results.empty:
     st.stop()
-results["model"] = results["model"].map(lambda n: MODEL_SPECS[n].label)
+ci = None
+if st.toggle("Show confidence intervals", key="show_ci",
+             help="Bootstrap: resample journeys with replacement and rerun every model on each replicate."):
+    n_boot, level, seed = ci_controls("mc")
+    draws = bootstrap_draws(ds, settings, [n for n in names if n not in failures], params, n_boot, seed)
+    ci = labelled(summarise(draws, level)) if draws is not None else None
+results = labelled(results)
 
 left, right = st.columns([4, 1])
 left.caption(f"{data.total_conversions:,.0f} conversions and {data.total_revenue:,.2f} revenue "
@@ -32,7 +41,12 @@ wide = credit_table(results, metric)
 st.dataframe(wide, hide_index=True, column_config={
     m: st.column_config.NumberColumn(format="percent" if metric == "share" else "%.1f") for m in wide.columns[1:]})
 csv_download(wide, f"credit_{metric}.csv", key="dl_wide")
-show_chart(charts.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
+if ci is None:
+    show_chart(charts.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
+else:
+    show_chart(vcharts.bars_with_intervals(ci, metric, f"{metric.capitalize()} by channel and model, "
+                                           f"{level:.0%} intervals"), f"{metric}_by_model")
+    show_interval_table(interval_table(ci, metric), metric, level, f"intervals_{metric}.csv")
 show_chart(charts.heatmap(credit_table(results, "share"), title="Share of credit"), "share_heatmap")
 csv_download(results, "credit_all_models.csv", "Download all results (long format)", key="dl_long")
 excel_download({m: credit_table(results, m) for m in ("conversions", "revenue", "share")} | {"all results": results},

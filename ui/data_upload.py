@@ -97,7 +97,7 @@ def _load(name: str, files: dict, mappings: dict) -> None:
 
 def report_view(report) -> None:
     """Show what a load kept, rejected and warned about."""
-    tables = ", ".join(f"{n:,} {t}" for t, n in report.tables.items() if t != "rejected")
+    tables = ", ".join(f"{n:,} {t}" for t, n in report.tables.items() if t != "rejected" and n)
     st.success(f"Loaded {tables}.")
     for issue in report.warnings:
         where = ", ".join(x for x in (issue.file, issue.column and f"column {issue.column}",

@@ -43,12 +43,9 @@ def diagnostics_table(diag: dict) -> pd.DataFrame:
 
 def fit_warnings(res: MMMResult) -> list[str]:
     """Plain-language warnings about a fit that should not be trusted as it stands."""
-    out, d = [], res.diagnostics
-    base = res.contributions[~res.contributions["component"].isin(res.channels)]
-    if base["value"].sum() < 0:
-        out.append("Everything but media (baseline, trend, seasonality and controls) adds up to less than zero: "
-                   "the model credits media with more than the whole outcome, so contributions and ROAS are "
-                   "not credible. Try another saturation form, fewer channels, weekly data or a longer history.")
+    d = res.diagnostics
+    # The library's own checks: baseline held at or below zero, parameters at a limit, flat channels.
+    out = list(d.get("warnings", []))
     if not d.get("converged", True):
         out.append("The fit did not fully converge; try more random starts (Advanced fit settings).")
     if d.get("boot_failures"):

@@ -105,7 +105,8 @@ class LoadContext:
         first = frame.iloc[0]
         col = first["column_name"]
         return DataValidationError(
-            f"{staged.file}: all {staged.n_in:,} rows were rejected ({reasons}). The first is row "
+            f"{staged.file}: all {staged.n_in:,} row{'s were' if staged.n_in != 1 else ' was'} rejected "
+            f"({reasons}). The first is row "
             f"{int(first['row'])}" + (f", column {col!r}, value {first['value']!r}" if col else "")
             + ". Check the column mapping and the file's format.",
             file=staged.file, column=col if isinstance(col, str) else None, row=int(first["row"]),

@@ -31,8 +31,9 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
     ``spend`` (kind 'paths'), plus ``rejected``, replacing earlier tables; tables of the other kind
     are dropped. Nothing is changed when a fatal problem is found. ``rejected`` lists every rejected
     input row: ``file, row, column_name, value, reason``, where ``row`` is the 1-based data row (the
-    header is not counted, so in a CSV without quoted line breaks the file line is row + 1; for
-    JSON the record's position; for an SQLite table the position in rowid order).
+    header and blank lines are not counted, so in a CSV without blank lines or quoted line breaks
+    the file line is row + 1; for JSON the record's position; for an SQLite table the position in
+    rowid order).
 
     Parameters
     ----------

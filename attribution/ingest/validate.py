@@ -81,6 +81,71 @@ def _empty(s: str, typ: str) -> str:
     return f"({s} is null or ({s} < '!' and trim({s}) = ''))" if typ == "VARCHAR" else f"({s} is null)"
 
 
+@dataclass
+class _Sql:
+    """SQL pieces of a staged view, by level (each level may use the columns of the one before)."""
+
+    level_a: list[str] = field(default_factory=list)  # raw columns under short aliases
+    level_z: list[str] = field(default_factory=list)  # time-zone flags
+    level_p: list[str] = field(default_factory=list)  # majority-format timestamp parses
+    level_b: list[str] = field(default_factory=list)  # typed canonical columns
+    conds: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # (cond, reason, column, value)
+
+
+def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | None, sql: _Sql,
+               issues: list[Issue]) -> None:
+    """Add the typed expression of ``f`` (raw column alias ``s`` of DuckDB type ``typ``) and its
+    rejection conditions to ``sql``."""
+    v = _q(f.name)
+    empty = _empty(s, typ)
+    dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
+    if f.kind == "text":
+        text = f"nullif(trim({s}), '')" if typ == "VARCHAR" else f"cast({s} as varchar)"
+        sql.level_b.append(f"{text} as {v}")
+    elif f.kind == "number":
+        # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
+        num = f"try_cast({s} as double)"
+        if typ == "VARCHAR" and _decimal_comma(con, raw, f.source):
+            num = f"try_cast(replace(replace({s}, '.', ''), ',', '.') as double)"
+            issues.append(Issue(raw.file, f.source, None,
+                                f"column {f.source!r} uses a decimal comma (1.234,5); it was read as such",
+                                "info"))
+        sql.level_b.append(f"coalesce({num}, case when {empty} then {dflt} end) as {v}")
+        if f.empty is not None:
+            sql.level_b.append(f"({num} is null and {empty}) as {_q('__empty_' + f.name)}")
+    elif f.kind == "bool":
+        conv = (f"coalesce(try_cast({s} as boolean), try_cast(trim({s}) as boolean), "
+                f"try_cast({s} as double) <> 0)" if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
+        sql.level_b.append(f"{conv} as {v}")
+    else:
+        value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, sql.level_z, sql.level_p, issues)
+        sql.level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
+        sql.level_b.append(f"{code} as {_q('__fmt_' + f.name)}")
+    # conditions test the typed value first so that the emptiness test runs on few rows; text
+    # tests the raw value, so that counting rows never computes the trimmed value
+    if f.kind != "text" and f.empty is None:
+        empty = f"({v} is null and {empty})"
+    if f.required and f.empty is None:
+        sql.conds.append((empty, lit(f"missing {f.name} (column {f.source!r} is empty)"), f.source, "NULL"))
+    bad = {"number": f"{f.name} is not a number",
+           "bool": f"{f.name} is not a yes/no value (use 1/0 or true/false)"}.get(f.kind)
+    if f.kind in ("ts", "date"):
+        what = "date" if f.kind == "date" else "timestamp"
+        reason = (tsfmt.failure_reason(plan, f"trim({s})", what) if plan is not None
+                  else lit(f"{what} not recognised"))
+        sql.conds.append((f"({v} is null and not {_empty(s, typ)})", reason, f.source, f"cast({s} as varchar)"))
+        sql.conds.append((f"({v} < TIMESTAMP '{YEAR_MIN}-01-01' or {v} >= TIMESTAMP '{YEAR_MAX}-01-01')",
+                          lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
+                          f"cast({s} as varchar)"))
+    elif bad:
+        sql.conds.append((f"({v} is null and not {_empty(s, typ)})", lit(bad), f.source, f"cast({s} as varchar)"))
+    if f.kind == "number":
+        sql.conds.append((f"not isfinite({v})", lit(f"{f.name} is not a finite number"), f.source,
+                          f"cast({s} as varchar)"))
+        if f.nonneg:
+            sql.conds.append((f"{v} < 0", lit(f"negative {f.name}"), f.source, f"cast({s} as varchar)"))
+
+
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
           dedupe: bool = True, flags: dict[str, str] | None = None) -> Staged:
     """Type and validate ``raw`` as a temp view; see the module docstring for its columns.
@@ -106,55 +171,13 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     srcs = sorted({f.source for f in fields if f.source})
     alias = {c: f"s{i}" for i, c in enumerate(srcs)}
     types = {c: _base_type(raw.columns[c]) for c in srcs}
-    level_a = [f"{_q(c)} as {alias[c]}" for c in srcs]
-    level_z, level_p, level_b, conds = [], [], [], []
+    sql = _Sql(level_a=[f"{_q(c)} as {alias[c]}" for c in srcs])
     for f in fields:
         if f.source is None:
-            level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {_q(f.name)}")
-            continue
-        s, typ = alias[f.source], types[f.source]
-        v = _q(f.name)
-        empty = _empty(s, typ)
-        dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
-        if f.kind == "text":
-            text = f"nullif(trim({s}), '')" if typ == "VARCHAR" else f"cast({s} as varchar)"
-            level_b.append(f"{text} as {v}")
-        elif f.kind == "number":
-            # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
-            level_b.append(f"coalesce(try_cast({s} as double), case when {empty} then {dflt} end) as {v}")
-            if f.empty is not None:
-                level_b.append(f"(try_cast({s} as double) is null and {empty}) as {_q('__empty_' + f.name)}")
-        elif f.kind == "bool":
-            conv = (f"coalesce(try_cast({s} as boolean), try_cast(trim({s}) as boolean), "
-                    f"try_cast({s} as double) <> 0)" if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
-            level_b.append(f"{conv} as {v}")
+            sql.level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {_q(f.name)}")
         else:
-            value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, level_z, level_p, issues)
-            level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
-            level_b.append(f"{code} as {_q('__fmt_' + f.name)}")
-        # conditions test the typed value first so that the emptiness test runs on few rows
-        if f.kind != "text" and f.empty is None:
-            empty = f"({v} is null and {empty})"
-        # text: test the raw value, so that counting rows never computes the trimmed value
-        if f.required and f.empty is None:
-            conds.append((empty, lit(f"missing {f.name} (column {f.source!r} is empty)"), f.source, "NULL"))
-        bad = {"number": f"{f.name} is not a number",
-               "bool": f"{f.name} is not a yes/no value (use 1/0 or true/false)"}.get(f.kind)
-        if f.kind in ("ts", "date"):
-            what = "date" if f.kind == "date" else "timestamp"
-            reason = (tsfmt.failure_reason(plan, f"trim({s})", what) if plan is not None
-                      else lit(f"{what} not recognised"))
-            conds.append((f"({v} is null and not {_empty(s, typ)})", reason, f.source, f"cast({s} as varchar)"))
-            conds.append((f"({v} < TIMESTAMP '{YEAR_MIN}-01-01' or {v} >= TIMESTAMP '{YEAR_MAX}-01-01')",
-                          lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
-                          f"cast({s} as varchar)"))
-        elif bad:
-            conds.append((f"({v} is null and not {_empty(s, typ)})", lit(bad), f.source, f"cast({s} as varchar)"))
-        if f.kind == "number":
-            conds.append((f"not isfinite({v})", lit(f"{f.name} is not a finite number"), f.source,
-                          f"cast({s} as varchar)"))
-            if f.nonneg:
-                conds.append((f"{v} < 0", lit(f"negative {f.name}"), f.source, f"cast({s} as varchar)"))
+            _field_sql(con, raw, f, alias[f.source], types[f.source], ts_format, sql, issues)
+    level_a, level_z, level_p, level_b, conds = sql.level_a, sql.level_z, sql.level_p, sql.level_b, sql.conds
     for c in checks:
         conds.append((c.cond, c.reason, c.column, c.value))
     table = temp_name("staged")
@@ -228,6 +251,24 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
 
 def _p_cols(level_p: list[str]) -> list[str]:
     return [e.rsplit(" as ", 1)[1] for e in level_p]
+
+
+def _decimal_comma(con, raw: RawTable, col: str) -> bool:
+    """Do most sampled values of ``col`` use a decimal comma ('12,5', '1.234,56')?
+
+    '1,234' alone could be a thousands separator: when every comma has exactly three digits after
+    it, a decimal comma is only assumed in files not separated by commas.
+    """
+    step = max(1, raw.n_rows // tsfmt.SAMPLE_ROWS)
+    c = _q(col)
+    comma_num = f"try_cast(replace(replace({c}, '.', ''), ',', '.') as double)"
+    n, commas, three = con.execute(
+        f"select count(*), count({comma_num}) filter (where contains({c}, ',')), "
+        rf"count(*) filter (where regexp_matches(trim({c}), ',\d{{3}}$')) "
+        f"from {raw.table} where __row % {step} = 0 and {c} is not null and trim({c}) <> ''").fetchall()[0]
+    if n == 0 or commas < n / 2:
+        return False
+    return commas > three or raw.delimiter not in (",", None)
 
 
 def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, issues):

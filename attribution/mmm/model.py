@@ -8,11 +8,12 @@ import pandas as pd
 
 from attribution.errors import DataValidationError, ModelError
 from attribution.mmm.bootstrap import residual_block_bootstrap
-from attribution.mmm.design import build_baseline, check_rank
+from attribution.mmm.design import BaselineDesign, build_baseline, check_rank
+from attribution.mmm.identifiability import low_spend, saturation_bounds
 from attribution.mmm.inputs import infer_freq, prepare_wide
 from attribution.mmm.result import MMMResult
-from attribution.mmm.solver import MediaProblem, single_blas_thread
-from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics
+from attribution.mmm.solver import MediaProblem, Solution, single_blas_thread
+from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics, fit_warnings
 from attribution.mmm.transforms import adstock_function, param_specs, saturation_function
 
 DEFAULT_MAX_LAG = {"W": 8, "D": 30}
@@ -38,11 +39,42 @@ def _freq(dates: pd.Series, freq: str | None, column: str) -> str:
     return want
 
 
+def _problem(spend_scaled: np.ndarray, design: BaselineDesign, fit_rows: np.ndarray, adstock: str,
+             saturation: str, lag: int) -> MediaProblem:
+    """The solver problem, with saturation bounds that keep each channel's curve identifiable."""
+    ad, sat = param_specs(adstock, lag), param_specs(saturation, lag)
+    sat_low, sat_high = saturation_bounds(saturation, sat, low_spend(spend_scaled[fit_rows]))
+    n = spend_scaled.shape[1]
+    lower = np.hstack([np.tile([s.low for s in ad], (n, 1)), sat_low])
+    upper = np.hstack([np.tile([s.high for s in ad], (n, 1)), sat_high])
+    return MediaProblem(spend_scaled, design.matrix, np.flatnonzero(fit_rows), adstock, saturation, lag,
+                        intercept_col=design.names.index("intercept"),
+                        trend_col=design.names.index("slope") if "slope" in design.names else None,
+                        lower=lower, upper=upper)
+
+
+def _pooled_fit(problem: MediaProblem, first: Solution, y: np.ndarray, spend_y: np.ndarray, prior_sd: float,
+                dof: int, starts: list[np.ndarray]) -> Solution:
+    """Refit with every channel's ROAS pulled toward a common (fitted) ROAS by a weak Gaussian prior.
+
+    The prior is ``roas_c ~ N(rho, (prior_sd * rho_1)**2)`` with ``rho`` free and ``rho_1`` the pooled
+    ROAS of the unpenalised fit ``first``; weighed against the residual variance of ``first`` it is
+    the penalty ``(sigma / (prior_sd * rho_1))**2 * sum_c (roas_c - rho)**2`` (posterior mode).
+    """
+    feats = problem.features(first.theta).sum(axis=0)
+    pooled = float((first.beta * feats).sum() / spend_y.sum())
+    if pooled <= 0:  # no media effect at all: nothing to pool
+        return first
+    sigma = np.sqrt(2 * first.cost / max(dof, 1))
+    problem.pool_roas(spend_y, sigma / (prior_sd * pooled))
+    return problem.fit(y, [first.theta.ravel(), *starts])
+
+
 def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),
         controls: Sequence[str] = (), adstock: str = "geometric", saturation: str = "logistic",
         max_lag: int | None = None, freq: str | None = None, holdout_share: float = 0.0,
         n_fourier: int = 2, trend: bool = True, n_starts: int = 5, seed: int = 0, n_boot: int = 0,
-        block_len: int | None = None, ci_level: float = 0.9) -> MMMResult:
+        block_len: int | None = None, ci_level: float = 0.9, roas_prior_sd: float | None = 1.0) -> MMMResult:
     """Fit ``y_t = intercept + trend + seasonality + controls + sum_c beta_c sat_c(adstock_c(x_c / max x_c))``.
 
     Parameters
@@ -58,10 +90,25 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     n_starts, seed : seeded random starting points for the nonlinear fit (the best one is kept).
     n_boot, block_len, ci_level : residual moving-block bootstrap replicates, block length (default
         ``ceil(n ** (1/3))``) and level of the percentile intervals.
+    roas_prior_sd : sd of a weak prior that pulls each channel's ROAS toward a common ROAS, as a
+        multiple of the pooled media ROAS of an unpenalised first fit (``None`` or 0: no prior).
+        Where the data pin a channel down (its ROAS known to within a fraction of the pooled
+        ROAS) the pull is negligible; where they cannot tell channels apart (few periods, noisy
+        outcome, always-on spend) it shares the media effect in proportion to spend instead of
+        handing it all to whichever channel happens to fit the noise. Meridian's default
+        ROAS prior plays the same role; 1.0 is weak (a channel may still have twice or half the
+        pooled ROAS at little cost). Bootstrap replicates keep the point fit's prior weight.
 
     Returns
     -------
-    MMMResult. Media coefficients are constrained to be non-negative.
+    MMMResult. Media coefficients and the baseline level are constrained to be non-negative: the
+    intercept and, with a trend, the trend line at both ends of the range (seasonality and controls
+    are free). Saturation parameters are kept where the curve is not already half-saturated at a
+    channel's smallest typical spend (see
+    :func:`attribution.mmm.identifiability.saturation_bounds`), so a channel whose spend never goes
+    near zero cannot turn into a second intercept. ``diagnostics["warnings"]`` lists, in plain
+    words, what remains doubtful (baseline level held at 0, baseline below zero in some periods,
+    parameters at a limit, channels whose effect is a near-constant).
     """
     adstock_function(adstock)
     saturation_function(saturation)
@@ -71,6 +118,8 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         raise ModelError(f"ci_level must be in [0.5, 1) (got {ci_level})")
     if n_fourier < 0 or n_starts < 1 or n_boot < 0:
         raise ModelError("n_fourier and n_boot must be >= 0 and n_starts >= 1")
+    if roas_prior_sd is not None and roas_prior_sd < 0:
+        raise ModelError(f"roas_prior_sd must be positive, or None for no ROAS prior (got {roas_prior_sd})")
     channels, controls = [str(c) for c in channels], [str(c) for c in controls]
     n_nonlin = len(param_specs(adstock, 2)) + len(param_specs(saturation, 2))
     n_params = 1 + int(trend) + 2 * n_fourier + len(controls) + len(channels) * (1 + n_nonlin)
@@ -97,10 +146,13 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     y_scale = float(np.max(np.abs(y[fit_rows]))) or 1.0
     design = build_baseline(data[date], data[controls], n_fourier=n_fourier, trend=trend)
     check_rank(design, fit_rows)
-    problem = MediaProblem(spend / scale, design.matrix, np.flatnonzero(fit_rows), adstock, saturation, lag)
+    problem = _problem(spend / scale, design, fit_rows, adstock, saturation, lag)
     y_fit = y[fit_rows] / y_scale
     with single_blas_thread():
         sol = problem.fit(y_fit, problem.starts(n_starts, seed))
+        if roas_prior_sd:
+            sol = _pooled_fit(problem, sol, y_fit, spend[fit_rows].sum(axis=0) / y_scale, roas_prior_sd,
+                              n_fit - n_params, problem.starts(n_starts, seed))
         boots, failures = ([], 0)
         if n_boot:
             boots, failures = residual_block_bootstrap(problem, sol, y_fit, n_boot=n_boot, block_len=block_len,
@@ -108,8 +160,9 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         ctx = FitContext(data[date], y, spend, fit_rows, tuple(channels), design, problem, y_scale, scale)
         tables = build_tables(ctx, sol, boots, ci_level)
     diag = diagnostics(ctx, tables["fitted"]["fitted"].to_numpy(), n_params)
-    diag.update({"freq": freq, "converged": sol.success, "n_boot": len(boots), "boot_failures": failures,
-                 "adstock": adstock, "saturation": saturation, "max_lag": lag})
+    diag.update({"warnings": fit_warnings(ctx, sol), "freq": freq, "converged": sol.success, "n_boot": len(boots),
+                 "boot_failures": failures, "adstock": adstock, "saturation": saturation, "max_lag": lag,
+                 "roas_prior_sd": roas_prior_sd or None})
     return MMMResult(
         params=tables["params"], fitted=tables["fitted"], contributions=tables["contributions"],
         channel_summary=tables["channel_summary"], diagnostics=diag, channels=tuple(channels),

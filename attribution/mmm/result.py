@@ -32,7 +32,10 @@ class MMMResult:
         contribution; ``marginal_roas`` is the slope of the steady-state response at the mean spend.
     diagnostics : dict: ``r2, adj_r2, nrmse, mape`` (fit rows; nrmse = RMSE / range of y, mape as a
         fraction), ``durbin_watson``, ``holdout_mape, holdout_nrmse`` (NaN without hold-out),
-        ``n_obs, n_holdout, n_params, aic, bic, freq, converged, n_boot, boot_failures``.
+        ``n_obs, n_holdout, n_params, aic, bic, freq, converged, n_boot, boot_failures, roas_prior_sd``,
+        and ``warnings``: plain-language sentences about what makes the fit doubtful (baseline level
+        held at zero or below zero in some periods, a parameter at the limit of its range, a channel
+        whose effect is a near-constant the data cannot tell from the baseline); empty when none.
     channels, controls, adstock, saturation, max_lag, freq : the model specification.
     spend_scale : per channel, the largest per-period spend on the fit range; saturation parameters
         act on spend divided by it.

@@ -1,11 +1,11 @@
 """Variable-projection least squares for the media-mix model.
 
 The nonlinear parameters (adstock and saturation, one set per channel) are fitted by bounded
-``scipy.optimize.least_squares``; for each candidate set the linear terms (baseline and the
-non-negative media coefficients) are solved exactly, so the optimiser only sees the reduced
-problem. The Jacobian is Kaufman's approximation of the variable-projection derivative
+``scipy.optimize.least_squares``; for each candidate set the linear terms (baseline, with a
+non-negative level, and the non-negative media coefficients) are solved exactly by NNLS, so the
+optimiser only sees the reduced problem. The Jacobian is Kaufman's approximation of the variable-projection derivative
 (Golub & Pereyra 2003): ``J = -P_perp (dM/dtheta) beta``, where the media-feature derivatives come
-from forward differences. Every channel's feature depends on its own parameters only, so one
+from forward differences and the projection leaves out the linear terms held at their bound. Every channel's feature depends on its own parameters only, so one
 perturbation per parameter *slot* updates all channels at once and a Jacobian costs a handful of
 cheap feature evaluations plus one QR, instead of one full linear solve per parameter.
 """
@@ -52,6 +52,7 @@ class Solution:
     gamma: np.ndarray   # (q,) baseline coefficients (scaled y units per design column)
     cost: float         # 0.5 * residual sum of squares on the fit rows (scaled)
     success: bool
+    held: bool = False  # the baseline level (intercept, or the trend line at an end) is held at 0
 
 
 def lag_stack(x: np.ndarray, max_lag: int) -> np.ndarray:
@@ -64,10 +65,24 @@ def lag_stack(x: np.ndarray, max_lag: int) -> np.ndarray:
 
 
 class MediaProblem:
-    """A fixed design (spend, baseline, fit rows) whose nonlinear parameters can be fitted to any ``y``."""
+    """A fixed design (spend, baseline, fit rows) whose nonlinear parameters can be fitted to any ``y``.
+
+    The linear terms are solved with the media coefficients ``>= 0`` and a baseline level that is
+    ``>= 0``: the intercept (baseline column ``intercept_col``) and, with a linear trend (column
+    ``trend_col``, running from 0 to 1), the level at both ends of the range, so the straight-line
+    part of the baseline is non-negative everywhere. Seasonality and controls are free. Inside, the
+    level is written as ``a (1 - s) + b s`` (``a``, ``b``: levels at the start and the end), which
+    turns the bounds into plain non-negativity, so one NNLS on the media and level columns (after
+    projecting out the free columns) solves the linear part exactly; the reported ``gamma`` is in the
+    design's own terms (intercept ``a``, slope ``b - a``).
+    ``lower`` / ``upper`` of shape ``(C, P)`` replace the registered bounds of the nonlinear parameters
+    per channel (see :func:`attribution.mmm.identifiability.saturation_bounds`).
+    """
 
     def __init__(self, spend_scaled: np.ndarray, baseline: np.ndarray, fit_rows: np.ndarray,
-                 adstock: str, saturation: str, max_lag: int) -> None:
+                 adstock: str, saturation: str, max_lag: int, *, intercept_col: int | None = 0,
+                 trend_col: int | None = None, lower: np.ndarray | None = None,
+                 upper: np.ndarray | None = None) -> None:
         self.adstock, self.saturation, self.max_lag = adstock, saturation, max_lag
         self.ad_specs = param_specs(adstock, max_lag)
         self.sat_specs = param_specs(saturation, max_lag)
@@ -78,12 +93,37 @@ class MediaProblem:
         self.lags_all = lag_stack(spend_scaled, max_lag)
         self.lags_fit = np.ascontiguousarray(self.lags_all[:, fit_rows, :])
         self.baseline = baseline
-        self.q, self.r = np.linalg.qr(baseline[fit_rows])
+        base_fit = baseline[fit_rows]
+        self.level_cols = tuple(c for c in (intercept_col, trend_col) if c is not None)
+        if trend_col is not None and intercept_col is None:
+            raise ValueError("a non-negative trend needs the intercept column")
+        self.free_cols = np.array([j for j in range(baseline.shape[1]) if j not in self.level_cols], dtype=int)
+        self.q, self.r = np.linalg.qr(base_fit[:, self.free_cols])
+        level = base_fit[:, list(self.level_cols)]
+        if trend_col is not None:  # columns (1 - s, s): coefficients are the levels at the start and the end
+            level = np.column_stack([level[:, 0] - level[:, 1], level[:, 1]])
+        self.level = level
+        self.level_perp = self._project(level)
         shape = (self.n_channels, len(self.specs))
         self.lower = np.broadcast_to([s.low for s in self.specs], shape).ravel().copy()
         self.upper = np.broadcast_to([s.high for s in self.specs], shape).ravel().copy()
-        self.init = np.broadcast_to([s.init for s in self.specs], shape).ravel().copy()
+        if lower is not None:
+            self.lower = np.asarray(lower, dtype="float64").reshape(-1).copy()
+        if upper is not None:
+            self.upper = np.asarray(upper, dtype="float64").reshape(-1).copy()
+        init = np.broadcast_to([s.init for s in self.specs], shape).ravel()
+        self.init = np.clip(init, self.lower, self.upper)
+        self.pool: tuple[np.ndarray, float] | None = None
         self._cache: tuple | None = None
+
+    def pool_roas(self, spend_total: np.ndarray, weight: float) -> None:
+        """Add the penalty ``weight**2 * sum_c (roas_c - rho)**2`` with a free pooled ROAS ``rho >= 0``.
+
+        ``spend_total``: per channel, the spend over the fit rows in the units of ``y`` (so that
+        ``roas_c = beta_c * sum_t feature_ct / spend_total_c``). ``weight = 0`` removes the penalty.
+        """
+        self.pool = (np.asarray(spend_total, dtype="float64"), float(weight)) if weight > 0 else None
+        self._cache = None
 
     # ---- model pieces -------------------------------------------------------------------------
     def features(self, theta: np.ndarray, rows: str = "fit") -> np.ndarray:
@@ -94,28 +134,47 @@ class MediaProblem:
         return SATURATIONS[self.saturation](ad, *theta[:, self.n_ad:].T)
 
     def _project(self, a: np.ndarray) -> np.ndarray:
-        """Remove the part of ``a`` explained by the baseline (on the fit rows)."""
+        """Remove the part of ``a`` explained by the free baseline columns (on the fit rows)."""
         return a - self.q @ (self.q.T @ a)
 
-    def _linear(self, flat: np.ndarray, y_perp: np.ndarray):
+    def _linear(self, flat: np.ndarray, y: np.ndarray):
         # least_squares calls residual and jacobian at the same point: solve the linear part once.
         key = flat.tobytes()
-        if self._cache is not None and self._cache[0] == key and self._cache[1] is y_perp:
+        if self._cache is not None and self._cache[0] == key and self._cache[1] is y:
             return self._cache[2:]
         theta = flat.reshape(self.n_channels, -1).copy()
-        m_perp = self._project(self.features(theta))
-        beta, _ = nnls(m_perp, y_perp)
-        self._cache = (key, y_perp, beta, m_perp, theta)
-        return beta, m_perp, theta
+        m = self.features(theta)
+        a_perp = np.hstack([self.level_perp, self._project(m)])
+        target = self._project(y)
+        if self.pool is not None:  # penalty rows w (beta_c F_c / s_c - rho), rho the last unknown
+            spend_total, w = self.pool
+            k, c = self.level.shape[1], self.n_channels
+            rows = np.zeros((c, k + c + 1))
+            rows[:, k:k + c] = np.diag(w * m.sum(axis=0) / spend_total)
+            rows[:, -1] = -w
+            a_perp = np.vstack([np.hstack([a_perp, np.zeros((len(a_perp), 1))]), rows])
+            target = np.concatenate([target, np.zeros(c)])
+        coef, _ = nnls(a_perp, target)
+        self._cache = (key, y, coef, a_perp, theta, target)
+        return coef, a_perp, theta, target
 
-    def residual(self, flat: np.ndarray, y_perp: np.ndarray) -> np.ndarray:
-        """Fit-row residuals of the best linear terms given nonlinear parameters ``flat``."""
-        beta, m_perp, _ = self._linear(flat, y_perp)
-        return y_perp - m_perp @ beta
+    def residual(self, flat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Residuals of the best bounded linear terms given nonlinear parameters ``flat``.
 
-    def jacobian(self, flat: np.ndarray, y_perp: np.ndarray) -> np.ndarray:
-        """Kaufman variable-projection Jacobian of :meth:`residual`, ``(n_fit, C * P)``."""
-        beta, m_perp, theta = self._linear(flat, y_perp)
+        One per fit row, then one per channel when ROAS pooling is on (:meth:`pool_roas`).
+        """
+        coef, a_perp, _, target = self._linear(flat, y)
+        return target - a_perp @ coef
+
+    def jacobian(self, flat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Kaufman variable-projection Jacobian of :meth:`residual`, ``(n_residuals, C * P)``.
+
+        The derivative is projected onto the complement of the linear terms not held at a bound
+        (the free baseline columns, the level columns and media columns with a positive coefficient).
+        """
+        coef, a_perp, theta, _ = self._linear(flat, y)
+        k = self.level.shape[1]
+        beta = coef[k:k + self.n_channels]
         base = self.features(theta)
         n, c = base.shape
         p = theta.shape[1]
@@ -127,21 +186,33 @@ class MediaProblem:
             moved = theta.copy()
             moved[:, j] += step
             d[:, :, j] = (self.features(moved) - base) / step * beta
-        d = self._project(d.reshape(n, c * p))
-        free = beta > 0
+        flat_d = self._project(d.reshape(n, c * p))
+        if self.pool is not None:  # d(penalty row c)/d theta_cj = w / s_c * sum_t d[t, c, j]
+            spend_total, w = self.pool
+            pen = np.zeros((c, c, p))
+            pen[np.arange(c), np.arange(c)] = w * d.sum(axis=0) / spend_total[:, None]
+            flat_d = np.vstack([flat_d, pen.reshape(c, c * p)])
+        free = coef > 0
         if free.any():
-            qf, _ = np.linalg.qr(m_perp[:, free])
-            d -= qf @ (qf.T @ d)
-        return -d
+            qf, _ = np.linalg.qr(a_perp[:, free])
+            flat_d -= qf @ (qf.T @ flat_d)
+        return -flat_d
 
     def linear_terms(self, flat: np.ndarray, y: np.ndarray) -> Solution:
-        """The full solution (baseline coefficients included) at nonlinear parameters ``flat``."""
-        y_perp = self._project(y)
-        beta, m_perp, theta = self._linear(flat, y_perp)
-        rest = y - self.features(theta) @ beta
-        gamma = solve_triangular(self.r, self.q.T @ rest)
-        res = y_perp - m_perp @ beta
-        return Solution(theta.copy(), beta.copy(), gamma, 0.5 * float(res @ res), True)
+        """The full solution (baseline coefficients in the design's terms) at nonlinear parameters ``flat``."""
+        coef, _, theta, _ = self._linear(flat, y)
+        k = self.level.shape[1]
+        level, beta = coef[:k], coef[k:k + self.n_channels]
+        gamma = np.zeros(self.baseline.shape[1])
+        rest = y - self.level @ level - self.features(theta) @ beta
+        gamma[self.free_cols] = solve_triangular(self.r, self.q.T @ rest) if self.free_cols.size else []
+        if k:
+            gamma[self.level_cols[0]] = level[0]
+        if k == 2:
+            gamma[self.level_cols[1]] = level[1] - level[0]
+        res = self.residual(flat, y)
+        held = k > 0 and bool(np.any(level <= 0))
+        return Solution(theta.copy(), beta.copy(), gamma, 0.5 * float(res @ res), True, held)
 
     # ---- fitting ------------------------------------------------------------------------------
     def starts(self, n_starts: int, seed: int) -> list[np.ndarray]:
@@ -154,14 +225,13 @@ class MediaProblem:
 
     def fit(self, y: np.ndarray, starts: list[np.ndarray], max_nfev: int = 200) -> Solution:
         """Best of bounded least-squares runs from each start; raises if every run fails."""
-        y_perp = self._project(y)
         span = np.maximum(self.upper - self.lower, 1e-6)
         best, best_cost = None, np.inf
         for x0 in starts:
             x0 = np.clip(x0, self.lower, self.upper)
             try:
                 res = least_squares(self.residual, x0, jac=self.jacobian, bounds=(self.lower, self.upper),
-                                    method="trf", x_scale=span, max_nfev=max_nfev, args=(y_perp,),
+                                    method="trf", x_scale=span, max_nfev=max_nfev, args=(y,),
                                     ftol=1e-9, xtol=1e-9, gtol=1e-9)
             except (ValueError, RuntimeError, np.linalg.LinAlgError):
                 continue
@@ -172,7 +242,7 @@ class MediaProblem:
                 "the media-mix fit failed from every starting point; try more starts (n_starts), a "
                 "different saturation form, or check the data for extreme outliers")
         sol = self.linear_terms(best.x, y)
-        return Solution(sol.theta, sol.beta, sol.gamma, sol.cost, bool(best.status > 0))
+        return Solution(sol.theta, sol.beta, sol.gamma, sol.cost, bool(best.status > 0), sol.held)
 
     def fitted(self, sol: Solution) -> tuple[np.ndarray, np.ndarray]:
         """Baseline and media parts of the prediction for every period: ``(T, q)`` and ``(T, C)``."""

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.mmm.design import BaselineDesign
+from attribution.mmm.identifiability import baseline_warnings, bound_warnings, flat_response_warnings
 from attribution.mmm.solver import MediaProblem, Solution
 from attribution.mmm.transforms import SATURATION_DERIVATIVES
 
@@ -105,6 +106,21 @@ def build_tables(ctx: FitContext, sol: Solution, boots: list[Solution], level: f
     fit_frame = pd.DataFrame({"date": ctx.dates, "actual": ctx.y, "fitted": fitted,
                               "residual": ctx.y - fitted, "is_holdout": ~ctx.fit_rows})
     return {"params": params, "fitted": fit_frame, "contributions": contrib, "channel_summary": summary}
+
+
+def fit_warnings(ctx: FitContext, sol: Solution) -> list[str]:
+    """Plain-language warnings about the point estimate (see :mod:`attribution.mmm.identifiability`)."""
+    p = ctx.problem
+    comps = components(ctx, sol)
+    rows = ctx.fit_rows
+    non_media = sum(v for k, v in comps.items() if k not in ctx.channels)[rows]
+    media = np.column_stack([comps[ch][rows] for ch in ctx.channels])
+    shape = sol.theta.shape
+    intercept = float(sol.gamma[0] * ctx.y_scale) if ctx.design.names[0] == "intercept" else float("nan")
+    return [*baseline_warnings(intercept, non_media, sol.held),
+            *bound_warnings(ctx.channels, [s.name for s in p.specs], sol.theta, sol.beta,
+                            p.lower.reshape(shape), p.upper.reshape(shape)),
+            *flat_response_warnings(ctx.channels, media)]
 
 
 def _nrmse(actual: np.ndarray, pred: np.ndarray) -> float:

@@ -211,3 +211,18 @@ def test_dedupe_off_keeps_identical_rows(con, write):
     assert load_into(con, "ds", touchpoints=path).tables["touchpoints"] == 1
     report = load_into(con, "ds", touchpoints=path, dedupe=False)
     assert (report.tables["touchpoints"], report.tables["rejected"]) == (2, 0)
+
+
+def test_decimal_comma_columns(con, write):
+    text = "user;time;channel;cost\nu1;2024-01-01;A;1,5\nu2;2024-01-02;B;1.234,25\nu3;2024-01-03;C;x\n"
+    report = load_into(con, "ds", touchpoints=write("eu.csv", text))
+    assert con.execute("select user_id, cost from ds.touchpoints order by 1").fetchall() == [
+        ("u1", 1.5), ("u2", 1234.25)]
+    assert report.rejected(con)["reason"].tolist() == ["cost is not a number"]
+    assert any(i.message == "column 'cost' uses a decimal comma (1.234,5); it was read as such"
+               for i in report.warnings)
+    # with ',' as the delimiter, quoted "1,234" values are thousands, not decimals: left as not numbers
+    us = 'user,time,channel,cost\nu1,2024-01-01,A,"1,234"\nu2,2024-01-02,B,"2,000"\nu3,2024-01-03,C,5\n'
+    report = load_into(con, "ds", touchpoints=write("us.csv", us))
+    assert con.execute("select cost from ds.touchpoints").fetchall() == [(5.0,)]
+    assert report.rejected(con)["reason"].tolist() == ["cost is not a number"] * 2

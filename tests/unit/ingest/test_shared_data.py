@@ -83,3 +83,34 @@ def test_other_reports_as_spend(con, shared_data, name, rows):
         # DD-MM-YY dates: 01-04-20 .. 22-04-20 is April 2020
         assert con.execute("select min(date)::varchar, max(date)::varchar from ds.spend").fetchall() == [
             ("2020-04-01", "2020-04-22")]
+
+
+def test_ihc_challenge_schema_round_trip(con, shared_data, tmp_path):
+    """Build a database with the challenge's own schema file from the shreyank06 journeys."""
+    import sqlite3
+
+    mta = shared_data / "mta"
+    ddl = (mta / "haensel_Data_Engineering_202309_challenge_db_create.sql").read_text()
+    ddl = ddl[ddl.index("CREATE TABLE"):]  # the file starts with a Python-style header
+    sessions = json.loads((mta / "shreyank06_challenge_db_customer_journeys.json").read_text())
+    db_path = tmp_path / "challenge.db"
+    db = sqlite3.connect(db_path)
+    db.executescript(ddl)
+    db.executemany("insert or ignore into session_sources values (?,?,?,?,?,?,?,?)", [
+        (s["session_id"], s["conversion_id"], s["timestamp"][:10], s["timestamp"][11:], s["channel_label"],
+         s["holder_engagement"], s["closer_engagement"], s["impression_interaction"]) for s in sessions])
+    last = {}
+    for s in sessions:
+        last[s["conversion_id"]] = max(last.get(s["conversion_id"], ""), s["timestamp"])
+    db.executemany("insert into conversions values (?,?,?,?,?)",
+                   [(c, c, ts[:10], ts[11:], 10.0) for c, ts in last.items()])
+    db.executemany("insert or ignore into session_costs values (?,?)",
+                   [(s["session_id"], 0.5) for s in sessions])
+    db.commit()
+    n_sessions = db.execute("select count(*) from session_sources").fetchone()[0]
+    db.close()
+    report = load_into(con, "ds", ihc_db=db_path)
+    _check_accounting(report)
+    assert report.tables["touchpoints"] == n_sessions
+    assert report.tables["conversions"] == len(last) == 1940
+    assert con.execute("select sum(spend) from ds.spend").fetchall()[0][0] == pytest.approx(0.5 * n_sessions)

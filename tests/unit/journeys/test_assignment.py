@@ -101,8 +101,15 @@ def test_lookback_boundary_exactly_n_days_is_kept(build, summary):
 
 def test_lookback_of_a_non_converting_journey_ends_at_its_last_touch(build, summary):
     # No conversion: end = last touch 02-15; 02-15 − 30 days = 01-16 → A 01-01 dropped, B 01-20 kept.
-    j = build([("u1", "2024-01-01", "A"), ("u1", "2024-01-20", "B"), ("u1", "2024-02-15", "C")])
-    assert summary(j) == [("u1", False, 0.0, ("B", "C"))]
+    touches = [("u1", "2024-01-01", "A"), ("u1", "2024-01-20", "B"), ("u1", "2024-02-15", "C")]
+    assert summary(build(touches)) == [("u1", False, 0.0, ("B", "C"))]
+    assert summary(build(touches, reset_on_conversion=False)) == [("u1", False, 0.0, ("B", "C"))]
+    # After a conversion (c1 01-10 takes A), the trailing journey [B, C] ∅ is windowed the same way:
+    # with lookback 20 days before 02-15 (= 01-26) only C is left, in both modes.
+    conversions = [("u1", "2024-01-10", 1.0, "c1")]
+    for reset in (True, False):
+        assert summary(build(touches, conversions, lookback_days=20, reset_on_conversion=reset)) == [
+            ("u1", True, 1.0, ("A",)), ("u1", False, 0.0, ("C",))]
 
 
 def test_conversion_whose_touches_are_all_outside_the_lookback(build, summary):
@@ -112,6 +119,19 @@ def test_conversion_whose_touches_are_all_outside_the_lookback(build, summary):
     assert summary(j) == []
     assert (j.stats.journeys, j.stats.conversions_counted, j.stats.conversions_without_touches) == (0, 1, 1)
     assert len(j.paths) == 0
+
+
+def test_simultaneous_touches_keep_their_input_order(build, summary):
+    # Z then A at the same instant (input order Z, A), then M; c1 after. Ties keep the input order,
+    # not the alphabet: [Z, A, M] → c1; A's previous raw touch is Z at the same instant → 0 h.
+    touches = [("u1", "2024-01-01 10:00", "Z"), ("u1", "2024-01-01 10:00", "A"), ("u1", "2024-01-01 11:00", "M")]
+    j = build(touches, [("u1", "2024-01-02", 1.0, "c1")])
+    assert summary(j) == [("u1", True, 1.0, ("Z", "A", "M"))]
+    assert list(j.touches["hours_since_previous"].iloc[1:]) == [0.0, 1.0]
+    # Same without reset (a different assignment query).
+    j = build(touches, [("u1", "2024-01-02", 1.0, "c1")], reset_on_conversion=False)
+    assert summary(j)[0][3] == ("Z", "A", "M")
+    assert list(j.touches["hours_since_previous"].iloc[1:]) == [0.0, 1.0]
 
 
 def test_hours_position_and_time_since_previous_raw_touch(build):
