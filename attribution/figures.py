@@ -77,24 +77,22 @@ def change_bars(comparison: pd.DataFrame, baseline: str, other: str, title: str 
     return style_figure(fig, title, height=max(300, 28 * len(data) + 120))
 
 
-def credit_intervals(results: pd.DataFrame, metric: str = "conversions", title: str | None = None) -> go.Figure:
-    """Credit per channel and model as points with confidence-interval whiskers.
+CI_OF = {"conversions": ("ci_low", "ci_high"), "revenue": ("revenue_ci_low", "revenue_ci_high"),
+         "share": ("share_ci_low", "share_ci_high")}
 
-    ``results`` is the stacked tidy frame with ``ci_low``/``ci_high`` (conversions) or
-    ``revenue_ci_low``/``revenue_ci_high`` (revenue); rows without an interval show a bare point.
+
+def bars_with_intervals(ci: pd.DataFrame, metric: str = "conversions", title: str | None = None) -> go.Figure:
+    """Grouped bars per channel and model with their bootstrap intervals as error bars.
+
+    ``ci`` is the tidy credit frame with interval columns (``attribution.uncertainty.bootstrap``):
+    ``ci_low``/``ci_high`` for conversions, ``revenue_ci_*`` and ``share_ci_*`` for the others.
     """
-    low, high = ("ci_low", "ci_high") if metric == "conversions" else (f"{metric}_ci_low", f"{metric}_ci_high")
-    fig = go.Figure()
-    for i, (model, rows) in enumerate(results.groupby("model", sort=False)):
-        has_ci = low in rows and high in rows
-        fig.add_trace(go.Scatter(
-            x=rows["channel"], y=rows[metric], mode="markers", name=str(model),
-            marker=dict(color=COLORS[i % len(COLORS)], size=9),
-            error_y=dict(type="data", symmetric=False, array=(rows[high] - rows[metric]).clip(lower=0),
-                         arrayminus=(rows[metric] - rows[low]).clip(lower=0)) if has_ci else None))
-    fig.update_layout(scattermode="group")
-    fig.update_xaxes(title="Channel")
-    fig.update_yaxes(title=metric.capitalize())
+    low, high = CI_OF[metric]
+    order = ci.groupby("channel")[metric].sum().sort_values(ascending=False).index.tolist()
+    data = ci.assign(_plus=(ci[high] - ci[metric]).clip(lower=0), _minus=(ci[metric] - ci[low]).clip(lower=0))
+    fig = px.bar(data, x="channel", y=metric, color="model", barmode="group", error_y="_plus", error_y_minus="_minus",
+                 category_orders={"channel": order}, color_discrete_sequence=COLORS,
+                 labels={"channel": "Channel", metric: metric.capitalize(), "model": "Model"})
     return style_figure(fig, title, height=420)
 
 

@@ -23,7 +23,6 @@ from attribution.models.registry import MODEL_SPECS
 from attribution.models.summary import credit_table
 from attribution.report import Chart, Facts, Section, Table, Text, build_report
 
-CI_COLUMNS = ("ci_low", "ci_high", "revenue_ci_low", "revenue_ci_high")
 _SETTING_LABELS = {
     "start": "Conversions from", "end": "Conversions to", "lookback_days": "Lookback window (days)",
     "max_touches": "Keep at most the last N touches", "stage": "Conversion stage",
@@ -114,14 +113,15 @@ def models_section(results: pd.DataFrame, failures: Mapping[str, str] | None = N
                        f"credited across {data['channel'].nunique()} channels by {data['model'].nunique()} models."))
     has_ci = "ci_low" in data.columns and data["ci_low"].notna().any()
     columns = ["model", "channel", "conversions", *(c for c in ("ci_low", "ci_high") if c in data),
-               "revenue", *(c for c in ("revenue_ci_low", "revenue_ci_high") if c in data), "share"]
+               "revenue", *(c for c in ("revenue_ci_low", "revenue_ci_high") if c in data), "share",
+               *(c for c in ("share_ci_low", "share_ci_high") if c in data)]
     wide = credit_table(data, "conversions")
     blocks.append(Table(wide, caption="Attributed conversions per channel (columns: models)"))
     blocks.append(Chart(figures.grouped_bars(data, "conversions", "Conversions by channel and model")))
     if has_ci:
         level = data.attrs.get("level")
         what = f"{level:.0%} bootstrap intervals" if isinstance(level, float) else "bootstrap intervals"
-        blocks.append(Chart(figures.credit_intervals(data, "conversions", f"Conversions with {what}")))
+        blocks.append(Chart(figures.bars_with_intervals(data, "conversions", f"Conversions with {what}")))
     else:
         blocks.append(Text("No confidence intervals: run with bootstrap replicates to add them.", "note"))
     blocks.append(Chart(figures.heatmap(credit_table(data, "share"), title="Share of credit")))

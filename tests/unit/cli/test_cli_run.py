@@ -1,7 +1,6 @@
 """`python -m attribution run`: outputs, journey flags, exit codes, hostile channel names."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from datetime import date
@@ -15,7 +14,7 @@ from attribution.cli_options import journey_settings, parse_params
 from attribution.dataset import load
 from attribution.errors import DataValidationError, ModelError
 from attribution.journeys import JourneySettings
-from attribution.models import compare, supported_models
+from attribution.models import compare, run_model, supported_models
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -156,18 +155,21 @@ def test_a_failing_model_exits_3_and_keeps_the_others(sim_files, tmp_path, capsy
     assert "Time decay could not run" in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_bootstrap_adds_intervals_or_says_it_is_unavailable(sim_files, tmp_path, capsys):
+def test_bootstrap_adds_intervals(sim_files, tmp_path):
     out = tmp_path / "out"
-    code = main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
-                 "--models", "linear", "--bootstrap", "20", "--out", str(out), "--no-report", "--quiet"])
-    if importlib.util.find_spec("attribution.bootstrap") is None:
-        assert code == 2 and "bootstrap intervals are not available" in capsys.readouterr().err
-    else:
-        assert code == 0
-        frame = _csv(out / "model_comparison.csv")
-        assert {"ci_low", "ci_high"} <= set(frame.columns)
-        assert (frame["ci_low"] <= frame["conversions"] + 1e-9).all()
-        assert (frame["conversions"] <= frame["ci_high"] + 1e-9).all()
+    assert main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+                 "--models", "linear,markov", "--param", "markov.order=2", "--bootstrap", "20", "--level", "0.8",
+                 "--out", str(out), "--quiet"]) == 0
+    frame = _csv(out / "model_comparison.csv")
+    assert {"ci_low", "ci_high", "revenue_ci_low", "revenue_ci_high"} <= set(frame.columns)
+    assert (frame["ci_low"] <= frame["ci_high"]).all() and (frame["ci_low"] >= 0).all()
+    # the point estimates are the full-data credit, so they equal a run without --bootstrap
+    ds = load(touchpoints=str(sim_files["touchpoints"]), conversions=str(sim_files["conversions"]))
+    markov = run_model("markov", ds.journeys(JourneySettings()), order=2).set_index("channel")["conversions"]
+    got = frame[frame["model"] == "markov"].set_index("channel")["conversions"]
+    assert got.to_dict() == pytest.approx(markov.to_dict())
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Conversions with 80% bootstrap intervals" in html and "No confidence intervals" not in html
 
 
 def test_aggregated_paths_run_the_path_models(tmp_path):
