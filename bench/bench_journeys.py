@@ -220,7 +220,7 @@ def main() -> None:
     db = args.db
     if db is None:
         tmp = tempfile.TemporaryDirectory()
-        db = Path(tmp.name) / "bench.duckdb"
+        db = Path(tmp.name) / "journeys_bench.duckdb"  # not "bench": that would clash with the schema
     if not db.exists():
         start = time.perf_counter()
         generate(db, args.touches, users, conversions, args.seed)
