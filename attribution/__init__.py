@@ -37,6 +37,7 @@ from attribution.models import (
 )
 from attribution.path_reports import filter_paths, path_report
 from attribution.pathdata import Journeys, PathData
+from attribution.report_sections import dataset_report, full_report
 from attribution.simulate import SAMPLE_DIR, SimulatedData, sample_paths, simulate, write_csvs
 from attribution.stage_split import stage_split
 from attribution.touch_credit import touch_credit
@@ -45,7 +46,7 @@ from attribution.uncertainty import bootstrap
 __all__ = [
     "AttributionError", "ChannelRule", "ConvergenceError", "DataValidationError", "Dataset", "Journeys",
     "JourneySettings", "MODELS", "ModelError", "OptimisationError", "PathData", "SAMPLE_DIR", "SimulatedData",
-    "bootstrap", "budget", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report",
+    "bootstrap", "budget", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report", "dataset_report", "full_report",
     "filter_paths", "funnel", "funnel_steps", "mmm", "path_report", "stage_split", "touch_credit", "with_totals", "ihc_sessions", "journey_credit", "load", "logistic_auc",
     "logistic_coefficients", "markov_order_auc", "read_paths", "removal_effects", "run_model",
     "sample_paths", "shapley_by_position", "simulate", "transition_matrix", "write_csvs",

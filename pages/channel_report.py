@@ -6,8 +6,9 @@ from attribution.errors import AttributionError
 from attribution.models import MODEL_SPECS, supported_models
 from ui import cache_reports
 from ui import charts_reports as charts
+from ui.report_button import report_button
 from ui.report_tables import long_report_table, report_table
-from ui.widgets import csv_download, excel_download, journeys_or_stop
+from ui.widgets import csv_download, excel_download, journeys_or_stop, show_chart
 
 FREQS = {"Day": "day", "Week": "week", "Month": "month"}
 SPEND_NOTES = {
@@ -51,15 +52,18 @@ st.caption("An empty CPA means no attributed conversions; an empty ROAS means no
            "rate means no touches. Dividing by zero is never shown as 0 or infinity.")
 csv_download(overall, "channel_report.csv", key="dl_overall")
 left, right = st.columns(2)
-left.plotly_chart(charts.metric_bars(overall, "cpa", "CPA (cost per order) by channel"))
-right.plotly_chart(charts.metric_bars(overall, "roas", "ROAS by channel"))
+with left:
+    show_chart(charts.metric_bars(overall, "cpa", "CPA (cost per order) by channel"), "cpa_by_channel")
+with right:
+    show_chart(charts.metric_bars(overall, "roas", "ROAS by channel"), "roas_by_channel")
 
 tables = {"channel_report": overall}
 if periodic is not None:
     st.subheader(f"By {FREQS[freq_label]}")
     metric = st.selectbox("Trend of", list(charts.METRIC_LABELS), index=2, key="cr_metric",
                           format_func=charts.METRIC_LABELS.get)
-    st.plotly_chart(charts.trend_lines(periodic, metric, f"{charts.METRIC_LABELS[metric]} by {FREQS[freq_label]}"))
+    show_chart(charts.trend_lines(periodic, metric, f"{charts.METRIC_LABELS[metric]} by {FREQS[freq_label]}"),
+               f"{metric}_by_{FREQS[freq_label]}")
     long_report_table(periodic)
     csv_download(periodic, f"channel_report_by_{FREQS[freq_label]}.csv", key="dl_periodic")
     tables[f"by_{FREQS[freq_label]}"] = periodic
@@ -73,3 +77,4 @@ if ds.has_touches:
                  key="dl_ihc")
     st.caption(f"Columns ihc and ihc_revenue carry the {first} model's credit.")
 excel_download(tables, "channel_report.xlsx", key="xl_channel_report")
+report_button(ds, settings, key="report_channels")

@@ -6,7 +6,7 @@ from attribution.models import MODEL_SPECS, supported_models
 from attribution.path_reports import PATH_REPORT_COLUMNS, filter_paths
 from ui import cache, cache_reports
 from ui import charts_reports as charts
-from ui.widgets import csv_download, journeys_or_stop
+from ui.widgets import csv_download, journeys_or_stop, show_chart
 
 SOURCES = {"stage": "Conversion stages", "interaction": "Touch interactions"}
 PCT = st.column_config.NumberColumn(format="percent")
@@ -30,7 +30,7 @@ with funnel_tab:
         if table is None or table["users"].sum() == 0:
             st.info("No user reached these steps in the sidebar's date range: pick other steps or channels.")
         else:
-            st.plotly_chart(charts.funnel_chart(table, "Users reaching each step (in order)"))
+            show_chart(charts.funnel_chart(table, "Users reaching each step (in order)"), "funnel")
             st.dataframe(table, hide_index=True, column_config={"step_rate": PCT, "overall_rate": PCT})
             st.caption("users: reached every earlier step first; users_any: reached this step at all. "
                        "Events in the sidebar's date range count.")
@@ -62,29 +62,29 @@ with stage_tab:
         except AttributionError as err:
             st.error(str(err))
         else:
-            st.plotly_chart(charts.stage_bars(split, f"{label} credit by journey stage"))
+            show_chart(charts.stage_bars(split, f"{label} credit by journey stage"), "credit_by_stage")
             st.caption("Early: first 25% of a journey's touches; mid: middle 50%; late: last 25%. A touch on a "
                        "boundary shares its credit; a single-touch journey counts 25/50/25.")
             st.dataframe(split, hide_index=True, column_config={"share": PCT})
             csv_download(split, f"stage_split_{models[label]}.csv", key="dl_stage")
 
 with flow_tab:
-    st.plotly_chart(charts.sankey_chart(cache_reports.path_view(ds, settings, "sankey", 3),
-                                        "First three steps to conversion"))
+    show_chart(charts.sankey_chart(cache_reports.path_view(ds, settings, "sankey", 3),
+                                   "First three steps to conversion"), "sankey")
     lengths = cache_reports.path_view(ds, settings, "lengths")
     left, right = st.columns(2)
-    left.plotly_chart(charts.length_bars(lengths, "Path length"))
     with left:
+        show_chart(charts.length_bars(lengths, "Path length"), "path_length")
         csv_download(lengths, "path_length.csv", key="dl_lengths")
     if ds.has_touches:
         days = cache_reports.path_view(ds, settings, "days")
-        right.plotly_chart(charts.days_bars(days, "Time to conversion"))
         with right:
+            show_chart(charts.days_bars(days, "Time to conversion"), "time_to_conversion")
             csv_download(days, "time_to_conversion.csv", key="dl_days")
     else:
         right.info("Aggregated paths have no timestamps, so no time to conversion.")
     converted_only = st.toggle("Converting journeys only", key="ov_conv")
     overlap = cache_reports.path_view(ds, settings, "overlap", converted_only)
-    st.plotly_chart(charts.overlap_heatmap(overlap, "Channel overlap: share of the row channel's journeys "
-                                                    "that also include the column channel"))
+    show_chart(charts.overlap_heatmap(overlap, "Channel overlap: share of the row channel's journeys "
+                                               "that also include the column channel"), "channel_overlap")
     csv_download(overlap, "channel_overlap.csv", key="dl_overlap")

@@ -5,11 +5,9 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from attribution.figures import CI_OF, bars_with_intervals  # noqa: F401  (re-exported for the pages)
 from ui.charts import COLORS, style_figure
 
-CI_OF = {"conversions": ("ci_low", "ci_high"), "revenue": ("revenue_ci_low", "revenue_ci_high"),
-         "share": ("share_ci_low", "share_ci_high")}
-# the house palette has 11 colours; the registry has more models, so extend it rather than repeat
 PALETTE = COLORS
 AXIS = {"conversions": "Conversions", "revenue": "Revenue", "share": "Share of credit"}
 
@@ -39,16 +37,6 @@ def forest_plot(ci: pd.DataFrame, metric: str = "conversions", title: str | None
     # a tall chart: legend at the top right, where it stays in view
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01, title=None))
     return fig
-
-
-def bars_with_intervals(ci: pd.DataFrame, metric: str = "conversions", title: str | None = None) -> go.Figure:
-    """Grouped bars per channel and model with their confidence intervals as error bars."""
-    low, high = CI_OF[metric]
-    data = ci.assign(_plus=ci[high] - ci[metric], _minus=ci[metric] - ci[low])
-    fig = px.bar(data, x="channel", y=metric, color="model", barmode="group", error_y="_plus", error_y_minus="_minus",
-                 category_orders={"channel": _channel_order(ci, metric)}, color_discrete_sequence=PALETTE,
-                 labels={"channel": "Channel", metric: AXIS[metric], "model": "Model"})
-    return style_figure(fig, title, height=420)
 
 
 def difference_bars(diff: pd.DataFrame, first: str, second: str, title: str | None = None) -> go.Figure:
