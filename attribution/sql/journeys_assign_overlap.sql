@@ -4,11 +4,11 @@
 -- i.e. the input order) breaks ties between simultaneous touches.
 create or replace temp table assigned_touches as
 with ordered as (
-    select user_id, rowid as touch_id, ts, channel,
+    select user_id, touch_id, ts, channel,
            date_diff('second', lag(ts) over by_time, ts) / 3600.0 as hours_since_previous,
            max(ts) over (by_time rows between unbounded preceding and unbounded following) as user_last_ts
     from grouped_touches
-    window by_time as (partition by user_id order by ts, rowid)
+    window by_time as (partition by user_id order by ts, touch_id)
 ),
 last_conversion as (
     select user_id, max(ts) as last_ts from counted_conversions group by user_id

@@ -6,7 +6,7 @@
 -- touches; only narrow columns travel on, the touch details join back at the end.
 create or replace temp table assigned_touches as
 with stream as (
-    select user_id, ts, 0 as is_conversion, null::bigint as seq, rowid as touch_id, channel
+    select user_id, ts, 0 as is_conversion, null::bigint as seq, touch_id, channel
     from grouped_touches
     union all
     select user_id, ts, 1 as is_conversion, seq, null::bigint, null::varchar

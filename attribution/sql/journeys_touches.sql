@@ -79,6 +79,6 @@ final as (
         j.conversion_id
     from capped k
     join journeys j on j.user_id = k.user_id and j.seq is not distinct from k.seq
-    join grouped_touches t on t.rowid = k.touch_id
+    join grouped_touches t on t.touch_id = k.touch_id
 )
 select * from final order by journey_id, position
