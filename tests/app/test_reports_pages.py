@@ -7,31 +7,24 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from attribution.workspace import Workspace
+from tests.app.conftest import APP
 from tests.report_data import CONVERSIONS, TOUCHPOINTS, build_dataset, build_paths_dataset
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 JOURNEYS_PAGE, CHANNEL_PAGE = "pages/journeys_funnels.py", "pages/channel_report.py"
 
 
 @pytest.fixture
-def open_page(tmp_path, monkeypatch):
+def open_page(workspace_env):
     """Return ``open_page(page, builder=build_dataset, **kwargs)`` → an AppTest run on that page."""
-    monkeypatch.setenv("ATTRIBUTION_WORKSPACE", str(tmp_path / "workspace.duckdb"))
-    monkeypatch.delenv("ATTRIBUTION_WORKSPACE_MODE", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
     def run(page: str, builder=build_dataset, **kwargs) -> AppTest:
-        ws = Workspace(tmp_path / "workspace.duckdb")
+        ws = Workspace(workspace_env / "ws.duckdb")
         builder(ws, source="sample", **kwargs)  # found by ensure_sample, so nothing is ingested
         ws.close()
         at = AppTest.from_file(APP, default_timeout=60)
@@ -41,9 +34,7 @@ def open_page(tmp_path, monkeypatch):
         assert not at.exception, [e.message for e in at.exception]
         return at
 
-    yield run
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return run
 
 
 def _figures(at: AppTest) -> list[dict]:
