@@ -115,13 +115,9 @@ def touch_credit(model: str, data: PathData, **params) -> pd.DataFrame:
     credit (:func:`attribution.models.run_model`); see the module docstring for how.
     """
     from attribution.models.journey_credit import journey_credit
-    from attribution.models.registry import model_spec, run_model
+    from attribution.models.registry import check_params, run_model
 
-    spec = model_spec(model)
-    unknown = set(params) - set(spec.defaults)
-    if unknown:
-        raise ModelError(f"{model} has no parameter(s) {', '.join(sorted(unknown))}; "
-                         f"valid: {', '.join(spec.defaults) or 'none'}")
+    check_params(model, params)
     if not data.has_touches:
         raise ModelError("credit per touch needs built journeys; aggregated paths have none. "
                          "Load touchpoints and conversions (or an event log).")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from attribution.errors import ModelError
 from attribution.models.raking import patterns, rake
-from attribution.models.registry import model_spec, run_model
+from attribution.models.registry import check_params, run_model
 from attribution.models.touch_table import (
     TOUCH_COLUMNS_NEEDED,
     TOUCH_WEIGHTS,
@@ -59,11 +59,7 @@ def journey_credit(name: str, data: PathData, **params) -> pd.DataFrame:
         revenue. For rule-based models the channel sums equal the model's tidy output exactly; for
         global models (Markov, Shapley, ...) as closely as raking allows (see the module docstring).
     """
-    spec = model_spec(name)
-    unknown = set(params) - set(spec.defaults)
-    if unknown:
-        raise ModelError(f"{name} has no parameter(s) {', '.join(sorted(unknown))}; "
-                         f"valid: {', '.join(spec.defaults) or 'none'}")
+    spec = check_params(name, params)
     if not data.has_touches:
         raise ModelError("per-journey credit needs built journeys (a touches table); aggregated paths "
                          "have no journeys. Load touchpoints and conversions (or an event log).")

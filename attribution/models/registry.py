@@ -78,6 +78,16 @@ def model_spec(name: str) -> ModelSpec:
         raise ModelError(f"unknown model {name!r}; choose one of: {', '.join(sorted(MODELS))}") from None
 
 
+def check_params(name: str, params: Mapping[str, object]) -> ModelSpec:
+    """The model's spec, after checking that it accepts every parameter in ``params``."""
+    spec = model_spec(name)
+    unknown = set(params) - set(spec.defaults)
+    if unknown:
+        raise ModelError(f"{name} has no parameter(s) {', '.join(sorted(unknown))}; "
+                         f"valid: {', '.join(spec.defaults) or 'none'}")
+    return spec
+
+
 def supported_models(data: PathData) -> list[str]:
     """Names of the models that can run on ``data`` (time-based ones need touches)."""
     return [n for n, s in MODEL_SPECS.items() if data.has_touches or not s.needs_touches]
@@ -98,10 +108,7 @@ def run_model(name: str, data: PathData, **params) -> pd.DataFrame:
     reason = unsupported_reason(name, data)
     if reason:
         raise ModelError(reason)
-    unknown = set(params) - set(spec.defaults)
-    if unknown:
-        raise ModelError(f"{name} has no parameter(s) {', '.join(sorted(unknown))}; "
-                         f"valid: {', '.join(spec.defaults) or 'none'}")
+    check_params(name, params)
     return spec.func(data, **params)
 
 
