@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from attribution.cli import subcommand
-from attribution.cli_options import parse_date, parse_params
+from attribution.cli_options import parse_date, parse_params, status_printer
 from attribution.errors import DataValidationError
 
 EXIT_OK, EXIT_INPUT, EXIT_REMOTE = 0, 2, 4
@@ -80,9 +80,7 @@ def run_ihc(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
 
-    def say(message: str) -> None:
-        if not args.quiet:
-            print(message, file=sys.stderr, flush=True)
+    say = status_printer(args.quiet)
 
     params = parse_params(f"ihc.{p}" for p in args.param).get("ihc", {})
     api = _api_settings(args) if args.api_url else None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -93,3 +94,13 @@ def progress(items: Iterable, desc: str, quiet: bool) -> Iterator:
     from tqdm import tqdm
 
     yield from tqdm(items, desc=desc, disable=True if quiet else None, leave=False)
+
+
+def status_printer(quiet: bool):
+    """A ``say(message)`` that prints progress lines to stderr unless ``quiet``."""
+
+    def say(message: str) -> None:
+        if not quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    return say

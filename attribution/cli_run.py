@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from attribution.cli import subcommand
-from attribution.cli_options import add_journey_args, journey_settings, parse_params, progress
+from attribution.cli_options import add_journey_args, journey_settings, parse_params, progress, status_printer
 from attribution.errors import DataValidationError, ModelError
 
 EXIT_OK, EXIT_INPUT, EXIT_PARTIAL = 0, 2, 3
@@ -127,9 +127,7 @@ def run_attribution(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
 
-    def say(message: str) -> None:
-        if not args.quiet:
-            print(message, file=sys.stderr, flush=True)
+    say = status_printer(args.quiet)
 
     inputs = _inputs(args)
     settings = journey_settings(args)
