@@ -1,19 +1,25 @@
 """Customer journeys under the DESIGN §4 rules, built in DuckDB SQL.
 
 A journey is the ordered touches that lead to one counted conversion, or the trailing touches of a
-user after their last counted conversion (a non-converting journey). Build steps, each one SQL
-file in ``attribution/sql``: count conversions → group channels → assign touches to conversions →
-window, filter and transform → mark funnel milestones → aggregate paths.
+user after their last counted conversion (a non-converting journey). Build steps, SQL files in
+``attribution/sql``: count conversions → group channels → one statement that assigns touches to
+conversions, windows, filters and transforms them and sorts the kept touches by journey (the one
+big sort) → number journeys and positions on the sorted rows → mark funnel milestones → aggregate
+paths, whose per-journey lists are slices of the sorted rows.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from attribution.errors import DataValidationError
 from attribution.pathdata import TOUCH_COLUMNS, Journeys
@@ -158,30 +164,104 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
         "reset_on_conversion": settings.reset_on_conversion,
     }
 
-    def run(name: str, keys: tuple[str, ...]) -> None:
-        con.execute(sql(name, schema=schema), {k: params[k] for k in keys})
-
     _check_patterns(con, settings.channel_rules)
-    run("journeys_conversions", ("stage", "first_only"))
+    conversions = sql("journeys_conversions", schema=schema)
+    con.execute(conversions, _bound(params, conversions))
     text, rule_params = _grouped_touches_sql(schema, settings.channel_rules)
     con.execute(text, rule_params or None)
     assign = "journeys_assign_reset" if settings.reset_on_conversion else "journeys_assign_overlap"
-    run(assign, ("first_only", "lookback_days"))
-    run("journeys_touches", ("include_non_converting", "start", "end", "exclude", "transform", "max_touches",
-                             "reset_on_conversion"))
-    # free their memory before the next steps
+    query = sql("journeys_touches", schema=schema, fragments={"assigned_touches": assign})
+    ordered = con.sql(query, params=_bound(params, query)).to_arrow_table()
     con.execute(f"drop {'table' if settings.channel_rules else 'view'} grouped_touches")
-    con.execute("drop table assigned_touches")
+    touches, starts = _number_journeys(ordered)
     if settings.stage is not None:
-        run("journeys_milestones", ("stage", "lookback_days"))
-    paths = con.execute(sql("journeys_paths")).df()
-    paths["path"] = [tuple(p) for p in paths["path"]]
-    stats = _stats(con, settings)
-    arrow = con.sql(f"select {', '.join(TOUCH_COLUMNS)} from journey_touches").to_arrow_table()
-    for table in ("counted_conversions", "journey_touches"):
-        con.execute(f"drop table if exists {table}")
+        touches = _mark_milestones(con, schema, touches, starts, params)
+    paths = _aggregate_paths(con, touches, starts)
+    stats = _stats(con, settings, touches, starts)
+    con.execute("drop table if exists counted_conversions")
+    touches = touches.select(TOUCH_COLUMNS)
     return Journeys(paths=paths, fingerprint=fingerprint, source="journeys",
-                    load_touches=lambda: _touches_frame(arrow), settings=settings, stats=stats)
+                    load_touches=lambda: _touches_frame(touches), settings=settings, stats=stats)
+
+
+def _bound(params: dict, query: str) -> dict:
+    """The parameters a statement uses (DuckDB rejects unused named parameters)."""
+    used = set(re.findall(r"\$(\w+)", query))
+    return {key: value for key, value in params.items() if key in used}
+
+
+def _number_journeys(ordered: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """Journey numbers and positions, counted on touches sorted by journey.
+
+    ``ordered`` holds every kept touch sorted by (user_id, seq, ts, touch_id); a journey starts
+    wherever user_id or seq changes. Journeys are numbered 1..n in that order. Returns the table
+    (journey_id, position and n_touches added, seq dropped) and the row where each journey starts.
+    """
+    n = ordered.num_rows
+    new_journey = np.ones(n, dtype=bool)
+    if n > 1:
+        users = ordered["user_id"].combine_chunks()
+        seq = ordered["seq"].fill_null(0).to_numpy()
+        changed = pc.not_equal(users.slice(1), users.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+        new_journey[1:] = changed | (seq[1:] != seq[:-1])
+    starts = np.flatnonzero(new_journey)
+    lengths = np.diff(np.append(starts, n))
+    journey_id = np.repeat(np.arange(1, len(starts) + 1, dtype=np.int64), lengths)
+    position = (np.arange(n, dtype=np.int64) - np.repeat(starts, lengths) + 1).astype(np.int32)
+    table = ordered.drop_columns(["seq"])
+    table = table.append_column("journey_id", pa.array(journey_id))
+    table = table.append_column("position", pa.array(position))
+    table = table.append_column("n_touches", pa.array(np.repeat(lengths.astype(np.int32), lengths)))
+    return table, starts
+
+
+def _mark_milestones(con, schema: str, touches: pa.Table, starts: np.ndarray, params: dict) -> pa.Table:
+    """Fill ``milestone`` from journeys_milestones.sql (earlier funnel stages inside each journey)."""
+    columns = ["journey_id", "position", "user_id", "ts", "converted", "conversion_ts", "window_start"]
+    query = sql("journeys_milestones", schema=schema)
+    con.register("journey_milestone_touches", touches.select(columns))
+    try:
+        hits = con.sql(query, params=_bound(params, query)).to_arrow_table()
+    finally:
+        con.unregister("journey_milestone_touches")
+    if hits.num_rows == 0:
+        return touches
+    names = pc.unique(hits["milestone"].combine_chunks())
+    rows = starts[hits["journey_id"].to_numpy() - 1] + hits["position"].to_numpy() - 1
+    codes = np.full(touches.num_rows, -1, dtype=np.int32)
+    codes[rows] = pc.index_in(hits["milestone"], value_set=names).to_numpy(zero_copy_only=False)
+    indices = pa.array(codes, mask=codes < 0)
+    milestone = pa.DictionaryArray.from_arrays(indices, names).cast(pa.string())
+    return touches.set_column(touches.column_names.index("milestone"), "milestone", milestone)
+
+
+def _aggregate_paths(con, touches: pa.Table, starts: np.ndarray) -> pd.DataFrame:
+    """The unique paths of ``touches`` (sorted by journey) with their counts (journeys_paths.sql).
+
+    Each journey's path is a slice of the sorted channel column, so the per-journey lists are
+    built without copying; channels travel as small integer codes, which group much faster than
+    strings.
+    """
+    names = sorted(pc.unique(touches["channel"].combine_chunks()).drop_null().to_pylist())
+    code_type = pa.uint8() if len(names) <= 256 else pa.uint16() if len(names) <= 65536 else pa.int32()
+    codes = pc.index_in(touches["channel"], value_set=pa.array(names, pa.string())).cast(code_type)
+    offsets = np.append(starts, touches.num_rows)
+    list_type = pa.ListArray if touches.num_rows < 2 ** 31 else pa.LargeListArray
+    offsets = offsets.astype(np.int32 if list_type is pa.ListArray else np.int64)
+    converted = touches["converted"].to_numpy()[starts]
+    journeys = pa.table({"path": list_type.from_arrays(pa.array(offsets), codes.combine_chunks()),
+                         "converted": converted, "revenue": touches["revenue"].to_numpy()[starts]})
+    con.register("journey_paths_coded", journeys)
+    try:
+        table = con.sql(sql("journeys_paths")).to_arrow_table()
+    finally:
+        con.unregister("journey_paths_coded")
+    coded = table["path"].combine_chunks()
+    flat = np.asarray(names, dtype=object)[coded.flatten().to_numpy().astype(np.int64)].tolist()
+    offsets = coded.offsets.to_numpy() - coded.offsets[0].as_py()
+    paths = table.drop_columns(["path"]).to_pandas()
+    paths.insert(0, "path", [tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+    return paths
 
 
 def _touches_frame(arrow) -> pd.DataFrame:
@@ -191,15 +271,12 @@ def _touches_frame(arrow) -> pd.DataFrame:
     return frame
 
 
-def _stats(con, settings: JourneySettings) -> JourneyStats:
-    row = con.execute("""
-        select count(distinct journey_id), count(distinct journey_id) filter (where converted), count(*)
-        from journey_touches
-    """).fetchall()[0]
+def _stats(con, settings: JourneySettings, touches: pa.Table, starts: np.ndarray) -> JourneyStats:
+    converted = touches["converted"].to_numpy()[starts] if len(starts) else np.zeros(0, dtype=bool)
     counted = con.execute("""
         select count(*) from counted_conversions
         where ($start is null or ts::date >= $start) and ($end is null or ts::date <= $end)
     """, {"start": settings.start, "end": settings.end}).fetchall()[0][0]
-    return JourneyStats(journeys=int(row[0]), converting_journeys=int(row[1]), touches=int(row[2]),
+    return JourneyStats(journeys=len(starts), converting_journeys=int(converted.sum()), touches=touches.num_rows,
                         conversions_counted=int(counted),
-                        conversions_without_touches=int(counted) - int(row[1]))
+                        conversions_without_touches=int(counted) - int(converted.sum()))

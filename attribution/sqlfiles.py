@@ -6,6 +6,7 @@ dataset's schema, is checked against a strict pattern before it is substituted.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +26,11 @@ def _read(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def sql(name: str, **identifiers: str) -> str:
-    """The text of ``sql/<name>.sql`` with ``{identifier}`` placeholders filled safely."""
-    return _read(name).format(**{k: check_identifier(v) for k, v in identifiers.items()})
+def sql(name: str, *, fragments: Mapping[str, str] | None = None, **identifiers: str) -> str:
+    """The text of ``sql/<name>.sql`` with ``{identifier}`` placeholders filled safely.
+
+    ``fragments`` maps a placeholder to the name of another SQL file, whose text (filled with the
+    same identifiers) goes in its place: statements are composed only from our own files.
+    """
+    parts = {key: sql(file, **identifiers) for key, file in (fragments or {}).items()}
+    return _read(name).format(**{k: check_identifier(v) for k, v in identifiers.items()}, **parts)

@@ -80,9 +80,9 @@ class TimedConnection:
     def __init__(self, con) -> None:
         self.con, self.steps = con, []
 
-    def _timed(self, method: str, query: str, *args):
+    def _timed(self, method: str, query: str, *args, **kwargs):
         start, cpu = time.perf_counter(), _cpu_seconds()
-        result = getattr(self.con, method)(query, *args)
+        result = getattr(self.con, method)(query, *args, **kwargs)
         if method == "sql":  # relations are lazy: force the work the builder forces
             result = _Eager(result.to_arrow_table())
         self.steps.append((self._label(query), time.perf_counter() - start, _cpu_seconds() - cpu, _peak_gb()))
@@ -98,8 +98,14 @@ class TimedConnection:
     def execute(self, query: str, *args):
         return self._timed("execute", query, *args)
 
-    def sql(self, query: str, *args):
-        return self._timed("sql", query, *args)
+    def sql(self, query: str, *args, **kwargs):
+        return self._timed("sql", query, *args, **kwargs)
+
+    def register(self, name: str, data):
+        return self.con.register(name, data)
+
+    def unregister(self, name: str):
+        return self.con.unregister(name)
 
 
 def _peak_gb() -> float:
@@ -117,6 +123,9 @@ class _Eager:
 
     def to_arrow_table(self):
         return self.table
+
+    def df(self):
+        return self.table.to_pandas()
 
 
 def run_case(db: Path, case: str, steps: bool, settings: JourneySettings, threads: int,
@@ -145,8 +154,7 @@ def run_case(db: Path, case: str, steps: bool, settings: JourneySettings, thread
     return out
 
 
-STEP_NAMES = ("journeys_conversions", "grouped_touches", "journeys_assign_reset", "journeys_touches",
-              "journeys_milestones", "journeys_paths")
+STEP_NAMES = ("journeys_conversions", "grouped_touches", "journeys_touches")
 
 
 def explain(db: Path, step: str, settings: JourneySettings, threads: int) -> None:
@@ -165,7 +173,8 @@ def explain(db: Path, step: str, settings: JourneySettings, threads: int) -> Non
         if name == "grouped_touches":
             query, args = _grouped_touches_sql(SCHEMA, settings.channel_rules)
         else:
-            query = sql(name, schema=SCHEMA)
+            query = sql(name, schema=SCHEMA, fragments={"assigned_touches": "journeys_assign_reset"}
+                        if name == "journeys_touches" else None)
             args = {k: v for k, v in params.items() if f"${k}" in query}
         if name == step:
             plan = json.loads(con.execute("explain (analyze, format json) " + query, args or None).fetchall()[0][1])

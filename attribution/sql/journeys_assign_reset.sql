@@ -2,14 +2,14 @@
 -- the lookback window. Touches and conversions are merged into one stream per user; a touch at the
 -- exact conversion instant sorts before it and so belongs to it. Touches after the last conversion
 -- get seq = NULL (the user's non-converting journey, which ends at the user's last touch).
--- touch_id (the row of grouped_touches, i.e. the input order) breaks ties between simultaneous
--- touches; only narrow columns travel on, the touch details join back at the end.
-create or replace temp table assigned_touches as
+-- touch_id (the row of the touchpoints table, i.e. the input order) breaks ties between
+-- simultaneous touches. Every touch column travels along (a join back by touch_id costs more).
+-- A SELECT body: journeys_touches.sql takes it in as its first step.
 with stream as (
-    select user_id, ts, 0 as is_conversion, null::bigint as seq, touch_id, channel
+    select *, 0 as is_conversion, null::bigint as seq
     from grouped_touches
-    union all
-    select user_id, ts, 1 as is_conversion, seq, null::bigint, null::varchar
+    union all by name
+    select user_id, ts, 1 as is_conversion, seq
     from counted_conversions
 ),
 counted as (
@@ -19,7 +19,6 @@ counted as (
     -- give the same but grow quadratically with a user's touch count).
     select *,
         count(seq) over (by_time rows unbounded preceding) as conversions_before,
-        count(seq) over (by_time rows between unbounded preceding and unbounded following) as conversions_total,
         min(case when is_conversion = 1 then ts end)
             over (by_time rows between current row and unbounded following) as conversion_ts,
         max(case when is_conversion = 0 then ts end)
@@ -30,9 +29,9 @@ counted as (
     window by_time as (partition by user_id order by ts, is_conversion, seq, touch_id)
 ),
 final as (
-    select user_id, touch_id, ts, channel,
-           case when conversions_before < conversions_total then conversions_before + 1 end as seq,
-           conversion_ts,
+    -- a conversion after the touch exists exactly when conversion_ts is known
+    select * exclude (is_conversion, seq, conversions_before, previous_touch_ts, user_last_ts),
+           case when conversion_ts is not null then conversions_before + 1 end as seq,
            date_diff('second', previous_touch_ts, ts) / 3600.0 as hours_since_previous
     from counted
     where is_conversion = 0

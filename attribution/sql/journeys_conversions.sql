@@ -7,11 +7,14 @@ with source as (
     where $stage is null or stage = $stage
 ),
 numbered as (
-    select *, row_number() over (partition by user_id order by ts, conversion_id, revenue) as seq
+    -- one sort gives the numbering and the previous conversion
+    select *, row_number() over by_time as seq, lag(ts) over by_time as previous_ts
     from source
+    window by_time as (partition by user_id order by ts, conversion_id, revenue)
 ),
 final as (
-    select *, lag(ts) over (partition by user_id order by seq) as prev_ts
+    -- with only the first conversion counted there is no previous one
+    select * exclude (previous_ts), case when $first_only then null else previous_ts end as prev_ts
     from numbered
     where not $first_only or seq = 1
 )
