@@ -119,21 +119,6 @@ def _check_patterns(con, rules: tuple[ChannelRule, ...]) -> None:
                                       f"valid regular expression ({exc}); fix it or use match='contains'") from exc
 
 
-def _grouped_touches_sql(schema: str, rules: tuple[ChannelRule, ...]) -> tuple[str, dict]:
-    channel_expr, params = _grouping_sql(rules)
-    # touch_id is the stored row number (the input order): it breaks ties between touches at the
-    # same instant and is the key that brings these columns back at the end. Without channel rules
-    # a view is enough, which saves copying every touch (about 1 GB at 10 M touches).
-    kind = "table" if rules else "view"
-    text = f"""
-        create or replace temp {kind} grouped_touches as
-        select rowid as touch_id, user_id, ts, {channel_expr} as channel, campaign,
-               coalesce(cost, 0.0) as cost, session_id, interaction, holder_engagement, closer_engagement
-        from {check_identifier(schema)}.touchpoints
-    """
-    return text, params
-
-
 @dataclass(frozen=True)
 class JourneyStats:
     """Counts that explain what the build kept."""
@@ -155,7 +140,40 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
     """
     settings = settings or JourneySettings()
     schema = check_identifier(schema)
-    params = {
+    _check_patterns(con, settings.channel_rules)
+    statements = journey_statements(schema, settings)
+    con.execute(*statements["counted_conversions"])
+    query, params = statements["journey_touches"]
+    ordered = con.sql(query, params=params).to_arrow_table()
+    touches, starts = _number_journeys(ordered)
+    if settings.stage is not None:
+        touches = _mark_milestones(con, schema, touches, starts, settings)
+    paths = _aggregate_paths(con, touches, starts)
+    stats = _stats(con, settings, touches, starts)
+    con.execute("drop table if exists counted_conversions")
+    touches = touches.select(TOUCH_COLUMNS)
+    return Journeys(paths=paths, fingerprint=fingerprint, source="journeys",
+                    load_touches=lambda: _touches_frame(touches), settings=settings, stats=stats)
+
+
+def journey_statements(schema: str, settings: JourneySettings) -> dict[str, tuple[str, dict]]:
+    """The build's SQL statements with their bound parameters, by step name.
+
+    ``counted_conversions`` creates the temp table of the conversions that count;
+    ``journey_touches`` is the one query that returns every kept touch sorted by journey.
+    """
+    channel_expression, rule_params = _grouping_sql(settings.channel_rules)
+    assign = "journeys_assign_reset" if settings.reset_on_conversion else "journeys_assign_overlap"
+    conversions = sql("journeys_conversions", schema=schema)
+    touches = sql("journeys_touches", schema=schema, expressions={"channel_expression": channel_expression},
+                  fragments={"grouped_touches": "journeys_grouped_touches", "assigned_touches": assign})
+    params = {**_settings_params(settings), **rule_params}
+    return {"counted_conversions": (conversions, _bound(params, conversions)),
+            "journey_touches": (touches, _bound(params, touches))}
+
+
+def _settings_params(settings: JourneySettings) -> dict:
+    return {
         "stage": settings.stage, "first_only": settings.first_only,
         "lookback_days": settings.lookback_days, "include_non_converting": settings.include_non_converting,
         "start": settings.start, "end": settings.end,
@@ -163,25 +181,6 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
         "transform": settings.transform, "max_touches": settings.max_touches,
         "reset_on_conversion": settings.reset_on_conversion,
     }
-
-    _check_patterns(con, settings.channel_rules)
-    conversions = sql("journeys_conversions", schema=schema)
-    con.execute(conversions, _bound(params, conversions))
-    text, rule_params = _grouped_touches_sql(schema, settings.channel_rules)
-    con.execute(text, rule_params or None)
-    assign = "journeys_assign_reset" if settings.reset_on_conversion else "journeys_assign_overlap"
-    query = sql("journeys_touches", schema=schema, fragments={"assigned_touches": assign})
-    ordered = con.sql(query, params=_bound(params, query)).to_arrow_table()
-    con.execute(f"drop {'table' if settings.channel_rules else 'view'} grouped_touches")
-    touches, starts = _number_journeys(ordered)
-    if settings.stage is not None:
-        touches = _mark_milestones(con, schema, touches, starts, params)
-    paths = _aggregate_paths(con, touches, starts)
-    stats = _stats(con, settings, touches, starts)
-    con.execute("drop table if exists counted_conversions")
-    touches = touches.select(TOUCH_COLUMNS)
-    return Journeys(paths=paths, fingerprint=fingerprint, source="journeys",
-                    load_touches=lambda: _touches_frame(touches), settings=settings, stats=stats)
 
 
 def _bound(params: dict, query: str) -> dict:
@@ -215,13 +214,14 @@ def _number_journeys(ordered: pa.Table) -> tuple[pa.Table, np.ndarray]:
     return table, starts
 
 
-def _mark_milestones(con, schema: str, touches: pa.Table, starts: np.ndarray, params: dict) -> pa.Table:
+def _mark_milestones(con, schema: str, touches: pa.Table, starts: np.ndarray,
+                     settings: JourneySettings) -> pa.Table:
     """Fill ``milestone`` from journeys_milestones.sql (earlier funnel stages inside each journey)."""
     columns = ["journey_id", "position", "user_id", "ts", "converted", "conversion_ts", "window_start"]
     query = sql("journeys_milestones", schema=schema)
     con.register("journey_milestone_touches", touches.select(columns))
     try:
-        hits = con.sql(query, params=_bound(params, query)).to_arrow_table()
+        hits = con.sql(query, params=_bound(_settings_params(settings), query)).to_arrow_table()
     finally:
         con.unregister("journey_milestone_touches")
     if hits.num_rows == 0:

@@ -26,11 +26,15 @@ def _read(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def sql(name: str, *, fragments: Mapping[str, str] | None = None, **identifiers: str) -> str:
+def sql(name: str, *, fragments: Mapping[str, str] | None = None,
+        expressions: Mapping[str, str] | None = None, **identifiers: str) -> str:
     """The text of ``sql/<name>.sql`` with ``{identifier}`` placeholders filled safely.
 
-    ``fragments`` maps a placeholder to the name of another SQL file, whose text (filled with the
-    same identifiers) goes in its place: statements are composed only from our own files.
+    ``fragments`` maps a placeholder to the name of another SQL file, whose text (filled the same
+    way) goes in its place: statements are composed only from our own files. ``expressions`` maps
+    a placeholder to an expression built in code from whitelisted identifiers and ``$parameters``
+    only (never from user text), e.g. the CASE of channel grouping rules.
     """
-    parts = {key: sql(file, **identifiers) for key, file in (fragments or {}).items()}
-    return _read(name).format(**{k: check_identifier(v) for k, v in identifiers.items()}, **parts)
+    parts = {key: sql(file, expressions=expressions, **identifiers) for key, file in (fragments or {}).items()}
+    values = {k: check_identifier(v) for k, v in identifiers.items()}
+    return _read(name).format(**values, **(expressions or {}), **parts)

@@ -13,7 +13,7 @@ Usage::
     python bench/bench_journeys.py --touches 1000000     # smaller
     python bench/bench_journeys.py --steps               # also time each SQL step
     python bench/bench_journeys.py --memory-limit 3GB    # cap DuckDB's memory (it spills to disk)
-    python bench/bench_journeys.py --explain journeys_touches   # EXPLAIN ANALYZE one step, slowest first
+    python bench/bench_journeys.py --explain journey_touches    # EXPLAIN ANALYZE one step, slowest first
 
 Each case prints wall seconds, CPU seconds (user + sys over both threads: the figure to compare
 when other jobs share the machine) and peak RSS in GiB.
@@ -35,8 +35,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from attribution.journeys import JourneySettings, build_journeys  # noqa: E402
-from attribution.sqlfiles import sql  # noqa: E402
+from attribution.journeys import JourneySettings, build_journeys, journey_statements  # noqa: E402
 
 SCHEMA = "bench"
 CHANNELS = ["Direct", "Organic Search", "Paid Search", "Display", "Social", "Email", "Affiliate",
@@ -154,28 +153,14 @@ def run_case(db: Path, case: str, steps: bool, settings: JourneySettings, thread
     return out
 
 
-STEP_NAMES = ("journeys_conversions", "grouped_touches", "journeys_touches")
-
-
 def explain(db: Path, step: str, settings: JourneySettings, threads: int) -> None:
-    """Run the build steps before ``step`` by hand, then print EXPLAIN ANALYZE of ``step``."""
-    if step not in STEP_NAMES:
-        raise SystemExit(f"--explain takes one of {', '.join(STEP_NAMES)}")
-    from attribution.journeys import _grouped_touches_sql  # bench-only use of the private helper
+    """Run the build statements before ``step``, then print EXPLAIN ANALYZE of ``step``."""
     con = duckdb.connect(str(db))
     con.execute(f"set threads = {int(threads)}")
-    params = {"stage": settings.stage, "first_only": settings.first_only,
-              "lookback_days": settings.lookback_days, "include_non_converting": settings.include_non_converting,
-              "start": settings.start, "end": settings.end, "exclude": [c.lower() for c in settings.exclude_channels],
-              "transform": settings.transform, "max_touches": settings.max_touches,
-              "reset_on_conversion": settings.reset_on_conversion}
-    for name in STEP_NAMES:
-        if name == "grouped_touches":
-            query, args = _grouped_touches_sql(SCHEMA, settings.channel_rules)
-        else:
-            query = sql(name, schema=SCHEMA, fragments={"assigned_touches": "journeys_assign_reset"}
-                        if name == "journeys_touches" else None)
-            args = {k: v for k, v in params.items() if f"${k}" in query}
+    statements = journey_statements(SCHEMA, settings)
+    if step not in statements:
+        raise SystemExit(f"--explain takes one of {', '.join(statements)}")
+    for name, (query, args) in statements.items():
         if name == step:
             plan = json.loads(con.execute("explain (analyze, format json) " + query, args or None).fetchall()[0][1])
             _print_operators(plan)

@@ -4,7 +4,10 @@
 -- Journey numbers and positions are counted on the sorted result (journeys.py), so no
 -- window or join is needed for them. The conversion's details join once, for the
 -- kept touches.
-with assigned_touches as (
+with grouped_touches as (
+{grouped_touches}
+),
+assigned_touches as (
 {assigned_touches}
 ),
 in_window as (
