@@ -52,8 +52,8 @@ def _charts_drawn(page, at_least: int) -> int:
     return n
 
 
-def _download(page, button: str, nth: int = 0) -> bytes:
-    with page.expect_download() as info:
+def _download(page, button: str, nth: int = 0, timeout_ms: float = 60_000) -> bytes:
+    with page.expect_download(timeout=timeout_ms) as info:
         page.get_by_role("button", name=button).nth(nth).click()
     data = Path(info.value.path()).read_bytes()
     _settle(page)  # a download click reruns the page: let it finish before the next action
@@ -83,7 +83,9 @@ def test_chart_exports_html_and_png(page):
     html = _download(page, "Chart (HTML)").decode("utf-8")
     assert html.lstrip().lower().startswith("<!doctype html>") and "Plotly.newPlot(" in html
     assert "<script src=" not in html  # plotly.js is inside the file: it opens offline
-    png = _download(page, "Chart (PNG)")  # Chromium is present (the suite skips without it)
+    # Chromium is present (the suite skips without it); each PNG starts a headless Chromium, which
+    # takes ~2 s idle but can exceed a minute when the other test worker loads both cores
+    png = _download(page, "Chart (PNG)", timeout_ms=180_000)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
