@@ -49,4 +49,4 @@ else:
     cols[3].metric("Channels", f"{kpi['channels']:,.0f}")
     st.caption("Aggregated paths carry no timestamps: time-based models and trends are unavailable.")
 st.subheader("Where next")
-st.page_link("pages/data_sources.py", label="Data: upload your own files or reopen a saved dataset", icon="🗂️")
+st.page_link("pages/data_sources.py", label="Data: upload your own files or reopen a saved dataset", icon=":material/database:")

@@ -98,12 +98,13 @@ def show_chart(fig, name: str, key: str | None = None) -> None:
     key = key or name
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False,
                                                        "toImageButtonOptions": {"filename": name}})
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button("Chart (HTML)", lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
-                         key=f"html_{key}", icon=":material/code:")
+    # a horizontal row sizes each button to its label (columns cut the labels in half-width charts)
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("Chart (HTML)", lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
+                        key=f"html_{key}", icon=":material/code:")
     reason = png_unavailable_reason()
-    right.download_button("Chart (PNG)", lambda: figure_png(fig), file_name=f"{name}.png", mime="image/png",
-                          key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason)
+    row.download_button("Chart (PNG)", lambda: figure_png(fig), file_name=f"{name}.png", mime="image/png",
+                        key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason)
 
 
 def journeys_or_stop(*, need_conversions: bool = True):
