@@ -124,5 +124,6 @@ def touch_credit(model: str, data: PathData, **params) -> pd.DataFrame:
     exact = _exact_touch_credit(model, data, params)
     if exact is not None:
         return exact
-    spread = spread_journey_credit(journey_credit(model, data, **params), data.touches)
-    return calibrate(spread, run_model(model, data, **params))
+    totals = run_model(model, data, **params)
+    spread = spread_journey_credit(journey_credit(model, data, totals=totals, **params), data.touches)
+    return calibrate(spread, totals)

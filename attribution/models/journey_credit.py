@@ -39,7 +39,7 @@ from attribution.pathdata import PathData
 JOURNEY_CREDIT_COLUMNS = ["journey_id", "channel", "conversions", "revenue"]
 
 
-def journey_credit(name: str, data: PathData, **params) -> pd.DataFrame:
+def journey_credit(name: str, data: PathData, *, totals: pd.DataFrame | None = None, **params) -> pd.DataFrame:
     """Credit of model ``name`` per converting journey and channel.
 
     Parameters
@@ -48,6 +48,9 @@ def journey_credit(name: str, data: PathData, **params) -> pd.DataFrame:
         Any name in :data:`~attribution.models.registry.MODELS`.
     data : Journeys
         Needs the touches table; :class:`PathData` raises :class:`ModelError`.
+    totals : DataFrame, optional
+        The model's tidy output (:func:`~attribution.models.run_model` with the same parameters)
+        when the caller has it already: global models rake to it instead of running again.
     **params
         The model's parameters.
 
@@ -70,7 +73,7 @@ def journey_credit(name: str, data: PathData, **params) -> pd.DataFrame:
         conv = np.bincount(cell, weights=weights * table.group_conversions[table.group], minlength=len(rows))
         rev = np.bincount(cell, weights=weights * table.group_revenue[table.group], minlength=len(rows))
         return _frame(table, rows, cols, conv, rev)
-    return _raked(name, data, params, spec.label)
+    return _raked(name, data, params, spec.label, totals)
 
 
 def _cells(table: TouchTable, group: np.ndarray, channel: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -97,8 +100,8 @@ def _frame(table: TouchTable, rows: np.ndarray, cols: np.ndarray, conv: np.ndarr
     })
 
 
-def _raked(name: str, data: PathData, params: dict, label: str) -> pd.DataFrame:
-    credit = run_model(name, data, **params).set_index("channel")
+def _raked(name: str, data: PathData, params: dict, label: str, totals: pd.DataFrame | None) -> pd.DataFrame:
+    credit = (totals if totals is not None else run_model(name, data, **params)).set_index("channel")
     table = journey_table(data, label=label)
     if table.n_groups == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("conversions", "revenue") else "str")

@@ -125,3 +125,29 @@ def test_registered_models_split_to_their_totals(journeys):
         expected = run_model(name, journeys).set_index("channel")["conversions"]
         split = stage_split(journeys, name).groupby("channel")["conversions"].sum()
         assert split.reindex(expected.index, fill_value=0.0).tolist() == pytest.approx(expected.tolist()), name
+
+
+def test_global_model_touch_credit_runs_the_model_once(journeys, monkeypatch):
+    # touch_credit rakes journey credit to the model's totals; it hands those totals on instead
+    # of letting journey_credit run the (possibly slow) global model a second time.
+    import importlib
+
+    from attribution.models import registry
+
+    journey_credit = importlib.import_module("attribution.models.journey_credit")  # the module, not the function
+
+    calls = []
+    real = registry.run_model
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    for module in (registry, journey_credit):  # both places that call it
+        monkeypatch.setattr(module, "run_model", counted)
+    credit = touch_credit("markov", journeys)
+    assert calls == ["markov"]
+    totals = real("markov", journeys).set_index("channel")
+    by_channel = credit.groupby("channel")[["conversions", "revenue"]].sum()
+    assert by_channel["conversions"].to_dict() == pytest.approx(totals["conversions"].to_dict())
+    assert by_channel["revenue"].to_dict() == pytest.approx(totals["revenue"].to_dict())
