@@ -13,6 +13,7 @@ Usage::
     python bench/bench_journeys.py --touches 1000000     # smaller
     python bench/bench_journeys.py --steps               # also time each SQL step
     python bench/bench_journeys.py --memory-limit 3GB    # cap DuckDB's memory (it spills to disk)
+    python bench/bench_journeys.py --settings '{"reset_on_conversion": false}'   # other journey rules
     python bench/bench_journeys.py --explain journey_touches    # EXPLAIN ANALYZE one step, slowest first
 
 Each case prints wall seconds, CPU seconds (user + sys over both threads: the figure to compare
@@ -199,10 +200,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the builds, e.g. 3GB")
     parser.add_argument("--steps", action="store_true", help="time each SQL step")
+    parser.add_argument("--settings", default="{}", help='journey settings as JSON, e.g. \'{"max_touches": 5}\'')
     parser.add_argument("--explain", metavar="STEP", help="print EXPLAIN ANALYZE of one step and exit")
     parser.add_argument("--case", choices=["paths", "touches"], help=argparse.SUPPRESS)  # child process
     args = parser.parse_args()
-    settings = JourneySettings()
+    # JSON keeps the child's command line simple; lists become the tuples the settings expect
+    settings = JourneySettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(args.settings).items()})
 
     if args.case:
         print(json.dumps(run_case(args.db, args.case, args.steps, settings, args.threads, args.memory_limit)))
@@ -226,6 +229,7 @@ def main() -> None:
     for case in ("paths", "touches"):
         cmd = [sys.executable, __file__, "--case", case, "--db", str(db), "--threads", str(args.threads)]
         cmd += ["--steps"] if args.steps else []
+        cmd += ["--settings", args.settings]
         cmd += ["--memory-limit", args.memory_limit] if args.memory_limit else []
         result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True,
                                            env={**os.environ}).stdout)
