@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import DataValidationError
+from attribution.journeys import channel_rules_sql
 from attribution.pathdata import PathData
 from attribution.sqlfiles import sql
 from attribution.touch_credit import TOUCH_CREDIT_COLUMNS, touch_credit
@@ -185,20 +186,26 @@ def channel_reporting(report: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["channel_name", "date"], ignore_index=True)[IHC_COLUMNS]
 
 
-def dataset_spend(ds, start: date | None = None, end: date | None = None) -> tuple[pd.DataFrame | None, str]:
+def dataset_spend(ds, start: date | None = None, end: date | None = None,
+                  channel_rules: tuple = ()) -> tuple[pd.DataFrame | None, str]:
     """Spend of a dataset per date and channel in [start, end], and where it came from.
 
     The spend table when it has any rows ("spend table"); else the summed cost of every touchpoint
     in the range, journey or not ("touch cost"); else ``(None, "none")``. The frame has columns
-    ``date, channel, spend``.
+    ``date, channel, spend``. ``channel_rules`` (the journeys' :class:`ChannelRule` s) group the
+    channels the same way as the journeys, so spend and credit meet on one channel name.
     """
+    expression, rule_params = channel_rules_sql(tuple(channel_rules))
+    params = {"start": start, "end": end, **rule_params}
     found = ds.query("select count(*) as n from information_schema.tables "
                      "where table_schema = $schema and table_name = 'spend'", {"schema": ds.schema})
     if found["n"].iloc[0] and ds.query(f"select count(*) as n from {ds.schema}.spend")["n"].iloc[0]:
-        return ds.query(sql("dataset_spend", schema=ds.schema), {"start": start, "end": end}), SPEND_TABLE
+        query = sql("dataset_spend", schema=ds.schema, expressions={"channel_expression": expression})
+        return ds.query(query, params), SPEND_TABLE
     if not ds.has_touches:
         return None, NO_SPEND
-    cost = ds.query(sql("dataset_touch_cost", schema=ds.schema), {"start": start, "end": end})
+    query = sql("dataset_touch_cost", schema=ds.schema, expressions={"channel_expression": expression})
+    cost = ds.query(query, params)
     return (cost, TOUCH_COST) if bool((cost["spend"] != 0).any()) else (None, NO_SPEND)
 
 
@@ -207,5 +214,5 @@ def dataset_channel_report(ds, data: PathData, model: str = "linear", freq: str 
     """:func:`channel_report` with the dataset's spend (see :func:`dataset_spend`) over the journeys'
     date range."""
     start, end = _settings_range(data)
-    spend, source = dataset_spend(ds, start, end)
+    spend, source = dataset_spend(ds, start, end, getattr(getattr(data, "settings", None), "channel_rules", ()))
     return channel_report(data, model, freq, spend=spend, spend_source=source, **kwargs)

@@ -88,8 +88,12 @@ class JourneySettings:
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
-def _grouping_sql(rules: tuple[ChannelRule, ...]) -> tuple[str, dict]:
-    """A CASE expression for the channel rules, with patterns as bound parameters."""
+def channel_rules_sql(rules: tuple[ChannelRule, ...]) -> tuple[str, dict]:
+    """A CASE expression giving each row's channel group, and its bound parameters.
+
+    Reads the columns ``channel``, ``campaign`` and ``interaction`` (whichever the rules name) of
+    the row; patterns and groups go in as parameters. Without rules it is plain ``channel``.
+    """
     if not rules:
         return "channel", {}
     whens, params = [], {}
@@ -162,7 +166,7 @@ def journey_statements(schema: str, settings: JourneySettings) -> dict[str, tupl
     ``counted_conversions`` creates the temp table of the conversions that count;
     ``journey_touches`` is the one query that returns every kept touch sorted by journey.
     """
-    channel_expression, rule_params = _grouping_sql(settings.channel_rules)
+    channel_expression, rule_params = channel_rules_sql(settings.channel_rules)
     assign = "journeys_assign_reset" if settings.reset_on_conversion else "journeys_assign_overlap"
     conversions = sql("journeys_conversions", schema=schema)
     touches = sql("journeys_touches", schema=schema, expressions={"channel_expression": channel_expression},

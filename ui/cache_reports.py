@@ -75,19 +75,19 @@ def stage_split(ds: Dataset, settings: JourneySettings, model: str) -> pd.DataFr
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _spend(_ds: Dataset, fingerprint: str, start: date | None, end: date | None):
-    return dataset_spend(_ds, start, end)
+def _spend(_ds: Dataset, fingerprint: str, start: date | None, end: date | None, rules: tuple):
+    return dataset_spend(_ds, start, end, rules)
 
 
 def spend_source(ds: Dataset, settings: JourneySettings) -> str:
     """Where the channel report's spend comes from: "spend table", "touch cost" or "none"."""
-    return _spend(ds, ds.fingerprint, settings.start, settings.end)[1]
+    return _spend(ds, ds.fingerprint, settings.start, settings.end, settings.channel_rules)[1]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _channel_report(_ds: Dataset, _data, fingerprint: str, settings_key: str, start: date | None,
-                    end: date | None, model: str, freq: str | None, date_by: str) -> pd.DataFrame:
-    spend, source = _spend(_ds, fingerprint, start, end)
+                    end: date | None, model: str, freq: str | None, date_by: str, rules: tuple) -> pd.DataFrame:
+    spend, source = _spend(_ds, fingerprint, start, end, rules)
     return channel_report(_data, model, freq, spend=spend, spend_source=source, date_by=date_by)
 
 
@@ -97,6 +97,6 @@ def channel_reports(ds: Dataset, settings: JourneySettings, models: list[str], f
     data = cache.journeys(ds, settings)
     with st.spinner("Building the channel report…"):
         frames = [with_totals(_channel_report(ds, data, ds.fingerprint, settings.key(), settings.start,
-                                                   settings.end, m, freq, date_by))
+                                                   settings.end, m, freq, date_by, settings.channel_rules))
                   for m in models]
     return pd.concat(frames, ignore_index=True)

@@ -16,7 +16,7 @@ from attribution.channel_report import (
     with_totals,
 )
 from attribution.errors import DataValidationError
-from attribution.journeys import JourneySettings
+from attribution.journeys import ChannelRule, JourneySettings
 from attribution.models import run_model, supported_models
 from attribution.workspace import Workspace
 from tests.report_data import CONVERSIONS, TOUCHPOINTS, build_dataset, make_journeys
@@ -157,6 +157,29 @@ def test_dataset_spend_sources():
         assert cost.values.tolist() == [[D2, "Email", 1.0], [D3, "Search", 4.0], [D3, "Social", 3.0]]
         free = build_dataset(ws, TOUCHPOINTS.assign(cost=0.0), CONVERSIONS, None)
         assert dataset_spend(free) == (None, "none")
+    finally:
+        ws.close()
+
+
+def test_spend_follows_the_journeys_channel_grouping_rules():
+    # Email and Social grouped as "Owned": spend must land on "Owned" too, or its CPA and ROAS
+    # would be missing and Email/Social would show spend without credit.
+    owned = (ChannelRule("Owned", "^(email|social)$", match="regex"),)
+    ws = Workspace(None)
+    try:
+        ds = build_dataset(ws)
+        spend, _ = dataset_spend(ds, channel_rules=owned)
+        # Jan 1 Search 10, Email 5; Jan 2 Social 20, Email 0; Jan 3 Search 6
+        assert spend.values.tolist() == [[D1, "Owned", 5.0], [D1, "Search", 10.0], [D2, "Owned", 20.0],
+                                         [D3, "Search", 6.0]]
+        cost, _ = dataset_spend(build_dataset(ws, spend=None), channel_rules=owned)
+        # touch cost by day: Jan 1 Search 2, Social 3 + Email 1; Jan 2 Email 1; Jan 3 Search 2 + 2,
+        # Social 3; Jan 5 Email 1
+        assert cost.values.tolist() == [[D1, "Owned", 4.0], [D1, "Search", 2.0], [D2, "Owned", 1.0],
+                                        [D3, "Owned", 3.0], [D3, "Search", 4.0],
+                                        [pd.Timestamp(2024, 1, 5), "Owned", 1.0]]
+        report = dataset_channel_report(ds, ds.journeys(JourneySettings(channel_rules=owned)), "linear", None)
+        assert report.set_index("channel")["spend"].to_dict() == {"Owned": 25.0, "Search": 16.0}
     finally:
         ws.close()
 
