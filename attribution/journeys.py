@@ -205,7 +205,9 @@ def _number_journeys(ordered: pa.Table) -> tuple[pa.Table, np.ndarray]:
     if n > 1:
         users = ordered["user_id"].combine_chunks()
         seq = ordered["seq"].fill_null(0).to_numpy()
-        changed = pc.not_equal(users.slice(1), users.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+        # (ingest rejects missing user ids; a NULL here still starts its own journey)
+        changed = pc.fill_null(pc.not_equal(users.slice(1), users.slice(0, n - 1)), True)
+        changed = changed.to_numpy(zero_copy_only=False)
         new_journey[1:] = changed | (seq[1:] != seq[:-1])
     starts = np.flatnonzero(new_journey)
     lengths = np.diff(np.append(starts, n))
