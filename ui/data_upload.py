@@ -51,6 +51,10 @@ def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None
         choice = cols[i % 4].selectbox(label, options, index=options.index(default) if default in options else 0,
                                        key=f"{key}_{canonical}")
         mapping[canonical] = None if choice == NONE else choice
+    if required and not any(mapping.get(c) for c in required):
+        st.warning(f"No column of {prev.name} could be matched to {', '.join(required)}. Check that this is "
+                   "the right file and that it is delimited text (CSV, TSV, gzip) or Parquet with a header "
+                   "row; if it is, choose its columns above.")
     return mapping
 
 
@@ -69,6 +73,9 @@ def upload_form() -> None:
         if mapping is None:
             missing.append(label)
             continue
+        unmapped = [c for c in ingest.REQUIRED.get(role, []) if not mapping.get(c)]
+        if unmapped:
+            missing.append(f"{upload.name}: the column for {', '.join(unmapped)} (choose it above)")
         files[role] = (upload.name, upload.getvalue())
         mappings[role] = {k: v for k, v in mapping.items() if v}
     first_name = next(iter(files.values()))[0] if files else ""

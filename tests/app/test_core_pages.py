@@ -69,6 +69,15 @@ def test_bad_touchpoint_files_give_a_message_not_a_traceback(app, name, data, wo
         assert word.lower() in shown.lower(), shown
 
 
+def test_a_file_with_no_recognisable_columns_is_named_before_loading(app):
+    # binary junk: nothing can be mapped, so loading stays disabled and the page says why
+    at = _upload(app, "Touchpoints + conversions (+ spend)",
+                 {"touchpoints": ("junk.csv", b"\xff\xfe\x00garbage\x00\n\x01\x02"), "conversions": ("conv.csv", CONVERSIONS)})
+    assert not at.exception and at.button(key="upload_go").proto.disabled
+    assert any("No column of junk.csv could be matched to user_id, ts, channel" in w.value for w in at.warning)
+    assert any("junk.csv: the column for user_id, ts, channel" in c.value for c in at.caption)
+
+
 def test_rejected_rows_are_reported(app):
     bad_revenue = b"user_id,ts,revenue\nu1,2024-01-02 12:00,50\nu2,2024-01-03,-5\nu2,not a time,5\n"
     at = _upload(app, "Touchpoints + conversions (+ spend)",
