@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from attribution.journeys import JourneySettings, build_journeys
+from attribution.journeys import JourneySettings, build_journeys, channel_rules_sql
 from attribution.pathdata import PathData
 from attribution.paths import transform_paths
 from attribution.sqlfiles import check_identifier, sql
@@ -86,11 +86,12 @@ class Dataset:
         """Conversion stages in funnel order (most frequent first), or [] when there are none."""
         return self.stage_counts()["stage"].tolist()
 
-    def channels(self) -> list[str]:
-        """Sorted channel names of the touchpoints (or paths)."""
+    def channels(self, channel_rules: tuple = ()) -> list[str]:
+        """Sorted channel names of the touchpoints (or paths), after ``channel_rules`` if given."""
         if self.has_touches:
-            frame = self.query(f"select distinct channel from {self.schema}.touchpoints order by 1")
-            return frame["channel"].tolist()
+            expression, params = channel_rules_sql(tuple(channel_rules))
+            query = sql("dataset_channels", schema=self.schema, expressions={"channel_expression": expression})
+            return self.query(query, params or None)["channel"].tolist()
         return self.paths_data().channels
 
     def date_range(self) -> tuple | None:

@@ -44,6 +44,10 @@ class ChannelRule:
     match: str = "contains"
 
     def __post_init__(self) -> None:
+        if not str(self.group).strip():
+            raise DataValidationError("channel rule: give the group a name (the channel the matches become)")
+        if not str(self.pattern):
+            raise DataValidationError(f"channel rule for {self.group!r}: give the text to match")
         if self.column not in RULE_COLUMNS:
             raise DataValidationError(f"channel rule for {self.group!r}: column must be one of "
                                       f"{', '.join(RULE_COLUMNS)}, not {self.column!r}", column=self.column)
@@ -111,8 +115,15 @@ def channel_rules_sql(rules: tuple[ChannelRule, ...]) -> tuple[str, dict]:
     return "case " + " ".join(whens) + " else channel end", params
 
 
-def _check_patterns(con, rules: tuple[ChannelRule, ...]) -> None:
-    # DuckDB's regex engine (RE2) is the judge, so check there before any table is built.
+def check_channel_rules(rules: tuple[ChannelRule, ...], con=None) -> None:
+    """Raise DataValidationError when a regex rule's pattern is not a valid regular expression.
+
+    DuckDB's regex engine (RE2) is the judge, so the check runs there (on ``con``, or on a
+    throw-away in-memory connection).
+    """
+    if not any(rule.match == "regex" for rule in rules):
+        return
+    con = con if con is not None else duckdb.connect()
     for rule in rules:
         if rule.match != "regex":
             continue
@@ -144,7 +155,7 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
     """
     settings = settings or JourneySettings()
     schema = check_identifier(schema)
-    _check_patterns(con, settings.channel_rules)
+    check_channel_rules(settings.channel_rules, con)
     statements = journey_statements(schema, settings)
     con.execute(*statements["counted_conversions"])
     query, params = statements["journey_touches"]

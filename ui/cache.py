@@ -19,13 +19,13 @@ def summary(ds: Dataset) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _channels(_ds: Dataset, fingerprint: str) -> list[str]:
-    return _ds.channels()
+def _channels(_ds: Dataset, fingerprint: str, rules: tuple) -> list[str]:
+    return _ds.channels(rules)
 
 
-def channels(ds: Dataset) -> list[str]:
-    """Channel names of a dataset."""
-    return _channels(ds, ds.fingerprint)
+def channels(ds: Dataset, rules: tuple = ()) -> list[str]:
+    """Channel names of a dataset, after the channel grouping ``rules`` if given."""
+    return _channels(ds, ds.fingerprint, tuple(rules))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -9,7 +9,7 @@ import streamlit as st
 from attribution.dataset import Dataset
 from attribution.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
 from attribution.journeys import JourneySettings
-from ui import cache
+from ui import cache, channel_groups
 
 LOOKBACKS = {"7 days": 7, "14 days": 14, "30 days": 30, "60 days": 60, "90 days": 90, "Unlimited": None}
 TRANSFORMS = {"As recorded": "none", "Collapse repeats (A > A > B → A > B)": "collapse_repeats",
@@ -36,7 +36,10 @@ def journey_sidebar(ds: Dataset) -> JourneySettings:
     sb = st.sidebar
     sb.caption(f"Dataset: **{ds.name}**")
     sb.subheader("Journey settings")
-    channels = cache.channels(ds)
+    rules = channel_groups.current_rules() if ds.has_touches else ()
+    channels = cache.channels(ds, rules)
+    # grouping can rename channels: an exclusion of a name that no longer exists is dropped
+    st.session_state["js_exclude"] = [c for c in st.session_state.get("js_exclude", []) if c in channels]
     if ds.has_touches:
         lo, hi = cache.date_range(ds) or (date.today(), date.today())
         picked = sb.date_input("Conversion dates", key=_persistent("dates", (lo, hi)), min_value=lo,
@@ -69,11 +72,12 @@ def journey_sidebar(ds: Dataset) -> JourneySettings:
                                on_change=_remember, args=("non_conv",))
         cap = st.number_input("Keep at most this many last touches (0 = all)", min_value=0, step=1,
                               key=_persistent("cap", 0), on_change=_remember, args=("cap",))
+    channel_groups.channel_groups_editor(sb)
     return JourneySettings(
         reset_on_conversion=reset, lookback_days=LOOKBACKS[look], max_touches=int(cap) or None,
         stage=None if stage == ALL_STAGES else stage, first_only=first_only,
         include_non_converting=non_conv, start=start, end=end, transform=TRANSFORMS[transform],
-        exclude_channels=tuple(excluded))
+        exclude_channels=tuple(excluded), channel_rules=rules)
 
 
 def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:

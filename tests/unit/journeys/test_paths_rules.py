@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from attribution.errors import DataValidationError
-from attribution.journeys import ChannelRule, JourneySettings, build_journeys
+from attribution.journeys import ChannelRule, JourneySettings, build_journeys, check_channel_rules
 
 
 def _channels(journeys) -> list[tuple[str, ...]]:
@@ -136,10 +136,19 @@ def test_invalid_settings_raise(kwargs):
         JourneySettings(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [{"column": "cost"}, {"match": "like"}])
-def test_invalid_channel_rule_raises(kwargs):
-    with pytest.raises(DataValidationError):
-        ChannelRule("g", "p", **kwargs)
+@pytest.mark.parametrize("kwargs, words", [
+    ({"column": "cost"}, "column must be one of"), ({"match": "like"}, "match must be one of"),
+    ({"group": "  "}, "give the group a name"), ({"pattern": ""}, "give the text to match"),
+])
+def test_invalid_channel_rule_raises(kwargs, words):
+    with pytest.raises(DataValidationError, match=words):
+        ChannelRule(**{"group": "g", "pattern": "p", **kwargs})
+
+
+def test_regex_rules_are_checked_without_a_connection():
+    check_channel_rules((ChannelRule("g", "^a.*b$", match="regex"), ChannelRule("h", "([")))  # "([" only contains
+    with pytest.raises(DataValidationError, match="not a valid regular expression"):
+        check_channel_rules((ChannelRule("g", "([", match="regex"),))
 
 
 def test_invalid_regex_raises_before_building(con, build):
