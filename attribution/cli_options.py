@@ -43,15 +43,22 @@ def add_journey_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--transform", choices=TRANSFORMS, default="none", help="path transform (default none)")
     g.add_argument("--exclude", action="append", default=[], metavar="CHANNEL",
                    help="drop a channel from journeys unless it is the whole journey (repeatable)")
+    g.add_argument("--groups", metavar="RULES.csv",
+                   help="channel grouping rules: a CSV with columns group, pattern and optionally column "
+                        "(channel|campaign|interaction) and match (contains|equals|starts_with|regex)")
 
 
 def journey_settings(args: argparse.Namespace) -> JourneySettings:
     """The ``JourneySettings`` of parsed journey arguments (invalid combinations raise
     :class:`~attribution.errors.DataValidationError`)."""
+    from attribution.channel_groups import read_channel_rules
+
+    rules = read_channel_rules(args.groups) if getattr(args, "groups", None) else ()
     return JourneySettings(
         reset_on_conversion=not args.no_reset, lookback_days=args.lookback_days, max_touches=args.max_touches,
         stage=args.stage, first_only=args.first_only, include_non_converting=not args.no_non_converting,
-        start=args.start, end=args.end, transform=args.transform, exclude_channels=tuple(args.exclude))
+        start=args.start, end=args.end, transform=args.transform, exclude_channels=tuple(args.exclude),
+        channel_rules=rules)
 
 
 def _typed(text: str, default: object, where: str) -> object:

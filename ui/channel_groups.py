@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from attribution.channel_groups import read_channel_rules, rules_frame
 from attribution.errors import DataValidationError
 from attribution.journeys import RULE_COLUMNS, ChannelRule, check_channel_rules
 
@@ -42,6 +43,18 @@ def _add_rule() -> None:
     state["rule_group"], state["rule_pattern"] = "", ""
 
 
+def _load_rules() -> None:
+    upload = st.session_state.get("rules_upload")
+    if upload is None:
+        return
+    try:
+        st.session_state[RULES_KEY] = read_channel_rules((upload.name, upload.getvalue()))
+    except DataValidationError as err:
+        st.session_state[ERROR_KEY] = f"Rules not loaded: {err}"
+        return
+    st.session_state.pop(ERROR_KEY, None)
+
+
 def _remove_rule(index: int) -> None:
     rules = list(current_rules())
     del rules[index]
@@ -49,7 +62,10 @@ def _remove_rule(index: int) -> None:
 
 
 def channel_groups_editor(container) -> None:
-    """An expander in ``container`` listing the rules, with a small form to add one."""
+    """An expander in ``container`` listing the rules, with a small form to add one, and the rules
+    as a CSV to upload or download."""
+    from ui.widgets import csv_download  # widgets renders this editor in the sidebar
+
     rules = current_rules()
     label = f"Channel groups ({len(rules)} rule{'' if len(rules) == 1 else 's'})" if rules else "Channel groups"
     with container.expander(label, key="channel_groups_expander"):  # the key keeps it open as the label changes
@@ -68,3 +84,11 @@ def channel_groups_editor(container) -> None:
         st.button("Add rule", key="rule_add", on_click=_add_rule, icon=":material/add:")
         if st.session_state.get(ERROR_KEY):
             st.error(st.session_state[ERROR_KEY])
+        # behind a toggle: a file input always in the sidebar would be the first one on every page,
+        # where a page's own upload is expected
+        if st.toggle("Replace the rules with a CSV", key="rules_from_file"):
+            st.file_uploader("Rules file", type=["csv", "txt"], key="rules_upload", on_change=_load_rules,
+                             help="Columns group, pattern, and optionally column (channel, campaign or "
+                                  "interaction) and match (contains, equals, starts_with, regex); one rule per row.")
+        if rules:
+            csv_download(rules_frame(rules), "channel_groups.csv", "Download the rules (CSV)", key="dl_rules")

@@ -56,3 +56,19 @@ def test_a_bad_rule_is_explained_and_not_added(app, group, pattern, match, words
     assert not at.exception
     assert any(words in e.value for e in at.error), [e.value for e in at.error]
     assert not any("→" in t.value for t in at.text)  # no rule listed
+
+
+def test_rules_load_from_a_csv_and_a_bad_file_is_explained(app):
+    app.switch_page("pages/model_comparison.py").run()
+    good = b"group,pattern,column,match\nPaid media,paid,channel,starts_with\nOwned,^(email|direct)$,channel,regex\n"
+    assert not app.get("file_uploader")  # no file input until asked for (pages keep theirs first)
+    app.toggle(key="rules_from_file").set_value(True).run()
+    at = app.file_uploader(key="rules_upload").set_value(("groups.csv", good, "text/csv")).run()
+    assert errors_of(at) == []
+    assert set(at.dataframe[0].value["channel"]) >= {"Paid media", "Owned"}
+    assert any("Channel matches regex “^(email|direct)$” → Owned" in t.value for t in at.text)
+    bad = b"group,pattern,match\nPaid media,(,regex\n"
+    at = at.file_uploader(key="rules_upload").set_value(("bad.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert any("Rules not loaded: bad.csv, row 1" in e.value for e in at.error)
+    assert "Owned" in set(at.dataframe[0].value["channel"])  # the rules in force stay

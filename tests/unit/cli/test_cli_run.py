@@ -84,6 +84,30 @@ def test_journey_flags_map_onto_settings():
     assert defaults == JourneySettings()
 
 
+def test_groups_file_groups_channels_and_their_spend(sim_files, tmp_path, capsys):
+    channels = sorted(pd.read_csv(sim_files["spend"])["channel"].unique())
+    paid = [c for c in channels if c.lower().startswith("paid")]
+    assert len(paid) >= 2  # the simulator's Paid Search and Paid Social
+    rules = tmp_path / "groups.csv"
+    rules.write_text("group,pattern,column,match\nPaid media,paid,channel,starts_with\n", encoding="utf-8")
+    base = ["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
+            "--spend", str(sim_files["spend"]), "--models", "last_touch", "--no-report", "--quiet"]
+    assert main([*base, "--out", str(tmp_path / "raw")]) == 0
+    assert main([*base, "--groups", str(rules), "--out", str(tmp_path / "grouped")]) == 0
+    raw = _csv(tmp_path / "raw" / "channel_report.csv").set_index("channel")
+    grouped = _csv(tmp_path / "grouped" / "channel_report.csv").set_index("channel")
+    assert "Paid media" in grouped.index and not set(paid) & set(grouped.index)
+    for column in ("conversions", "spend"):
+        assert grouped.loc["Paid media", column] == pytest.approx(raw.loc[paid, column].sum())
+    assert grouped.loc["Total", "spend"] == pytest.approx(raw.loc["Total", "spend"])
+    # a bad rules file stops before loading, with one line naming file and row
+    rules.write_text("group,pattern,match\nPaid media,(,regex\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*base, "--groups", str(rules), "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err
+    assert "groups.csv, row 1" in err and "not a valid regular expression" in err
+
+
 def test_params_are_typed_like_their_defaults():
     params = parse_params(["markov.order=2", "time_decay.half_life_days=3.5",
                            "last_non_direct.direct_channels=Direct, Brand"])
