@@ -10,6 +10,7 @@ Never imports streamlit; usable from notebooks and the CLI (``python -m attribut
 from __future__ import annotations
 
 from attribution import budget, mmm
+from attribution.channel_groups import read_channel_rules
 from attribution.channel_report import channel_report, channel_reporting, dataset_channel_report, with_totals
 from attribution.dataset import Dataset, load
 from attribution.errors import (
@@ -48,6 +49,6 @@ __all__ = [
     "JourneySettings", "MODELS", "ModelError", "OptimisationError", "PathData", "SAMPLE_DIR", "SimulatedData",
     "bootstrap", "budget", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report", "dataset_report", "full_report",
     "filter_paths", "funnel", "funnel_steps", "mmm", "path_report", "stage_split", "touch_credit", "with_totals", "ihc_sessions", "journey_credit", "load", "logistic_auc",
-    "logistic_coefficients", "markov_order_auc", "read_paths", "removal_effects", "run_model",
+    "logistic_coefficients", "markov_order_auc", "read_channel_rules", "read_paths", "removal_effects", "run_model",
     "sample_paths", "shapley_by_position", "simulate", "transition_matrix", "write_csvs",
 ]
