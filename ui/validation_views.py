@@ -66,6 +66,12 @@ def ground_truth(ds: Dataset, settings: JourneySettings, results: pd.DataFrame) 
         st.info("The true effect of each channel is known only for simulated data. Open the built-in "
                 "sample on the **Data** page to see how far each model is from the truth.")
         return
+    if settings.channel_rules:
+        # switching off a group is a different experiment from switching off each of its channels
+        # (the effects do not add up), so grouped credit has no truth to compare with
+        st.info("The truth is known per original channel: remove the **Channel groups** in the sidebar to "
+                "compare the models with it.")
+        return
     st.caption("Truth = purchases lost if a channel were switched off (re-simulated with the same random "
                "draws). Models split every purchase, including those that would happen anyway, so compare "
                "shares; absolute errors include that baseline.")

@@ -1,6 +1,8 @@
 """AppTest: channel grouping rules from the sidebar reach the models, the exclusions and the spend."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.app.conftest import errors_of
@@ -72,3 +74,15 @@ def test_rules_load_from_a_csv_and_a_bad_file_is_explained(app):
     assert not at.exception
     assert any("Rules not loaded: bad.csv, row 1" in e.value for e in at.error)
     assert "Owned" in set(at.dataframe[0].value["channel"])  # the rules in force stay
+
+
+def test_grouped_credit_is_not_compared_with_the_per_channel_truth(app):
+    app.switch_page("pages/validation.py").run()
+    app.number_input(key="val_n_boot").set_value(20).run()
+    app.multiselect(key="val_models").set_value(["Linear"]).run()
+    at = _add_rule(app, "Paid media", "paid")
+    assert errors_of(at) == []
+    shown = " ".join(i.value for i in at.info)
+    assert "remove the **Channel groups**" in shown
+    assert not any("true incremental share" in json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "")
+                   for c in at.get("plotly_chart"))
