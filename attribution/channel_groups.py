@@ -31,23 +31,19 @@ def read_channel_rules(source) -> tuple[ChannelRule, ...]:
     column or match, or a regular expression DuckDB cannot use.
     """
     name, frame = _frame(source)
-    headers = {str(c).strip().lower(): c for c in frame.columns}
-    missing = [c for c in ("group", "pattern") if c not in headers]
+    frame = frame.rename(columns=lambda c: str(c).strip().lower())
+    missing = [c for c in ("group", "pattern") if c not in frame.columns]
     if missing:
         raise DataValidationError(f"{name}: no column {' or '.join(repr(c) for c in missing)}. A rules file "
                                   f"has the columns {', '.join(RULE_TABLE_COLUMNS)} (the last two optional).",
                                   file=name, column=missing[0])
     rules = []
-    for row, values in enumerate(frame.itertuples(index=False), start=1):
-        cell = dict(zip(frame.columns, values, strict=True))
-
-        def value(key: str, default: str = "", cell=cell) -> str:
-            return _restored(str(cell[headers[key]]).strip()) if key in headers and cell[headers[key]] else default
-
-        if not any(str(v).strip() for v in values):
+    for row, record in enumerate(frame.to_dict("records"), start=1):
+        cells = {key: _restored(str(value).strip()) for key, value in record.items()}
+        if not any(cells.values()):
             continue  # a blank line in a sheet
-        column = value("column", "channel").lower()
-        match = value("match", "contains").lower().replace(" ", "_")
+        column = (cells.get("column") or "channel").lower()
+        match = (cells.get("match") or "contains").lower().replace(" ", "_")
         where = f"{name}, row {row}"
         if column not in RULE_COLUMNS:
             raise DataValidationError(f"{where}: column {column!r} is not one of {', '.join(RULE_COLUMNS)}.",
@@ -56,7 +52,7 @@ def read_channel_rules(source) -> tuple[ChannelRule, ...]:
             raise DataValidationError(f"{where}: match {match!r} is not one of {', '.join(RULE_MATCHES)}.",
                                       file=name, column="match", row=row)
         try:
-            rule = ChannelRule(value("group"), value("pattern"), column, match)
+            rule = ChannelRule(cells["group"], cells["pattern"], column, match)
             check_channel_rules((rule,))
         except DataValidationError as err:
             raise DataValidationError(f"{where}: {err}", file=name, row=row) from None

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from attribution.errors import DataValidationError
 from attribution.pathdata import TOUCH_COLUMNS, Journeys
-from attribution.sqlfiles import check_identifier, sql
+from attribution.sqlfiles import check_identifier, registered, sql
 
 TRANSFORMS = ("none", "collapse_repeats", "unique")
 RULE_COLUMNS = ("channel", "campaign", "interaction")
@@ -163,8 +163,9 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
     touches, starts = _number_journeys(ordered)
     if settings.stage is not None:
         touches = _mark_milestones(con, schema, touches, starts, settings)
-    paths = _aggregate_paths(con, touches, starts)
-    stats = _stats(con, settings, touches, starts)
+    converted = touches["converted"].to_numpy()[starts]  # per journey
+    paths = _aggregate_paths(con, touches, starts, converted)
+    stats = _stats(con, settings, touches.num_rows, converted)
     con.execute("drop table if exists counted_conversions")
     touches = touches.select(TOUCH_COLUMNS)
     return Journeys(paths=paths, fingerprint=fingerprint, source="journeys",
@@ -236,11 +237,8 @@ def _mark_milestones(con, schema: str, touches: pa.Table, starts: np.ndarray,
     """Fill ``milestone`` from journeys_milestones.sql (earlier funnel stages inside each journey)."""
     columns = ["journey_id", "position", "user_id", "ts", "converted", "conversion_ts", "window_start"]
     query = sql("journeys_milestones", schema=schema)
-    con.register("journey_milestone_touches", touches.select(columns))
-    try:
+    with registered(con, "journey_milestone_touches", touches.select(columns)):
         hits = con.sql(query, params=_bound(_settings_params(settings), query)).to_arrow_table()
-    finally:
-        con.unregister("journey_milestone_touches")
     if hits.num_rows == 0:
         return touches
     names = pc.unique(hits["milestone"].combine_chunks())
@@ -252,7 +250,7 @@ def _mark_milestones(con, schema: str, touches: pa.Table, starts: np.ndarray,
     return touches.set_column(touches.column_names.index("milestone"), "milestone", milestone)
 
 
-def _aggregate_paths(con, touches: pa.Table, starts: np.ndarray) -> pd.DataFrame:
+def _aggregate_paths(con, touches: pa.Table, starts: np.ndarray, converted: np.ndarray) -> pd.DataFrame:
     """The unique paths of ``touches`` (sorted by journey) with their counts (journeys_paths.sql).
 
     Each journey's path is a slice of the sorted channel column, so the per-journey lists are
@@ -265,14 +263,10 @@ def _aggregate_paths(con, touches: pa.Table, starts: np.ndarray) -> pd.DataFrame
     offsets = np.append(starts, touches.num_rows)
     list_type = pa.ListArray if touches.num_rows < 2 ** 31 else pa.LargeListArray
     offsets = offsets.astype(np.int32 if list_type is pa.ListArray else np.int64)
-    converted = touches["converted"].to_numpy()[starts]
     journeys = pa.table({"path": list_type.from_arrays(pa.array(offsets), codes.combine_chunks()),
                          "converted": converted, "revenue": touches["revenue"].to_numpy()[starts]})
-    con.register("journey_paths_coded", journeys)
-    try:
+    with registered(con, "journey_paths_coded", journeys):
         table = con.sql(sql("journeys_paths")).to_arrow_table()
-    finally:
-        con.unregister("journey_paths_coded")
     coded = table["path"].combine_chunks()
     flat = np.asarray(names, dtype=object)[coded.flatten().to_numpy().astype(np.int64)].tolist()
     offsets = coded.offsets.to_numpy() - coded.offsets[0].as_py()
@@ -288,12 +282,11 @@ def _touches_frame(arrow) -> pd.DataFrame:
     return frame
 
 
-def _stats(con, settings: JourneySettings, touches: pa.Table, starts: np.ndarray) -> JourneyStats:
-    converted = touches["converted"].to_numpy()[starts] if len(starts) else np.zeros(0, dtype=bool)
+def _stats(con, settings: JourneySettings, n_touches: int, converted: np.ndarray) -> JourneyStats:
+    converting = int(converted.sum())
     counted = con.execute("""
         select count(*) from counted_conversions
         where ($start is null or ts::date >= $start) and ($end is null or ts::date <= $end)
     """, {"start": settings.start, "end": settings.end}).fetchall()[0][0]
-    return JourneyStats(journeys=len(starts), converting_journeys=int(converted.sum()), touches=touches.num_rows,
-                        conversions_counted=int(counted),
-                        conversions_without_touches=int(counted) - int(converted.sum()))
+    return JourneyStats(journeys=len(converted), converting_journeys=converting, touches=n_touches,
+                        conversions_counted=int(counted), conversions_without_touches=int(counted) - converting)

@@ -6,7 +6,8 @@ dataset's schema, is checked against a strict pattern before it is substituted.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -38,3 +39,13 @@ def sql(name: str, *, fragments: Mapping[str, str] | None = None,
     parts = {key: sql(file, expressions=expressions, **identifiers) for key, file in (fragments or {}).items()}
     values = {k: check_identifier(v) for k, v in identifiers.items()}
     return _read(name).format(**values, **(expressions or {}), **parts)
+
+
+@contextmanager
+def registered(con, name: str, data) -> Iterator[str]:
+    """Expose a DataFrame or Arrow table to ``con``'s SQL as relation ``name`` for the block."""
+    con.register(name, data)
+    try:
+        yield name
+    finally:
+        con.unregister(name)

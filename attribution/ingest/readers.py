@@ -18,6 +18,7 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.ingest.sources import FileSource, encoding_error, first_invalid_utf8, sniff_format
+from attribution.sqlfiles import registered
 
 DELIMITERS = [",", ";", "\t", "|"]
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
@@ -200,12 +201,9 @@ def _numbered_view(con, table: str, rejected_rows: list[int], cleanup: list[str]
         thresholds = pd.DataFrame({"m_from": [r - i for i, r in enumerate(shifts)],
                                    "shift": range(1, len(shifts) + 1)})
         thresholds = thresholds.groupby("m_from", as_index=False)["shift"].max()
-        name, df = temp_name("shift"), temp_name("df")
-        con.register(df, thresholds)
-        try:
+        name = temp_name("shift")
+        with registered(con, temp_name("df"), thresholds) as df:
             con.execute(f"create temp table {name} as select * from {df}")
-        finally:
-            con.unregister(df)
         cleanup.append(f"table {name}")
         con.execute(
             f"create temp view {view} as select t.*, t.rowid + 1 + coalesce(s.shift, 0) as __row "
@@ -268,12 +266,9 @@ def read_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]], b
 
 def frame_raw(con, frame: pd.DataFrame, file: str) -> RawTable:
     """Load an in-memory frame (e.g. an SQLite table) into a temp table with ``__row``."""
-    table, view = temp_name("raw"), temp_name("df")
-    con.register(view, frame)
-    try:
-        con.execute(f"create temp table {table} as select * from {view}")
-    finally:
-        con.unregister(view)
+    table = temp_name("raw")
+    with registered(con, temp_name("df"), frame) as df:
+        con.execute(f"create temp table {table} as select * from {df}")
     cleanup = [f"table {table}"]
     view = _numbered_view(con, table, [], cleanup)
     return RawTable(file, view, _columns(con, view), len(frame), cleanup=cleanup)

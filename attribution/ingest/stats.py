@@ -8,6 +8,7 @@ import pandas as pd
 from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
 from attribution.ingest.report import Issue
+from attribution.sqlfiles import registered
 
 if TYPE_CHECKING:  # validate imports this module
     from attribution.ingest.validate import Field
@@ -45,12 +46,9 @@ def duplicates(con, raw: RawTable, candidates: pd.DataFrame) -> str | None:
     are compared on every column, so hash collisions are not taken for duplicates.
     """
     cols = ", ".join(_q(c) for c in raw.columns)
-    cand, df = temp_name("dupcand"), temp_name("df")
-    con.register(df, candidates[["__h"]])
-    try:
+    cand = temp_name("dupcand")
+    with registered(con, temp_name("df"), candidates[["__h"]]) as df:
         con.execute(f"create temp table {cand} as select __h as h from {df}")
-    finally:
-        con.unregister(df)
     try:
         dups = temp_name("dups")
         con.execute(f"""
