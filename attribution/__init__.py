@@ -10,9 +10,8 @@ Never imports streamlit; usable from notebooks and the CLI (``python -m attribut
 from __future__ import annotations
 
 from attribution import budget, mmm
-from attribution.channel_groups import read_channel_rules
-from attribution.channel_report import channel_report, channel_reporting, dataset_channel_report, with_totals
-from attribution.dataset import Dataset, load
+from attribution.engine.duckdb_dataset import Dataset, load
+from attribution.engine.duckdb_journeys import build_journeys
 from attribution.errors import (
     AttributionError,
     ConvergenceError,
@@ -20,9 +19,10 @@ from attribution.errors import (
     ModelError,
     OptimisationError,
 )
-from attribution.funnels import funnel, funnel_steps
 from attribution.ingest import read_paths
-from attribution.journeys import ChannelRule, JourneySettings, build_journeys
+from attribution.journeys.data import Journeys, PathData
+from attribution.journeys.rules_table import read_channel_rules
+from attribution.journeys.settings import ChannelRule, JourneySettings
 from attribution.models import (
     MODELS,
     compare,
@@ -36,12 +36,18 @@ from attribution.models import (
     shapley_by_position,
     transition_matrix,
 )
-from attribution.path_reports import filter_paths, path_report
-from attribution.pathdata import Journeys, PathData
-from attribution.report_sections import dataset_report, full_report
+from attribution.models.touch_credit import touch_credit
+from attribution.reports.channel_report import (
+    channel_report,
+    channel_reporting,
+    dataset_channel_report,
+    with_totals,
+)
+from attribution.reports.conversion_paths import filter_paths, path_report
+from attribution.reports.funnels import funnel, funnel_steps
+from attribution.reports.sections import dataset_report, full_report
+from attribution.reports.stage_split import stage_split
 from attribution.simulate import SAMPLE_DIR, SimulatedData, sample_paths, simulate, write_csvs
-from attribution.stage_split import stage_split
-from attribution.touch_credit import touch_credit
 from attribution.uncertainty import bootstrap
 
 __all__ = [

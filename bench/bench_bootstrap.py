@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_models import simulate  # noqa: E402
 
+from attribution.journeys.data import PathData  # noqa: E402
 from attribution.models import MODEL_SPECS  # noqa: E402
-from attribution.pathdata import PathData  # noqa: E402
 from attribution.uncertainty import bootstrap_draws  # noqa: E402
 
 TOUCH_LEVEL = ["linear_by_day", "time_decay", "ihc", "w_shaped"]

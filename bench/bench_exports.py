@@ -34,12 +34,12 @@ def _timed(label: str, func) -> object:
 
 def bench_report() -> None:
     """The full report of the sample dataset (every model, channel report)."""
-    from attribution.channel_report import dataset_channel_report, with_totals
-    from attribution.dataset import load
-    from attribution.journeys import JourneySettings
+    from attribution.engine.duckdb_dataset import load
+    from attribution.journeys.settings import JourneySettings
     from attribution.models import compare
-    from attribution.report_sections import dataset_report
-    from attribution.sample import sample_inputs
+    from attribution.reports.channel_report import dataset_channel_report, with_totals
+    from attribution.reports.sections import dataset_report
+    from attribution.simulate.sample import sample_inputs
 
     ds = load(**{k: str(v) for k, v in sample_inputs().items()})
     settings = JourneySettings(stage="purchase")

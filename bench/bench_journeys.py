@@ -36,7 +36,8 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from attribution.journeys import JourneySettings, build_journeys, journey_statements  # noqa: E402
+from attribution.engine.duckdb_journeys import build_journeys, journey_statements  # noqa: E402
+from attribution.journeys.settings import JourneySettings  # noqa: E402
 
 SCHEMA = "bench"
 CHANNELS = ["Direct", "Organic Search", "Paid Search", "Display", "Social", "Email", "Affiliate",

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from attribution import budget, load, mmm  # noqa: E402
 from attribution.mmm.dataset_input import mmm_frame, suggest_freq  # noqa: E402
-from attribution.sample import sample_inputs  # noqa: E402
+from attribution.simulate.sample import sample_inputs  # noqa: E402
 
 
 def _timed(label: str, func, repeat: int = 1):

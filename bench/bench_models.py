@@ -23,8 +23,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from attribution.journeys.data import Journeys  # noqa: E402
 from attribution.models import MODEL_SPECS, MODELS, ihc_sessions, journey_credit, run_model  # noqa: E402
-from attribution.pathdata import Journeys  # noqa: E402
 
 CHANNELS = np.array(["search", "social", "display", "email", "direct", "affiliate", "video",
                      "referral", "tv", "print"])

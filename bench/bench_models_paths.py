@@ -23,8 +23,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from attribution.journeys.data import PathData  # noqa: E402
 from attribution.models import run_model  # noqa: E402
-from attribution.pathdata import PathData  # noqa: E402
 
 CHANNELS = [f"ch{i:02d}" for i in range(10)]
 CA_PYTHON = os.environ.get("CA_PYTHON", "/work/scratch/ca_b/bin/python")

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-from attribution.channel_report import dataset_channel_report
-from attribution.dataset import Dataset
-from attribution.funnels import funnel
-from attribution.path_reports import channel_overlap, path_report, sankey_links, time_to_conversion
-from attribution.stage_split import stage_split
-from attribution.touch_credit import touch_credit
-from attribution.workspace import PUBLIC_OWNER, Workspace
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from attribution.engine.duckdb_dataset import Dataset  # noqa: E402
+from attribution.models.touch_credit import touch_credit
+from attribution.reports.channel_report import dataset_channel_report
+from attribution.reports.conversion_paths import (
+    channel_overlap,
+    path_report,
+    sankey_links,
+    time_to_conversion,
+)
+from attribution.reports.funnels import funnel
+from attribution.reports.stage_split import stage_split
+from attribution.store.workspace import PUBLIC_OWNER, Workspace
 
 
 def load(cur, schema: str, n: int) -> str:

@@ -1,9 +1,9 @@
 """Channel report: spend, attributed conversions and revenue, CPA (= CPO) and ROAS per channel."""
 import streamlit as st
 
-from attribution.channel_report import channel_reporting
 from attribution.errors import AttributionError
 from attribution.models import MODEL_SPECS, supported_models
+from attribution.reports.channel_report import channel_reporting
 from ui import cache_reports
 from ui import charts_reports as charts
 from ui.report_button import report_button

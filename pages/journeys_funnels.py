@@ -3,7 +3,7 @@ import streamlit as st
 
 from attribution.errors import AttributionError
 from attribution.models import MODEL_SPECS, supported_models
-from attribution.path_reports import PATH_REPORT_COLUMNS, filter_paths
+from attribution.reports.conversion_paths import PATH_REPORT_COLUMNS, filter_paths
 from ui import cache, cache_reports
 from ui import charts_reports as charts
 from ui.widgets import csv_download, journeys_or_stop, show_chart

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from attribution.dataset import Dataset
-from attribution.pathdata import PATH_COLUMNS, TOUCH_COLUMNS, Journeys
-from attribution.workspace import PUBLIC_OWNER, Workspace
+from attribution.engine.duckdb_dataset import Dataset
+from attribution.journeys.data import PATH_COLUMNS, TOUCH_COLUMNS, Journeys
+from attribution.store.workspace import PUBLIC_OWNER, Workspace
 
 T0 = datetime(2024, 1, 1)
 

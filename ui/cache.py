@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from attribution.dataset import Dataset
-from attribution.journeys import JourneySettings
-from attribution.pathdata import PathData
+from attribution.engine.duckdb_dataset import Dataset
+from attribution.journeys.data import PathData
+from attribution.journeys.settings import JourneySettings
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -72,7 +72,7 @@ def journeys(ds: Dataset, settings: JourneySettings) -> PathData:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _daily_activity(_ds: Dataset, fingerprint: str):
-    from attribution.activity import daily_activity
+    from attribution.reports.activity import daily_activity
 
     return daily_activity(_ds)
 

@@ -10,11 +10,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from attribution import funnels, path_reports
-from attribution.channel_report import channel_report, dataset_spend, with_totals
-from attribution.dataset import Dataset
-from attribution.journeys import JourneySettings
-from attribution.stage_split import stage_split as split
+from attribution.engine.duckdb_dataset import Dataset
+from attribution.journeys.settings import JourneySettings
+from attribution.reports import conversion_paths as path_reports
+from attribution.reports import funnels
+from attribution.reports.channel_report import channel_report, dataset_spend, with_totals
+from attribution.reports.stage_split import stage_split as split
 from ui import cache
 
 
@@ -36,7 +37,7 @@ def _funnel(_ds: Dataset, fingerprint: str, steps: tuple[str, ...], source: str,
 
 def funnel(ds: Dataset, steps: list[str], source: str, start: date | None, end: date | None,
            first_channels: list[str]) -> pd.DataFrame:
-    """Users per funnel step (see :func:`attribution.funnels.funnel`); no channels = all users."""
+    """Users per funnel step (see :func:`attribution.reports.funnels.funnel`); no channels = all users."""
     return _funnel(ds, ds.fingerprint, tuple(steps), source, start, end,
                    tuple(first_channels) if first_channels else None)
 

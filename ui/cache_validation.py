@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from attribution.dataset import Dataset
+from attribution.engine.duckdb_dataset import Dataset
 from attribution.errors import AttributionError
-from attribution.journeys import JourneySettings
+from attribution.journeys.settings import JourneySettings
 from ui.cache import _journeys
 
 ParamsKey = tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
@@ -81,7 +81,7 @@ def coefficients(ds: Dataset, settings: JourneySettings, exposure: str = "binary
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _truth(fingerprint: str, source: str | None) -> pd.DataFrame | None:
-    from attribution.sample import sample_truth
+    from attribution.simulate.sample import sample_truth
     from attribution.uncertainty import read_truth
 
     path = sample_truth() if source == "sample" else None

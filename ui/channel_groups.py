@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from attribution.channel_groups import read_channel_rules, rules_frame
 from attribution.errors import DataValidationError
-from attribution.journeys import RULE_COLUMNS, ChannelRule, check_channel_rules
+from attribution.journeys.rules_table import read_channel_rules, rules_frame
+from attribution.journeys.settings import RULE_COLUMNS, ChannelRule, check_channel_rules
 
 RULES_KEY = "js_channel_rules"
 ERROR_KEY = "channel_rule_error"

@@ -1,6 +1,6 @@
-"""The app's plotly figure builders: they live in :mod:`attribution.figures` (shared with the HTML
+"""The app's plotly figure builders: they live in :mod:`attribution.reports.figures` (shared with the HTML
 report and the CLI) and are re-exported here so pages keep calling ``charts.<builder>``."""
-from attribution.figures import (  # noqa: F401  (re-exported for pages and ui modules)
+from attribution.reports.figures import (  # noqa: F401  (re-exported for pages and ui modules)
     CI_OF,
     COLORS,
     TEMPLATE,

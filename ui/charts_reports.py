@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from attribution.channel_report import TOTAL
+from attribution.reports.channel_report import TOTAL
 from ui.charts import COLORS, heatmap, style_figure
 
 STAGE_COLORS = {"early": COLORS[0], "mid": COLORS[1], "late": COLORS[2]}

@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from attribution.figures import CI_OF, bars_with_intervals  # noqa: F401  (re-exported for the pages)
+from attribution.reports.figures import CI_OF, bars_with_intervals  # noqa: F401  (re-exported for the pages)
 from ui.charts import COLORS, style_figure
 
 PALETTE = COLORS

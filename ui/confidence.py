@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from attribution.dataset import Dataset
+from attribution.engine.duckdb_dataset import Dataset
 from attribution.errors import AttributionError
-from attribution.journeys import JourneySettings
+from attribution.journeys.settings import JourneySettings
 from attribution.models import MODEL_SPECS
 from ui import cache_validation
 from ui.charts_validation import CI_OF

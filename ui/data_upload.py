@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from attribution import ingest
-from attribution.dataset import create_dataset
+from attribution.engine.duckdb_dataset import create_dataset
 from attribution.errors import DataValidationError
 from ui import state
 from ui.widgets import csv_download

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from attribution.dataset import create_dataset
+from attribution.engine.duckdb_dataset import create_dataset
 from attribution.errors import AttributionError, DataValidationError
 from attribution.identity import IdentityMatch, MatchOptions
 from attribution.ingest.frames import parquet_upload

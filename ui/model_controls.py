@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from attribution.journeys.data import PathData
 from attribution.models import MODEL_SPECS, supported_models, unsupported_reason
-from attribution.pathdata import PathData
 
 
 def model_picker(data: PathData, stages: list[str], key: str = "models") -> tuple[list[str], dict[str, dict]]:

@@ -13,15 +13,15 @@ import re
 import pandas as pd
 import streamlit as st
 
-from attribution.dataset import Dataset
+from attribution.engine.duckdb_dataset import Dataset
 from attribution.errors import AttributionError
-from attribution.journeys import JourneySettings
+from attribution.journeys.settings import JourneySettings
 
 CHANNEL_MODEL = "linear"
 
 
 def _channel_report(ds: Dataset, data) -> pd.DataFrame | None:
-    from attribution.channel_report import dataset_channel_report, with_totals
+    from attribution.reports.channel_report import dataset_channel_report, with_totals
 
     try:
         return with_totals(dataset_channel_report(ds, data, CHANNEL_MODEL, None))
@@ -56,7 +56,7 @@ def build_report(ds: Dataset, settings: JourneySettings, results: pd.DataFrame |
     """The report's HTML bytes. Runs outside the page script (the download callable), so it calls
     the library directly and no Streamlit command."""
     from attribution.models import compare, run_model, supported_models
-    from attribution.report_sections import dataset_report
+    from attribution.reports.sections import dataset_report
 
     data = ds.journeys(settings)
     if mmm is not None and budget is None:

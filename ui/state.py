@@ -10,9 +10,9 @@ import uuid
 
 import streamlit as st
 
-from attribution.dataset import Dataset, create_dataset, open_dataset
-from attribution.sample import SAMPLE_NAME, sample_inputs
-from attribution.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
+from attribution.engine.duckdb_dataset import Dataset, create_dataset, open_dataset
+from attribution.simulate.sample import SAMPLE_NAME, sample_inputs
+from attribution.store.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
 
 DATASET_KEY = "dataset_id"
 

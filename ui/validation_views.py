@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from attribution.dataset import Dataset
-from attribution.journeys import JourneySettings
+from attribution.engine.duckdb_dataset import Dataset
+from attribution.journeys.settings import JourneySettings
 from attribution.models import MODEL_SPECS
 from attribution.uncertainty import model_difference, rank_correlation, truth_errors
 from ui import cache_validation, charts

@@ -6,9 +6,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from attribution.dataset import Dataset
-from attribution.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
-from attribution.journeys import JourneySettings
+from attribution.engine.duckdb_dataset import Dataset
+from attribution.journeys.settings import JourneySettings
+from attribution.reports.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
 from ui import cache, channel_groups
 
 LOOKBACKS = {"7 days": 7, "14 days": 14, "30 days": 30, "60 days": 60, "90 days": 90, "Unlimited": None}

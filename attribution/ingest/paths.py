@@ -11,7 +11,7 @@ from attribution.ingest.context import LoadContext
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
 from attribution.ingest.validate import Check, Field, lit
-from attribution.pathdata import PATH_COLUMNS, PathData
+from attribution.journeys.data import PATH_COLUMNS, PathData
 
 #: step separators tried in order when none is given ('->' before '>', which it contains)
 PATH_SEPARATORS = ["->", ">", "→", "|", ","]

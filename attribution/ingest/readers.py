@@ -18,7 +18,7 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.ingest.sources import FileSource, encoding_error, first_invalid_utf8, sniff_format
-from attribution.sqlfiles import registered
+from attribution.store.sqlfiles import registered
 
 DELIMITERS = [",", ";", "\t", "|"]
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}

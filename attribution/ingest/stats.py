@@ -8,7 +8,7 @@ import pandas as pd
 from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
 from attribution.ingest.report import Issue
-from attribution.sqlfiles import registered
+from attribution.store.sqlfiles import registered
 
 if TYPE_CHECKING:  # validate imports this module
     from attribution.ingest.validate import Field

@@ -10,7 +10,7 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.mmm.inputs import aggregate_for_mmm, default_param_count
-from attribution.sqlfiles import sql
+from attribution.store.sqlfiles import sql
 
 TARGETS = ("revenue", "conversions")
 
@@ -40,8 +40,8 @@ def mmm_unavailable_reason(ds) -> str | None:
 
 
 def _daily(ds, stage: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    spend = ds.query(sql("mmm_spend_daily", schema=ds.schema))
-    outcome = ds.query(sql("mmm_outcome_daily", schema=ds.schema), {"stage": stage})
+    spend = ds.query(sql("mmm/spend_daily", schema=ds.schema))
+    outcome = ds.query(sql("mmm/outcome_daily", schema=ds.schema), {"stage": stage})
     return spend, outcome
 
 
@@ -50,7 +50,7 @@ def mmm_frame(ds, freq: str = "W", target: str = "revenue", stage: str | None = 
 
     Parameters
     ----------
-    ds : a loaded :class:`attribution.dataset.Dataset` with a spend table and dated conversions.
+    ds : a loaded :class:`attribution.engine.duckdb_dataset.Dataset` with a spend table and dated conversions.
     freq : ``"W"`` (weeks starting Monday; a partly covered first or last week is dropped) or ``"D"``.
     target : ``"revenue"`` (sum of conversion revenue) or ``"conversions"`` (number of conversions).
     stage : count only conversions of this funnel stage (``None`` = every conversion).

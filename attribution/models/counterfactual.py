@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.path_arrays import (
     HASH_BASES,
     LENGTH_MIX,
@@ -42,7 +43,6 @@ from attribution.models.path_arrays import (
     prefix_hashes,
 )
 from attribution.models.registry import empty_credit, register, tidy_credit
-from attribution.pathdata import PathData
 
 PATH_TRANSFORMS = ("unique", "exposure", "first", "frequency")
 

@@ -2,7 +2,7 @@
 
 They need only the order of touches, so they run on the aggregated ``paths`` (each unique path
 weighted by its conversions, revenue split with the same weights) and work on
-:class:`~attribution.pathdata.PathData` as well as on journeys. Each model's per-touch rule is a
+:class:`~attribution.journeys.data.PathData` as well as on journeys. Each model's per-touch rule is a
 registered weight function, reused for exact per-journey credit.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.registry import register
 from attribution.models.touch_table import (
     TOUCH_WEIGHTS,
@@ -22,7 +23,6 @@ from attribution.models.touch_table import (
     path_table,
     touch_weights,
 )
-from attribution.pathdata import PathData
 
 DIRECT_CHANNELS = ("direct", "(direct)", "direct traffic", "(none)")
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.registry import register
 from attribution.models.touch_table import (
     TouchTable,
@@ -42,7 +43,6 @@ from attribution.models.touch_table import (
     normalise,
     touch_weights,
 )
-from attribution.pathdata import PathData
 
 IHC_COLUMNS = ("hours_since_previous", "ts", "hours_to_conversion", "conversion_ts",
                "holder_engagement", "closer_engagement")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.raking import patterns, rake
 from attribution.models.registry import check_params, run_model
 from attribution.models.touch_table import (
@@ -34,7 +35,6 @@ from attribution.models.touch_table import (
     TouchTable,
     journey_table,
 )
-from attribution.pathdata import PathData
 
 JOURNEY_CREDIT_COLUMNS = ["journey_id", "channel", "conversions", "revenue"]
 

@@ -30,6 +30,7 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from attribution.errors import ConvergenceError, ModelError
+from attribution.journeys.data import PathData
 from attribution.models.holdout import split_journeys, weighted_auc
 from attribution.models.path_arrays import (
     EncodedPaths,
@@ -40,7 +41,6 @@ from attribution.models.path_arrays import (
     sort_within_paths,
 )
 from attribution.models.registry import empty_credit, register, tidy_credit
-from attribution.pathdata import PathData
 
 RIDGE = 1.0 / 2.5**2
 EXPOSURES = ("binary", "count")

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.markov_chain import (
     MAX_ORDER,
     MarkovChain,
@@ -36,7 +37,6 @@ from attribution.models.markov_chain import (
 )
 from attribution.models.path_arrays import encode_paths
 from attribution.models.registry import empty_credit, register, safe_share, tidy_credit
-from attribution.pathdata import PathData
 
 
 def fit_chain(data: PathData, *, order: int = 1, collapse_repeats: bool = True,

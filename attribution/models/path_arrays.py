@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import DataValidationError
-from attribution.pathdata import PATH_COLUMNS
+from attribution.journeys.data import PATH_COLUMNS
 
 # Odd 64-bit multipliers of the two polynomial path hashes (arbitrary, fixed for determinism).
 HASH_BASES = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
@@ -85,7 +85,7 @@ class EncodedPaths:
 
 
 def encode_paths(paths: pd.DataFrame) -> EncodedPaths:
-    """Encode a paths frame (see :mod:`attribution.pathdata`); empty paths are left out."""
+    """Encode a paths frame (see :mod:`attribution.journeys.data`); empty paths are left out."""
     missing = [c for c in PATH_COLUMNS if c not in paths.columns]
     if missing:
         raise DataValidationError(

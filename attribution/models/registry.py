@@ -3,7 +3,7 @@
 Every model is a function ``f(data, *, param=default, ...) -> DataFrame`` returning the tidy frame
 ``model, channel, conversions, revenue, share`` (one row per channel; conversions sum to the total
 conversions, revenue to the total revenue, share to 1). ``data`` is a
-:class:`~attribution.pathdata.Journeys` or :class:`~attribution.pathdata.PathData`.
+:class:`~attribution.journeys.data.Journeys` or :class:`~attribution.journeys.data.PathData`.
 Models register themselves with :func:`register`; :data:`MODELS` maps name to function.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
-from attribution.pathdata import PathData
+from attribution.journeys.data import PathData
 
 CREDIT_COLUMNS = ["model", "channel", "conversions", "revenue", "share"]
 

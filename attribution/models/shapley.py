@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.path_arrays import EncodedPaths, encode_paths, first_occurrences
 from attribution.models.registry import empty_credit, register, tidy_credit
-from attribution.pathdata import PathData
 
 
 def _distinct_touches(data: PathData) -> tuple[EncodedPaths, np.ndarray]:

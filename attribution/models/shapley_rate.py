@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.path_arrays import channel_masks, encode_paths
 from attribution.models.registry import empty_credit, register, safe_share, tidy_credit
-from attribution.pathdata import PathData
 
 MAX_EXACT_LIMIT = 16
 

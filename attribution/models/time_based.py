@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.registry import register
 from attribution.models.touch_table import (
     TouchTable,
@@ -23,7 +24,6 @@ from attribution.models.touch_table import (
     path_table,
     touch_weights,
 )
-from attribution.pathdata import PathData
 
 MILESTONES = ("lead", "opportunity")
 ANCHOR_SHARE = 0.3   # W-shaped: first, lead-creation and opportunity-creation touch each

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.registry import empty_credit, tidy_credit
-from attribution.pathdata import PathData
 
 
 @dataclass(frozen=True, eq=False)

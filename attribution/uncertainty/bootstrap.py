@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.registry import CREDIT_COLUMNS, run_model, supported_models
-from attribution.pathdata import PathData
 from attribution.uncertainty.estimators import make_estimator
 from attribution.uncertainty.local_credit import needs_journeys
 from attribution.uncertainty.resample import BaseData, Resampler, replicate_seeds

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import AttributionError, ModelError
+from attribution.journeys.data import PathData
 from attribution.models.registry import model_spec, run_model
 from attribution.models.touch_table import TOUCH_WEIGHTS
-from attribution.pathdata import PathData
 from attribution.uncertainty.local_credit import JourneyLocal, PathLocal, is_path_local, needs_journeys
 from attribution.uncertainty.refit_counterfactual import CounterfactualRefit
 from attribution.uncertainty.refit_logistic import LogisticRefit

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from attribution.journeys.data import PathData
 from attribution.models.logistic import logistic_auc
 from attribution.models.markov_order import markov_order_auc
-from attribution.pathdata import PathData
 
 CHECK_COLUMNS = ["model", "order", "auc", "n_test", "unseen"]
 

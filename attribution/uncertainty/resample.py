@@ -27,8 +27,8 @@ import scipy.sparse as sp
 from scipy.stats import poisson
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models.path_arrays import EncodedPaths, encode_paths, pair_lookup, path_hashes
-from attribution.pathdata import PathData
 
 # Poisson(1) by inverse CDF: P(X > 30) is ~1e-34, so the table is exact in double precision.
 _POISSON1_CDF = poisson.cdf(np.arange(31), 1.0)

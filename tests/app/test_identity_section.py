@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from attribution.export import to_safe_csv
 from attribution.identity import InteractionFile, match_interactions
 from attribution.ingest.frames import read_frame
+from attribution.reports.export import to_safe_csv
 from tests.app.conftest import errors_of
 
 # Four customers. C3 and C4 share one landline written two ways: (020) 7946-0003 = 0044 20 7946 0003

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from attribution.workspace import Workspace
+from attribution.store.workspace import Workspace
 from tests.app.conftest import APP
 from tests.report_data import CONVERSIONS, TOUCHPOINTS, build_dataset, build_paths_dataset
 

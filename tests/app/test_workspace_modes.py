@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from attribution.workspace import Workspace
+from attribution.store.workspace import Workspace
 from tests.app.conftest import APP
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from attribution.cli import main
-from attribution.ihc_pipeline import read_journeys
-from tests.unit.cli.ihc_db import INPUT_TABLES, LOCAL_IHC, dump, make_db
+from attribution.ihc.pipeline import read_journeys
+from tests.unit.ihc.ihc_db import INPUT_TABLES, LOCAL_IHC, dump, make_db
 
 # channel_reporting per (channel, session date): cost of all sessions; ihc and ihc x revenue of the
 # attributed ones (c1 132.0, c2 30.0, c4 10.0). s1..s3 are in two journeys, their cost counts once.

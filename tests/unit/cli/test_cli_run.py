@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from attribution.cli import build_parser, main
-from attribution.cli_options import journey_settings, parse_params
-from attribution.dataset import load
+from attribution.cli.options import journey_settings, parse_params
+from attribution.engine.duckdb_dataset import load
 from attribution.errors import DataValidationError, ModelError
-from attribution.journeys import JourneySettings
+from attribution.journeys.settings import JourneySettings
 from attribution.models import compare, run_model, supported_models
 
 ROOT = Path(__file__).resolve().parents[3]

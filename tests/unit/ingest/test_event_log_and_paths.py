@@ -8,7 +8,7 @@ import pytest
 
 from attribution.errors import DataValidationError
 from attribution.ingest import load_into, read_paths
-from attribution.pathdata import PathData
+from attribution.journeys.data import PathData
 
 LOG = """cookie,time,interaction,conversion,conversion_value,channel
 A,2018-07-01T10:00:00Z,impression,0,0,Search

@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 import duckdb
 import pytest
 
-from attribution.journeys import JourneySettings, build_journeys
-from attribution.pathdata import Journeys
+from attribution.engine.duckdb_journeys import build_journeys
+from attribution.journeys.data import Journeys
+from attribution.journeys.settings import JourneySettings
 
 SCHEMA = "ds"
 TOUCH_DDL = """(user_id VARCHAR, ts TIMESTAMP, channel VARCHAR, campaign VARCHAR, cost DOUBLE,

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from attribution.pathdata import PATH_COLUMNS, TOUCH_COLUMNS
+from attribution.journeys.data import PATH_COLUMNS, TOUCH_COLUMNS
 
 
 def _paths(journeys) -> dict[tuple, tuple[float, float, float]]:

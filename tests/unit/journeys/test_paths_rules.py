@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
+from attribution.engine.duckdb_journeys import build_journeys
 from attribution.errors import DataValidationError
-from attribution.journeys import ChannelRule, JourneySettings, build_journeys, check_channel_rules
+from attribution.journeys.settings import ChannelRule, JourneySettings, check_channel_rules
 
 
 def _channels(journeys) -> list[tuple[str, ...]]:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attribution.sqlfiles import sql
+from attribution.store.sqlfiles import sql
 
 
 def _random_users(seed: int, users: int = 120) -> tuple[list[tuple], list[tuple]]:
@@ -90,9 +90,9 @@ def test_no_touches_at_all_gives_empty_journeys(build):
 
 
 def test_sql_composes_fragments_and_expressions_from_our_files_only():
-    text = sql("journeys_touches", schema="ds", expressions={"channel_expression": "channel"},
-               fragments={"grouped_touches": "journeys_grouped_touches", "assigned_touches": "journeys_assign_reset"})
+    text = sql("journeys/touches", schema="ds", expressions={"channel_expression": "channel"},
+               fragments={"grouped_touches": "journeys/grouped_touches", "assigned_touches": "journeys/assign_reset"})
     assert "from ds.touchpoints" in text and "{" not in text.replace("{schema}", "")
     with pytest.raises(ValueError, match="unsafe SQL identifier"):
-        sql("journeys_touches", schema="ds; drop table x", expressions={"channel_expression": "channel"},
-            fragments={"grouped_touches": "journeys_grouped_touches", "assigned_touches": "journeys_assign_reset"})
+        sql("journeys/touches", schema="ds; drop table x", expressions={"channel_expression": "channel"},
+            fragments={"grouped_touches": "journeys/grouped_touches", "assigned_touches": "journeys/assign_reset"})

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from attribution.dataset import Dataset
+from attribution.engine.duckdb_dataset import Dataset
 from attribution.errors import DataValidationError
 from attribution.ingest.context import CANONICAL_DDL
 from attribution.mmm.dataset_input import mmm_frame, mmm_unavailable_reason, suggest_freq
-from attribution.workspace import PUBLIC_OWNER, Workspace
+from attribution.store.workspace import PUBLIC_OWNER, Workspace
 
 # Spend: channel A 10 per day on Mon 2024-01-01 .. Wed 2024-01-17; channel B on a few days, one day
 # in two campaign rows (5 + 3), one row with no amount (counts 0) and 100 in the partial third week.

@@ -32,7 +32,7 @@ import pytest
 import attribution as at
 from attribution.mmm import fit
 from attribution.mmm.dataset_input import mmm_frame
-from attribution.sample import sample_inputs, sample_truth
+from attribution.simulate.sample import sample_inputs, sample_truth
 
 PAGE = {"n_fourier": 0, "holdout_share": 0.1}  # what the Media mix page uses for < 1 year of data
 

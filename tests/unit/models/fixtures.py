@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.pathdata import PATH_COLUMNS, TOUCH_COLUMNS, Journeys, PathData
+from attribution.journeys.data import PATH_COLUMNS, TOUCH_COLUMNS, Journeys, PathData
 
 
 def touch(channel: str, ts: str, **extra: Any) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from attribution.errors import ModelError
+from attribution.journeys.data import Journeys, PathData
 from attribution.models import MODEL_SPECS, MODELS, run_model
-from attribution.pathdata import Journeys, PathData
 from tests.unit.models.fixtures import as_paths, random_journeys
 
 NAMES = sorted(MODELS)

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models import journey_credit, run_model
-from attribution.pathdata import PathData
 from tests.unit.models.fixtures import as_paths, small_journeys
 
 

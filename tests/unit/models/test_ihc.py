@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from attribution.errors import ModelError
+from attribution.journeys.data import Journeys
 from attribution.models import ihc_sessions, run_model
-from attribution.pathdata import Journeys
 from tests.unit.models.fixtures import as_paths, build_journeys, journey, touch
 
 

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models import markov_chain as mc
 from attribution.models import markov_order_auc, removal_effects, run_model, transition_matrix
 from attribution.models.holdout import weighted_auc
 from attribution.models.markov import fit_chain
-from attribution.pathdata import PathData
 
 
 def make(*rows: tuple[str, float, float, float]) -> PathData:

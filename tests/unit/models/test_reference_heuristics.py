@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from attribution.journeys.data import PathData
 from attribution.models import run_model
-from attribution.pathdata import PathData
 
 REFERENCE = Path(__file__).with_name("reference") / "channelattribution_heuristics.csv"
 OURS_VS_THEIRS = {"first_touch": "first_touch", "last_touch": "last_touch", "linear": "linear_touch"}

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from attribution.journeys.data import PathData
 from attribution.models import removal_effects
-from attribution.pathdata import PathData
 
 REFERENCE = Path(__file__).with_name("reference") / "channelattribution_markov.csv"
 

@@ -7,7 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from attribution.channel_report import (
+from attribution.errors import DataValidationError
+from attribution.journeys.settings import ChannelRule, JourneySettings
+from attribution.models import run_model, supported_models
+from attribution.reports.channel_report import (
     IHC_COLUMNS,
     channel_report,
     channel_reporting,
@@ -15,10 +18,7 @@ from attribution.channel_report import (
     dataset_spend,
     with_totals,
 )
-from attribution.errors import DataValidationError
-from attribution.journeys import ChannelRule, JourneySettings
-from attribution.models import run_model, supported_models
-from attribution.workspace import Workspace
+from attribution.store.workspace import Workspace
 from tests.report_data import CONVERSIONS, TOUCHPOINTS, build_dataset, make_journeys
 
 # (journey, channel, touch hour, conversion hour or None, revenue, cost); hour 0 = 2024-01-01 00:00

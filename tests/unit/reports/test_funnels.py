@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from attribution.errors import DataValidationError
-from attribution.funnels import funnel, funnel_steps
-from attribution.workspace import Workspace
+from attribution.reports.funnels import funnel, funnel_steps
+from attribution.store.workspace import Workspace
 from tests.report_data import build_dataset
 
 

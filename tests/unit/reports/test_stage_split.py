@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from attribution.errors import DataValidationError, ModelError
+from attribution.journeys.data import PathData
 from attribution.models import run_model, supported_models
-from attribution.pathdata import PathData
-from attribution.stage_split import stage_split
-from attribution.touch_credit import calibrate, spread_journey_credit, touch_credit
+from attribution.models.touch_credit import calibrate, spread_journey_credit, touch_credit
+from attribution.reports.stage_split import stage_split
 from tests.report_data import make_journeys
 
 # (journey, channel, touch hour, conversion hour or None, revenue, cost)

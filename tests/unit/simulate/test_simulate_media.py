@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attribution.simulate_media import geometric_adstock, logistic_saturation, spend_to_exposure
+from attribution.simulate.media import geometric_adstock, logistic_saturation, spend_to_exposure
 
 
 def test_adstock_by_hand():

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from attribution.errors import ModelError
+from attribution.journeys.data import PathData
 from attribution.models import compare
-from attribution.pathdata import PathData
 from attribution.uncertainty import bootstrap, bootstrap_draws, summarise
 from tests.unit.models.fixtures import as_paths, random_journeys
 

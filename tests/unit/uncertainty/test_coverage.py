@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attribution.journeys.data import PathData
 from attribution.models import run_model
-from attribution.pathdata import PathData
 from attribution.uncertainty import bootstrap
 
 PATHS = [("a",), ("b",), ("a", "b"), ("b", "a", "c"), ("c", "a")]

@@ -89,8 +89,8 @@ def test_logistic_refit_falls_back_to_ridge_under_separation():
     paths = pd.DataFrame({"path": [("a",), ("b",), ("a", "b"), ("c",), ("a", "c")],
                           "conversions": [5.0, 7.0, 4.0, 0.0, 0.0], "revenue": [50.0, 70.0, 40.0, 0.0, 0.0],
                           "nulls": [9.0, 0.0, 0.0, 6.0, 3.0]})
+    from attribution.journeys.data import PathData
     from attribution.models.logistic import logistic_coefficients
-    from attribution.pathdata import PathData
 
     data = PathData(paths)
     assert logistic_coefficients(data).attrs["penalised"]
@@ -100,7 +100,7 @@ def test_logistic_refit_falls_back_to_ridge_under_separation():
 @pytest.mark.parametrize("name", sorted(n for n, s in MODEL_SPECS.items() if not s.needs_touches))
 def test_rows_with_an_empty_path_are_skipped_like_the_models_do(name):
     # a hand-made paths file may hold a row without touches; models ignore it, so must replicates
-    from attribution.pathdata import PathData
+    from attribution.journeys.data import PathData
 
     data = PathData(pd.DataFrame({"path": [("a",), (), ("a", "b"), ("b",), ("b", "a")],
                                   "conversions": [3.0, 2.0, 4.0, 1.0, 2.0], "revenue": [30.0, 20.0, 40.0, 10.0, 25.0],

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from attribution.errors import ModelError
+from attribution.journeys.data import Journeys
 from attribution.models import logistic_auc, markov_order_auc
-from attribution.pathdata import Journeys
 from attribution.uncertainty import predictive_checks
 from attribution.uncertainty.resample import BaseData, PoissonSampler, Resampler, replicate_seeds
 from tests.unit.models.fixtures import as_paths, random_journeys

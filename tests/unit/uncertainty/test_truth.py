@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from attribution.errors import DataValidationError
-from attribution.sample import sample_truth
+from attribution.simulate.sample import sample_truth
 from attribution.uncertainty import read_truth, truth_errors
 
 

@@ -1,0 +1,218 @@
+"""Channel report: spend, touches, attributed conversions and revenue, CPA (= CPO) and ROAS.
+
+Per channel (and per day, week or month) for one attribution model. Credit per touch comes from
+:func:`attribution.models.touch_credit.touch_credit`; its totals per channel equal the model's credit,
+so the report's totals agree with :func:`attribution.models.run_model`. Ratios whose denominator
+is zero are NaN (an empty cell), never 0 or infinity.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from attribution.engine.duckdb_journeys import channel_rules_sql
+from attribution.errors import DataValidationError
+from attribution.journeys.data import PathData
+from attribution.models.touch_credit import TOUCH_CREDIT_COLUMNS, touch_credit
+from attribution.store.sqlfiles import sql
+
+FREQS = ("day", "week", "month")
+DATE_BY = ("conversion", "touch")
+REPORT_COLUMNS = ["model", "channel", "period", "spend", "touches", "conversions", "revenue", "cpa", "roas",
+                  "conversion_rate"]
+SPEND_TABLE, TOUCH_COST, GIVEN, NO_SPEND = "spend table", "touch cost", "spend given", "none"
+TOTAL = "Total"
+IHC_COLUMNS = ["channel_name", "date", "cost", "ihc", "ihc_revenue", "CPO", "ROAS"]
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> np.ndarray:
+    num, den = num.to_numpy(dtype=float), den.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def add_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """(Re)compute ``cpa`` = spend / conversions, ``roas`` = revenue / spend and ``conversion_rate``
+    = conversions / touches; NaN where the denominator is 0 or unknown."""
+    return frame.assign(cpa=_ratio(frame["spend"], frame["conversions"]),
+                        roas=_ratio(frame["revenue"], frame["spend"]),
+                        conversion_rate=_ratio(frame["conversions"], frame["touches"]))
+
+
+def _settings_range(data: PathData) -> tuple[date | None, date | None]:
+    settings = getattr(data, "settings", None)
+    return getattr(settings, "start", None), getattr(settings, "end", None)
+
+
+def _finish(frame: pd.DataFrame, model: str, freq: str | None, source: str, date_by: str) -> pd.DataFrame:
+    frame.insert(0, "model", model)
+    out = add_ratios(frame)
+    columns = [c for c in REPORT_COLUMNS if freq is not None or c != "period"]
+    out = out[columns].reset_index(drop=True)
+    out.attrs.update(spend_source=source, freq=freq, date_by=date_by)
+    return out
+
+
+def channel_report(data: PathData, model: str = "linear", freq: str | None = "day", *,
+                   spend: pd.DataFrame | None = None, spend_source: str | None = None,
+                   credit: pd.DataFrame | None = None, date_by: str = "conversion", **params) -> pd.DataFrame:
+    """Per channel and period: spend, touches, conversions, revenue, CPA, ROAS and conversion rate.
+
+    Parameters
+    ----------
+    data : Journeys or PathData
+        Built journeys; aggregated paths only support ``freq=None`` and have no touch cost.
+    model : str
+        A registered model; ``params`` are its parameters.
+    freq : {"day", "week", "month"} or None
+        Period length (weeks start on Monday); None gives one row per channel for the whole range.
+    spend : DataFrame, optional
+        ``date, channel, spend``. Without it, spend is the summed ``cost`` of the journey touches
+        (by touch date), or unknown (NaN) when no touch has a cost. Spend is kept to the journeys'
+        date range (``data.settings.start``/``end``) when they have one.
+    spend_source : str, optional
+        Label of where ``spend`` came from (kept in ``attrs["spend_source"]``).
+    credit : DataFrame, optional
+        Per-touch credit (``journey_id, position, channel, conversions, revenue``) to report
+        instead of computing the model's.
+    date_by : {"conversion", "touch"}
+        Date credit and touches by the journey's conversion (non-converting touches by their own
+        date) or by the touch, as the IHC ``channel_reporting`` table does.
+
+    Returns
+    -------
+    DataFrame ``model, channel, period, spend, touches, conversions, revenue, cpa, roas,
+    conversion_rate`` (no ``period`` when ``freq`` is None), one row per channel and period that has
+    any touch, credit or spend. ``cpa`` = spend / conversions (cost per order, CPO), ``roas`` =
+    revenue / spend, ``conversion_rate`` = conversions / touches; each NaN when its denominator is 0.
+    ``attrs`` holds ``spend_source`` ("spend given", "touch cost", "none" or the label passed).
+    """
+    if freq is not None and freq not in FREQS:
+        raise DataValidationError(f"freq must be one of {', '.join(FREQS)} or None, not {freq!r}")
+    if date_by not in DATE_BY:
+        raise DataValidationError(f"date_by must be one of {', '.join(DATE_BY)}, not {date_by!r}")
+    if spend is not None:
+        missing = {"date", "channel", "spend"} - set(spend.columns)
+        if missing:
+            raise DataValidationError(f"spend lacks column(s) {', '.join(sorted(missing))}; it needs "
+                                      "date, channel, spend", column=sorted(missing)[0])
+    if not data.has_touches:
+        return _paths_report(data, model, freq, spend, spend_source, params)
+    if credit is None:
+        credit = touch_credit(model, data, **params)
+    touches = data.touches[["journey_id", "position", "channel", "ts", "conversion_ts", "converted", "cost"]]
+    use_touch_cost = spend is None
+    if use_touch_cost:
+        has_cost = bool((touches["cost"].fillna(0.0) != 0).any())
+        source = TOUCH_COST if has_cost else NO_SPEND
+    else:
+        source = spend_source or GIVEN
+    start, end = _settings_range(data)
+    con = duckdb.connect()
+    try:
+        con.register("touches", touches)
+        con.register("credit", credit[TOUCH_CREDIT_COLUMNS])
+        con.register("spend", spend[["date", "channel", "spend"]] if spend is not None else
+                     pd.DataFrame({"date": pd.Series(dtype="datetime64[us]"), "channel": pd.Series(dtype="str"),
+                                   "spend": pd.Series(dtype="float64")}))
+        frame = con.execute(sql("reports/channel_report"), {
+            "freq": freq, "by_conversion": date_by == "conversion", "touch_cost": use_touch_cost,
+            "start": start, "end": end}).df()
+    finally:
+        con.close()
+    if source == NO_SPEND:
+        frame["spend"] = np.nan
+    if freq is not None:
+        frame["period"] = pd.to_datetime(frame["period"])
+    return _finish(frame, model, freq, source, date_by)
+
+
+def _paths_report(data: PathData, model: str, freq: str | None, spend: pd.DataFrame | None,
+                  spend_source: str | None, params: dict) -> pd.DataFrame:
+    """Whole-range report on aggregated paths: model credit, channel occurrences, given spend."""
+    from attribution.models import run_model
+
+    if freq is not None:
+        raise DataValidationError("aggregated paths have no dates: use freq=None for one row per channel")
+    credit = run_model(model, data, **params).set_index("channel")
+    paths = data.paths
+    journeys = (paths["conversions"] + paths["nulls"]).to_numpy(dtype=float)
+    touches = pd.Series([c for p in paths["path"] for c in p], dtype="str")
+    weights = np.repeat(journeys, [len(p) for p in paths["path"]])
+    touch_counts = pd.Series(weights, index=touches).groupby(level=0).sum()
+    spent = (spend.groupby("channel")["spend"].sum() if spend is not None else pd.Series(dtype="float64"))
+    channels = sorted(set(touch_counts.index) | set(credit.index) | set(spent.index))
+    frame = pd.DataFrame({
+        "channel": channels,
+        "spend": spent.reindex(channels).fillna(0.0).to_numpy() if spend is not None else np.nan,
+        "touches": touch_counts.reindex(channels).fillna(0.0).to_numpy(),
+        "conversions": credit["conversions"].reindex(channels).fillna(0.0).to_numpy(),
+        "revenue": credit["revenue"].reindex(channels).fillna(0.0).to_numpy(),
+    })
+    return _finish(frame, model, None, (spend_source or GIVEN) if spend is not None else NO_SPEND, "conversion")
+
+
+def with_totals(report: pd.DataFrame) -> pd.DataFrame:
+    """The report with a ``Total`` row per model (and period), ratios recomputed from the sums."""
+    keys = [c for c in ("model", "period") if c in report.columns]
+    sums = report.groupby(keys, sort=False, as_index=False)[["spend", "touches", "conversions", "revenue"]].sum(
+        min_count=1)
+    sums[["touches", "conversions", "revenue"]] = sums[["touches", "conversions", "revenue"]].fillna(0.0)
+    totals = add_ratios(sums.assign(channel=TOTAL))[report.columns]
+    out = pd.concat([report, totals], ignore_index=True)
+    order = keys + ["_is_total"]
+    out = out.assign(_is_total=out["channel"].eq(TOTAL)).sort_values(order, kind="stable").drop(columns="_is_total")
+    out.attrs.update(report.attrs)
+    return out.reset_index(drop=True)
+
+
+def channel_reporting(report: pd.DataFrame) -> pd.DataFrame:
+    """A daily report in the IHC challenge ``channel_reporting`` shape.
+
+    Columns ``channel_name, date, cost, ihc, ihc_revenue, CPO, ROAS``: ``ihc``/``ihc_revenue`` carry
+    the report model's credit (whatever the model), ``CPO`` and ``ROAS`` are empty where undefined.
+    """
+    if "period" not in report.columns or report.attrs.get("freq", "day") != "day":
+        raise DataValidationError("channel_reporting needs a daily report: run channel_report with freq='day'")
+    rows = report[report["channel"] != TOTAL]
+    out = pd.DataFrame({"channel_name": rows["channel"].to_numpy(),
+                        "date": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m-%d").to_numpy(),
+                        "cost": rows["spend"].to_numpy(), "ihc": rows["conversions"].to_numpy(),
+                        "ihc_revenue": rows["revenue"].to_numpy(), "CPO": rows["cpa"].to_numpy(),
+                        "ROAS": rows["roas"].to_numpy()})
+    return out.sort_values(["channel_name", "date"], ignore_index=True)[IHC_COLUMNS]
+
+
+def dataset_spend(ds, start: date | None = None, end: date | None = None,
+                  channel_rules: tuple = ()) -> tuple[pd.DataFrame | None, str]:
+    """Spend of a dataset per date and channel in [start, end], and where it came from.
+
+    The spend table when it has any rows ("spend table"); else the summed cost of every touchpoint
+    in the range, journey or not ("touch cost"); else ``(None, "none")``. The frame has columns
+    ``date, channel, spend``. ``channel_rules`` (the journeys' :class:`ChannelRule` s) group the
+    channels the same way as the journeys, so spend and credit meet on one channel name.
+    """
+    expression, rule_params = channel_rules_sql(tuple(channel_rules))
+    params = {"start": start, "end": end, **rule_params}
+    found = ds.query("select count(*) as n from information_schema.tables "
+                     "where table_schema = $schema and table_name = 'spend'", {"schema": ds.schema})
+    if found["n"].iloc[0] and ds.query(f"select count(*) as n from {ds.schema}.spend")["n"].iloc[0]:
+        query = sql("dataset/spend", schema=ds.schema, expressions={"channel_expression": expression})
+        return ds.query(query, params), SPEND_TABLE
+    if not ds.has_touches:
+        return None, NO_SPEND
+    query = sql("dataset/touch_cost", schema=ds.schema, expressions={"channel_expression": expression})
+    cost = ds.query(query, params)
+    return (cost, TOUCH_COST) if bool((cost["spend"] != 0).any()) else (None, NO_SPEND)
+
+
+def dataset_channel_report(ds, data: PathData, model: str = "linear", freq: str | None = "day",
+                           **kwargs) -> pd.DataFrame:
+    """:func:`channel_report` with the dataset's spend (see :func:`dataset_spend`) over the journeys'
+    date range."""
+    start, end = _settings_range(data)
+    spend, source = dataset_spend(ds, start, end, getattr(getattr(data, "settings", None), "channel_rules", ()))
+    return channel_report(data, model, freq, spend=spend, spend_source=source, **kwargs)

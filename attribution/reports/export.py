@@ -1,0 +1,87 @@
+"""Safe table exports: CSV that spreadsheets cannot execute, and Excel workbooks."""
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+
+from attribution.safe_text import neutralise_cell
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell (and column name) neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_cell)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def to_safe_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV bytes (with BOM so Excel reads accents) safe against formula injection."""
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:
+    """One .xlsx workbook with a sheet per table (sheet names cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        used: set[str] = set()
+        for name, frame in tables.items():
+            sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "Sheet"
+            while sheet in used:
+                sheet = sheet[:28] + f"_{len(used)}"
+            used.add(sheet)
+            neutralise_frame(frame).to_excel(writer, sheet_name=sheet, index=False)
+    return buffer.getvalue()
+
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium/Chrome the PNG exporter can drive (``BROWSER_PATH`` wins), or None."""
+    import os
+    import shutil
+
+    given = os.environ.get("BROWSER_PATH")
+    if given and os.path.exists(given):
+        return given
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def png_unavailable_reason() -> str | None:
+    """Why PNG export cannot work on this machine, or None when it can."""
+    if find_chromium() is None:
+        return ("PNG export needs Chromium on the server (e.g. `apt-get install chromium`); "
+                "the HTML download works without it and can be saved as an image from the browser.")
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        return "PNG export needs the kaleido package (`pip install 'kaleido>=1'`)."
+    return None
+
+
+def figure_html(fig) -> bytes:
+    """A self-contained HTML file of a plotly figure (plotly.js inlined, works offline)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
+
+
+def figure_png(fig, *, width: int = 1200, height: int | None = None, scale: float = 2.0) -> bytes:
+    """A PNG of a plotly figure via kaleido and the machine's Chromium.
+
+    Raises RuntimeError with :func:`png_unavailable_reason` when no browser is available.
+    """
+    import os
+
+    reason = png_unavailable_reason()
+    if reason:
+        raise RuntimeError(reason)
+    os.environ.setdefault("BROWSER_PATH", find_chromium())
+    return fig.to_image(format="png", width=width, height=height or fig.layout.height or 500, scale=scale)

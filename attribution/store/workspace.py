@@ -1,0 +1,138 @@
+"""Where datasets live: one DuckDB database with a catalogue and one schema per dataset.
+
+Modes (DESIGN §8):
+
+- ``personal`` (default): a local DuckDB file; each browser session sees only the datasets it
+  owns (its owner token survives a refresh) plus the public sample.
+- ``shared``: the same file, and every session sees every dataset.
+- ``private``: an in-memory database per session; nothing is written to disk.
+
+DuckDB connections are not thread-safe: every unit of work takes its own ``cursor()``, and writes
+(loading, deleting) are serialised by a lock.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from attribution.errors import DataValidationError
+from attribution.store.sqlfiles import check_identifier
+
+MODES = ("personal", "shared", "private")
+PUBLIC_OWNER = "public"
+DEFAULT_PATH = Path("workspace") / "attribution.duckdb"
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    """How the app stores datasets; read from environment variables by :meth:`from_env`."""
+
+    path: str | None = str(DEFAULT_PATH)
+    mode: str = "personal"
+    max_upload_mb: float = 200
+
+    @classmethod
+    def from_env(cls) -> WorkspaceConfig:
+        """``ATTRIBUTION_WORKSPACE`` (file path), ``ATTRIBUTION_WORKSPACE_MODE``
+        (personal/shared/private) and ``ATTRIBUTION_MAX_UPLOAD_MB``."""
+        mode = os.environ.get("ATTRIBUTION_WORKSPACE_MODE", "personal").strip().lower()
+        if mode not in MODES:
+            raise DataValidationError(f"ATTRIBUTION_WORKSPACE_MODE must be one of {', '.join(MODES)}, "
+                                      f"not {mode!r}")
+        path = None if mode == "private" else os.environ.get("ATTRIBUTION_WORKSPACE", str(DEFAULT_PATH))
+        return cls(path=path, mode=mode,
+                   max_upload_mb=float(os.environ.get("ATTRIBUTION_MAX_UPLOAD_MB", "200")))
+
+
+class Workspace:
+    """A DuckDB database holding named datasets and their catalogue."""
+
+    def __init__(self, path: str | Path | None = None, *, shared: bool = False) -> None:
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = None if path is None else str(path)
+        self.shared = shared
+        self._con = duckdb.connect(self.path or ":memory:")
+        self._write_lock = threading.RLock()
+        with self.cursor() as cur:
+            cur.execute("""
+                create table if not exists catalogue (
+                    dataset_id varchar primary key, name varchar not null, owner varchar not null,
+                    kind varchar not null, created timestamp not null, source varchar,
+                    details json)
+            """)
+
+    @contextmanager
+    def cursor(self):
+        """A private DuckDB cursor for one unit of work."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def _visible(self, owner: str) -> tuple[str, dict]:
+        if self.shared:
+            return "true", {}
+        return "(owner = $owner or owner = $public)", {"owner": owner, "public": PUBLIC_OWNER}
+
+    def list(self, owner: str) -> pd.DataFrame:
+        """Datasets this owner may open, newest first."""
+        cond, params = self._visible(owner)
+        with self.cursor() as cur:
+            return cur.execute(f"select dataset_id, name, kind, created, source, owner from catalogue "
+                               f"where {cond} order by created desc", params or None).df()
+
+    def find(self, dataset_id: str, owner: str) -> dict | None:
+        """The catalogue row of a dataset the owner may open, or None."""
+        cond, params = self._visible(owner)
+        with self.cursor() as cur:
+            rows = cur.execute(f"select dataset_id, name, kind, source, owner, details from catalogue "
+                               f"where dataset_id = $id and {cond}", {"id": dataset_id, **params}).fetchall()
+        if not rows:
+            return None
+        return dict(zip(["dataset_id", "name", "kind", "source", "owner", "details"], rows[0], strict=True))
+
+    def create(self, name: str, owner: str, loader, *, source: str = "upload", details: str | None = None):
+        """Create a dataset: ``loader(cursor, schema)`` fills a new schema and returns its kind.
+
+        On any error the half-made schema is dropped and nothing is catalogued.
+        """
+        dataset_id = uuid.uuid4().hex[:16]
+        schema = check_identifier(f"ds_{dataset_id}")
+        with self._write_lock, self.cursor() as cur:
+            cur.execute(f"create schema {schema}")
+            try:
+                result = loader(cur, schema)
+            except BaseException:
+                cur.execute(f"drop schema if exists {schema} cascade")
+                raise
+            kind = getattr(result, "kind", result)
+            cur.execute("insert into catalogue values ($id, $name, $owner, $kind, $created, $source, $details)",
+                        {"id": dataset_id, "name": name.strip() or "Untitled", "owner": owner, "kind": kind,
+                         "created": datetime.now(UTC).replace(tzinfo=None), "source": source,
+                         "details": details})
+        return dataset_id, result
+
+    def delete(self, dataset_id: str, owner: str) -> bool:
+        """Delete a dataset the owner may see (the public sample only in shared mode)."""
+        row = self.find(dataset_id, owner)
+        if row is None or (row["owner"] == PUBLIC_OWNER and not self.shared):
+            return False
+        schema = check_identifier(f"ds_{dataset_id}")
+        with self._write_lock, self.cursor() as cur:
+            cur.execute(f"drop schema if exists {schema} cascade")
+            cur.execute("delete from catalogue where dataset_id = $id", {"id": dataset_id})
+        return True
+
+    def close(self) -> None:
+        """Close the database."""
+        self._con.close()

@@ -1,0 +1,58 @@
+"""CSV/Excel exports are safe to open in a spreadsheet."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from attribution.reports.export import neutralise_cell, to_excel, to_safe_csv
+
+
+def test_formula_cells_are_neutralised_numbers_are_not():
+    assert neutralise_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert neutralise_cell("+cmd") == "'+cmd"
+    assert neutralise_cell("-2+3") == "'-2+3"
+    assert neutralise_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise_cell("-12.5") == "-12.5"  # a plain signed number stays a number
+    assert neutralise_cell(-3.0) == -3.0
+    assert neutralise_cell("Paid Search") == "Paid Search"
+
+
+def test_csv_with_hostile_channel_name():
+    frame = pd.DataFrame({"channel": ['=HYPERLINK("x")', "Email"], "conversions": [1.5, -2.0]})
+    text = to_safe_csv(frame).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text))
+    assert back["channel"].tolist() == ['\'=HYPERLINK("x")', "Email"]
+    assert back["conversions"].tolist() == [1.5, -2.0]
+
+
+def test_excel_workbook_has_one_sheet_per_table_and_is_neutralised():
+    data = to_excel({"credit": pd.DataFrame({"channel": ["=1+1"]}), "a/b:c": pd.DataFrame({"x": [1]})})
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["credit", "a_b_c"]
+    assert book["credit"]["A2"].value == "'=1+1"
+
+
+def test_figure_html_is_self_contained():
+    import plotly.express as px
+
+    from attribution.reports.export import figure_html
+
+    html = figure_html(px.bar(x=["a"], y=[1])).decode()
+    # plotly.js is inlined, not loaded from a CDN
+    assert "<html" in html and "<script src=" not in html and "Plotly.newPlot" in html
+
+
+def test_png_export_explains_missing_chromium(monkeypatch):
+    import plotly.express as px
+    import pytest
+
+    from attribution.reports import export
+
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(export.shutil if hasattr(export, "shutil") else __import__("shutil"), "which",
+                        lambda name: None)
+    assert "Chromium" in export.png_unavailable_reason()
+    with pytest.raises(RuntimeError, match="HTML download works"):
+        export.figure_png(px.bar(x=["a"], y=[1]))
