@@ -10,8 +10,9 @@ Never imports streamlit; usable from notebooks and the CLI (``python -m attribut
 from __future__ import annotations
 
 from attribution import budget, mmm
-from attribution.engine.duckdb_dataset import Dataset, load
+from attribution.engine.base import Dataset
 from attribution.engine.duckdb_journeys import build_journeys
+from attribution.engine.load import load
 from attribution.errors import (
     AttributionError,
     ConvergenceError,

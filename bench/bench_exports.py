@@ -34,7 +34,7 @@ def _timed(label: str, func) -> object:
 
 def bench_report() -> None:
     """The full report of the sample dataset (every model, channel report)."""
-    from attribution.engine.duckdb_dataset import load
+    from attribution.engine.load import load
     from attribution.journeys.settings import JourneySettings
     from attribution.models import compare
     from attribution.reports.channel_report import dataset_channel_report, with_totals

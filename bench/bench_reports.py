@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attribution.engine.duckdb_dataset import Dataset  # noqa: E402
+from attribution.engine.duckdb_dataset import DuckDBDataset  # noqa: E402
 from attribution.models.touch_credit import touch_credit
 from attribution.reports.channel_report import dataset_channel_report
 from attribution.reports.conversion_paths import (
@@ -61,7 +61,7 @@ def main(n: int) -> None:
     ws = Workspace(None)
     dataset_id, kind = timed("synthetic tables", lambda: ws.create("bench", PUBLIC_OWNER,
                                                                    lambda cur, schema: load(cur, schema, n)))
-    ds = Dataset(ws, dataset_id, "bench", kind)
+    ds = DuckDBDataset(ws, dataset_id, "bench", kind)
     journeys = timed("journeys (builder, not ours)", ds.journeys)
     touches = timed("touches to pandas (not ours)", lambda: journeys.touches)
     print(f"  {len(touches):,} journey touches, {len(journeys.paths):,} unique paths")

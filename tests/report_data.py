@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.duckdb_dataset import DuckDBDataset
 from attribution.journeys.data import PATH_COLUMNS, TOUCH_COLUMNS, Journeys
 from attribution.store.workspace import PUBLIC_OWNER, Workspace
 
@@ -69,12 +69,12 @@ def load_tables(cur, schema: str, touchpoints: pd.DataFrame, conversions: pd.Dat
 
 def build_dataset(ws: Workspace, touchpoints: pd.DataFrame = TOUCHPOINTS,
                   conversions: pd.DataFrame = CONVERSIONS, spend: pd.DataFrame | None = SPEND, *,
-                  name: str = "Hand-made", source: str = "test") -> Dataset:
+                  name: str = "Hand-made", source: str = "test") -> DuckDBDataset:
     """Catalogue a dataset made of the given frames in ``ws`` and return its handle."""
     dataset_id, kind = ws.create(name, PUBLIC_OWNER,
                                  lambda cur, schema: load_tables(cur, schema, touchpoints, conversions, spend),
                                  source=source)
-    return Dataset(ws, dataset_id, name, kind)
+    return DuckDBDataset(ws, dataset_id, name, kind)
 
 
 def make_journeys(rows: list[tuple], settings=None) -> Journeys:
@@ -113,7 +113,7 @@ PATHS = pd.DataFrame({"path": [["Search", "Email"], ["Email"], ["Social", "Searc
 
 
 def build_paths_dataset(ws: Workspace, paths: pd.DataFrame = PATHS, *, name: str = "Hand-made paths",
-                        source: str = "test") -> Dataset:
+                        source: str = "test") -> DuckDBDataset:
     """Catalogue an aggregated-paths dataset (kind "paths") made of ``paths`` in ``ws``."""
     def load(cur, schema):
         cur.register("paths_frame", paths)
@@ -122,4 +122,4 @@ def build_paths_dataset(ws: Workspace, paths: pd.DataFrame = PATHS, *, name: str
         return "paths"
 
     dataset_id, kind = ws.create(name, PUBLIC_OWNER, load, source=source)
-    return Dataset(ws, dataset_id, name, kind)
+    return DuckDBDataset(ws, dataset_id, name, kind)

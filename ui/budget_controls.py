@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from attribution.budget import BudgetResult
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.mmm import MMMResult
 from ui import mmm_controls
 from ui.mmm_controls import FitSpec

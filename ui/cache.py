@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.journeys.data import PathData
 from attribution.journeys.settings import JourneySettings
 
@@ -72,9 +72,7 @@ def journeys(ds: Dataset, settings: JourneySettings) -> PathData:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _daily_activity(_ds: Dataset, fingerprint: str):
-    from attribution.reports.activity import daily_activity
-
-    return daily_activity(_ds)
+    return _ds.daily_activity()
 
 
 def daily_activity(ds: Dataset):

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from attribution import budget, mmm
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.mmm import dataset_input, wide_csv
 
 

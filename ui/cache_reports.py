@@ -10,11 +10,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.journeys.settings import JourneySettings
 from attribution.reports import conversion_paths as path_reports
 from attribution.reports import funnels
-from attribution.reports.channel_report import channel_report, dataset_spend, with_totals
+from attribution.reports.channel_report import channel_report, with_totals
 from attribution.reports.stage_split import stage_split as split
 from ui import cache
 
@@ -77,7 +77,7 @@ def stage_split(ds: Dataset, settings: JourneySettings, model: str) -> pd.DataFr
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _spend(_ds: Dataset, fingerprint: str, start: date | None, end: date | None, rules: tuple):
-    return dataset_spend(_ds, start, end, rules)
+    return _ds.spend(start, end, rules)
 
 
 def spend_source(ds: Dataset, settings: JourneySettings) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.journeys.settings import JourneySettings
 from ui.cache import _journeys

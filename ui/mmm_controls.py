@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 import streamlit as st
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.mmm import DEFAULT_MAX_LAG, infer_freq
 from attribution.mmm.wide_csv import guess_wide_roles

@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.journeys.settings import JourneySettings
 

@@ -10,7 +10,8 @@ import uuid
 
 import streamlit as st
 
-from attribution.engine.duckdb_dataset import Dataset, create_dataset, open_dataset
+from attribution.engine.base import Dataset
+from attribution.engine.duckdb_dataset import create_dataset, open_dataset
 from attribution.simulate.sample import SAMPLE_NAME, sample_inputs
 from attribution.store.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
 

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.base import Dataset
 from attribution.journeys.settings import JourneySettings
 from attribution.reports.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
 from ui import cache, channel_groups

@@ -120,7 +120,7 @@ def _channel_report(ds, data, model: str, freq: str | None, params: dict):
 @subcommand("run", help="run attribution models on files and write CSVs and an HTML report", arguments=_run_args)
 def run_attribution(args: argparse.Namespace) -> int:
     """Load the inputs, build journeys, run the models and write the results; returns the exit status."""
-    from attribution.engine.duckdb_dataset import load
+    from attribution.engine.load import load
     from attribution.models import model_spec, run_model, unsupported_reason
     from attribution.models.summary import credit_table
     from attribution.reports.export import to_safe_csv

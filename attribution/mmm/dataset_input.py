@@ -1,7 +1,7 @@
 """Media-mix input from a loaded dataset: spend per channel and an outcome per day or week.
 
-The heavy lifting (one row per spend row or conversion) stays in DuckDB: SQL sums spend per day and
-channel and conversions/revenue per day; only those small daily aggregates reach pandas, where
+The heavy lifting (one row per spend row or conversion) stays in the dataset's engine, which sums
+spend per day and channel and conversions/revenue per day; only those small daily aggregates reach pandas, where
 :func:`attribution.mmm.aggregate_for_mmm` rolls them up to days or weeks and fills empty periods.
 """
 from __future__ import annotations
@@ -10,15 +10,8 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.mmm.inputs import aggregate_for_mmm, default_param_count
-from attribution.store.sqlfiles import sql
 
 TARGETS = ("revenue", "conversions")
-
-
-def _has_table(ds, name: str) -> bool:
-    found = ds.query("select count(*) as n from information_schema.tables where table_schema = $schema "
-                     "and table_name = $name", {"schema": ds.schema, "name": name})
-    return bool(found["n"].iloc[0])
 
 
 def mmm_unavailable_reason(ds) -> str | None:
@@ -26,23 +19,17 @@ def mmm_unavailable_reason(ds) -> str | None:
 
     The message says what to do instead.
     """
-    if not _has_table(ds, "spend") or ds.query(f"select count(*) as n from {ds.schema}.spend")["n"].iloc[0] == 0:
+    if not ds.row_count("spend"):
         return (f"The dataset “{ds.name}” has no spend table, so there is no spend per channel to model. "
                 "Load the data again with a daily spend file (Data page), or upload a wide CSV with one "
                 "row per day or week (date, outcome, one spend column per channel).")
-    if not ds.has_touches or not _has_table(ds, "conversions"):
+    if not ds.has_touches:
         return (f"The dataset “{ds.name}” holds aggregated paths without dates, so there is no outcome per "
                 "day or week. Upload a wide CSV with one row per day or week instead.")
-    if ds.query(f"select count(*) as n from {ds.schema}.conversions")["n"].iloc[0] == 0:
+    if not ds.row_count("conversions"):
         return (f"The dataset “{ds.name}” has no conversions, so there is no outcome to explain. Upload a "
                 "wide CSV with one row per day or week instead.")
     return None
-
-
-def _daily(ds, stage: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    spend = ds.query(sql("mmm/spend_daily", schema=ds.schema))
-    outcome = ds.query(sql("mmm/outcome_daily", schema=ds.schema), {"stage": stage})
-    return spend, outcome
 
 
 def mmm_frame(ds, freq: str = "W", target: str = "revenue", stage: str | None = None) -> pd.DataFrame:
@@ -68,7 +55,7 @@ def mmm_frame(ds, freq: str = "W", target: str = "revenue", stage: str | None = 
     reason = mmm_unavailable_reason(ds)
     if reason:
         raise DataValidationError(reason)
-    spend, outcome = _daily(ds, stage)
+    spend, outcome = ds.daily_spend(), ds.daily_outcome(stage)
     if outcome.empty:
         what = f"of stage {stage!r} " if stage else ""
         raise DataValidationError(f"no conversions {what}fall inside the spend table's dates "
@@ -90,8 +77,8 @@ def suggest_freq(ds, n_controls: int = 0) -> tuple[str, str | None]:
     suggested when there are too few full weeks for the default model (2 rows per parameter),
     unless the spend itself is recorded once a week.
     """
-    days = ds.query(f"select count(distinct date) as n, date_diff('day', min(date), max(date)) + 1 as span "
-                    f"from {ds.schema}.spend").iloc[0]
+    spend_dates = pd.to_datetime(ds.daily_spend()["date"])
+    days = {"n": spend_dates.nunique(), "span": (spend_dates.max() - spend_dates.min()).days + 1}
     weekly = mmm_frame(ds, "W", target="conversions")
     channels = len(weekly.columns) - 2
     need = 2 * default_param_count(channels, n_controls)

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from attribution.engine.duckdb_journeys import channel_rules_sql
+from attribution.engine.base import NO_SPEND, TOUCH_COST
 from attribution.errors import DataValidationError
 from attribution.journeys.data import PathData
 from attribution.models.touch_credit import TOUCH_CREDIT_COLUMNS, touch_credit
@@ -23,7 +23,7 @@ FREQS = ("day", "week", "month")
 DATE_BY = ("conversion", "touch")
 REPORT_COLUMNS = ["model", "channel", "period", "spend", "touches", "conversions", "revenue", "cpa", "roas",
                   "conversion_rate"]
-SPEND_TABLE, TOUCH_COST, GIVEN, NO_SPEND = "spend table", "touch cost", "spend given", "none"
+GIVEN = "spend given"
 TOTAL = "Total"
 IHC_COLUMNS = ["channel_name", "date", "cost", "ihc", "ihc_revenue", "CPO", "ROAS"]
 
@@ -186,33 +186,10 @@ def channel_reporting(report: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["channel_name", "date"], ignore_index=True)[IHC_COLUMNS]
 
 
-def dataset_spend(ds, start: date | None = None, end: date | None = None,
-                  channel_rules: tuple = ()) -> tuple[pd.DataFrame | None, str]:
-    """Spend of a dataset per date and channel in [start, end], and where it came from.
-
-    The spend table when it has any rows ("spend table"); else the summed cost of every touchpoint
-    in the range, journey or not ("touch cost"); else ``(None, "none")``. The frame has columns
-    ``date, channel, spend``. ``channel_rules`` (the journeys' :class:`ChannelRule` s) group the
-    channels the same way as the journeys, so spend and credit meet on one channel name.
-    """
-    expression, rule_params = channel_rules_sql(tuple(channel_rules))
-    params = {"start": start, "end": end, **rule_params}
-    found = ds.query("select count(*) as n from information_schema.tables "
-                     "where table_schema = $schema and table_name = 'spend'", {"schema": ds.schema})
-    if found["n"].iloc[0] and ds.query(f"select count(*) as n from {ds.schema}.spend")["n"].iloc[0]:
-        query = sql("dataset/spend", schema=ds.schema, expressions={"channel_expression": expression})
-        return ds.query(query, params), SPEND_TABLE
-    if not ds.has_touches:
-        return None, NO_SPEND
-    query = sql("dataset/touch_cost", schema=ds.schema, expressions={"channel_expression": expression})
-    cost = ds.query(query, params)
-    return (cost, TOUCH_COST) if bool((cost["spend"] != 0).any()) else (None, NO_SPEND)
-
-
 def dataset_channel_report(ds, data: PathData, model: str = "linear", freq: str | None = "day",
                            **kwargs) -> pd.DataFrame:
-    """:func:`channel_report` with the dataset's spend (see :func:`dataset_spend`) over the journeys'
-    date range."""
+    """:func:`channel_report` with the dataset's spend (:meth:`~attribution.engine.base.Dataset.spend`:
+    the spend table, else touch costs) over the journeys' date range, grouped by their channel rules."""
     start, end = _settings_range(data)
-    spend, source = dataset_spend(ds, start, end, getattr(getattr(data, "settings", None), "channel_rules", ()))
+    spend, source = ds.spend(start, end, getattr(getattr(data, "settings", None), "channel_rules", ()))
     return channel_report(data, model, freq, spend=spend, spend_source=source, **kwargs)

@@ -5,7 +5,7 @@ Steps come from one of two sources:
 - ``"stage"``: conversion stages of the ``conversions`` table (e.g. lead → opportunity → purchase);
 - ``"interaction"``: interaction types of the ``touchpoints`` table (impression → click → visit).
 
-Counting runs in DuckDB on the dataset's canonical tables (see ``sql/funnel_steps.sql``).
+Counting runs in the dataset's engine (:meth:`~attribution.engine.base.Dataset.funnel_counts`).
 """
 from __future__ import annotations
 
@@ -15,23 +15,16 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from attribution.engine.base import FUNNEL_SOURCES
 from attribution.errors import DataValidationError
-from attribution.store.sqlfiles import sql
 
-# source name -> (table, column): the only identifiers the funnel SQL accepts.
-FUNNEL_SOURCES: dict[str, tuple[str, str]] = {
-    "stage": ("conversions", "stage"),
-    "interaction": ("touchpoints", "interaction"),
-}
 FUNNEL_COLUMNS = ["step", "name", "users", "users_any", "step_rate", "overall_rate"]
 
 
-def _source(source: str) -> tuple[str, str]:
-    try:
-        return FUNNEL_SOURCES[source]
-    except KeyError:
+def _check_source(source: str) -> None:
+    if source not in FUNNEL_SOURCES:
         raise DataValidationError(f"funnel source must be one of {', '.join(FUNNEL_SOURCES)}, "
-                                  f"not {source!r}") from None
+                                  f"not {source!r}")
 
 
 def funnel_steps(ds, source: str = "stage") -> pd.DataFrame:
@@ -48,10 +41,8 @@ def funnel_steps(ds, source: str = "stage") -> pd.DataFrame:
     -------
     DataFrame with columns ``name, users``; empty when the column is never filled.
     """
-    table, column = _source(source)
-    if not ds.has_touches:
-        return pd.DataFrame({"name": pd.Series(dtype="str"), "users": pd.Series(dtype="int64")})
-    return ds.query(sql("dataset/funnel_step_values", schema=ds.schema, table=table, step_column=column))
+    _check_source(source)
+    return ds.funnel_step_values(source)
 
 
 def funnel(ds, steps: Sequence[str] | None = None, *, source: str = "stage", start: date | None = None,
@@ -78,7 +69,7 @@ def funnel(ds, steps: Sequence[str] | None = None, *, source: str = "stage", sta
     step at all), ``step_rate`` (users / users of the previous step; 1 for step 1) and
     ``overall_rate`` (users / users of step 1). Rates are NaN where the denominator is 0.
     """
-    table, column = _source(source)
+    _check_source(source)
     if not ds.has_touches:
         raise DataValidationError("funnels need touchpoints and conversions; aggregated paths have no "
                                   "stages or interactions. Load touch-level data to see funnels.")
@@ -89,10 +80,7 @@ def funnel(ds, steps: Sequence[str] | None = None, *, source: str = "stage", sta
         raise DataValidationError(f"funnel steps repeat a name: {steps}; list each step once")
     if not steps:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in FUNNEL_COLUMNS})
-    params = {"steps": steps, "start": start, "end": end,
-              "channels": None if first_channels is None else [str(c) for c in first_channels]}
-    frame = ds.query(sql("dataset/funnel_steps", schema=ds.schema, table=table, step_column=column), params)
-    return add_step_rates(frame)
+    return add_step_rates(ds.funnel_counts(steps, source, start, end, first_channels))
 
 
 def add_step_rates(frame: pd.DataFrame) -> pd.DataFrame:

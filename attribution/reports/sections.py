@@ -40,7 +40,7 @@ def model_label(name: str) -> str:
 
 def summary_section(name: str, summary: Mapping[str, Any], activity: pd.DataFrame | None = None) -> Section:
     """The dataset's headline numbers (``Dataset.summary()``) and, with ``activity``
-    (``daily_activity``), a chart of conversions per day."""
+    (``Dataset.daily_activity()``), a chart of conversions per day."""
     if "touchpoints" in summary:
         spend = summary.get("spend") if summary.get("spend") is not None else summary.get("touch_cost")
         facts = {"Users": summary.get("users"), "Touchpoints": summary.get("touchpoints"),
@@ -232,13 +232,11 @@ def dataset_report(ds: Any, *, settings: Any = None, results: pd.DataFrame | Non
     """The full report of a loaded dataset (:class:`~attribution.engine.duckdb_dataset.Dataset`): its summary and
     daily trend, the journey settings, the model comparison and, when given, the channel report,
     media-mix fit and budget plan."""
-    from attribution.reports.activity import daily_activity
-
     models = list(dict.fromkeys(results["model"])) if results is not None and len(results) else []
     return full_report(
         title=title or f"Attribution report: {ds.name}",
         subtitle="Attributed conversions and revenue per channel under several models",
-        summary={"name": ds.name, "summary": ds.summary(), "activity": daily_activity(ds)},
+        summary={"name": ds.name, "summary": ds.summary(), "activity": ds.daily_activity()},
         settings={"settings": settings, "params": params, "models": models, "has_touches": ds.has_touches},
         models={"results": results, "failures": failures} if results is not None or failures else None,
         channels={"report": channel_report} if channel_report is not None else None,

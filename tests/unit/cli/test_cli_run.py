@@ -11,7 +11,7 @@ import pytest
 
 from attribution.cli import build_parser, main
 from attribution.cli.options import journey_settings, parse_params
-from attribution.engine.duckdb_dataset import load
+from attribution.engine.load import load
 from attribution.errors import DataValidationError, ModelError
 from attribution.journeys.settings import JourneySettings
 from attribution.models import compare, run_model, supported_models

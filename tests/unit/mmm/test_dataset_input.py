@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from attribution.engine.duckdb_dataset import Dataset
+from attribution.engine.duckdb_dataset import DuckDBDataset
 from attribution.errors import DataValidationError
 from attribution.ingest.context import CANONICAL_DDL
 from attribution.mmm.dataset_input import mmm_frame, mmm_unavailable_reason, suggest_freq
@@ -27,7 +27,7 @@ CONVERSIONS = [
 ]
 
 
-def _dataset(spend=SPEND, conversions=CONVERSIONS, kind="journeys") -> Dataset:
+def _dataset(spend=SPEND, conversions=CONVERSIONS, kind="journeys") -> DuckDBDataset:
     ws = Workspace(None)
 
     def loader(cur, schema):
@@ -41,7 +41,7 @@ def _dataset(spend=SPEND, conversions=CONVERSIONS, kind="journeys") -> Dataset:
         return kind
 
     dataset_id, _ = ws.create("tiny", PUBLIC_OWNER, loader)
-    return Dataset(ws, dataset_id, "tiny", kind)
+    return DuckDBDataset(ws, dataset_id, "tiny", kind)
 
 
 def test_weekly_revenue_and_spend_by_hand():

@@ -15,7 +15,6 @@ from attribution.reports.channel_report import (
     channel_report,
     channel_reporting,
     dataset_channel_report,
-    dataset_spend,
     with_totals,
 )
 from attribution.store.workspace import Workspace
@@ -147,16 +146,16 @@ def test_dataset_spend_sources():
     ws = Workspace(None)
     try:
         with_table = build_dataset(ws)
-        spend, source = dataset_spend(with_table, date(2024, 1, 2), date(2024, 1, 3))
+        spend, source = with_table.spend(date(2024, 1, 2), date(2024, 1, 3))
         # spend rows Jan 2 Social 20, Email 0; Jan 3 Search 6
         assert source == "spend table" and spend["spend"].sum() == 26.0 and len(spend) == 3
         no_table = build_dataset(ws, spend=None)
-        cost, source = dataset_spend(no_table, date(2024, 1, 2), date(2024, 1, 3))
+        cost, source = no_table.spend(date(2024, 1, 2), date(2024, 1, 3))
         # every touchpoint's cost, journey or not: Jan 2 Email 1; Jan 3 Search 2 + 2, Social 3
         assert source == "touch cost"
         assert cost.values.tolist() == [[D2, "Email", 1.0], [D3, "Search", 4.0], [D3, "Social", 3.0]]
         free = build_dataset(ws, TOUCHPOINTS.assign(cost=0.0), CONVERSIONS, None)
-        assert dataset_spend(free) == (None, "none")
+        assert free.spend() == (None, "none")
     finally:
         ws.close()
 
@@ -168,11 +167,11 @@ def test_spend_follows_the_journeys_channel_grouping_rules():
     ws = Workspace(None)
     try:
         ds = build_dataset(ws)
-        spend, _ = dataset_spend(ds, channel_rules=owned)
+        spend, _ = ds.spend(channel_rules=owned)
         # Jan 1 Search 10, Email 5; Jan 2 Social 20, Email 0; Jan 3 Search 6
         assert spend.values.tolist() == [[D1, "Owned", 5.0], [D1, "Search", 10.0], [D2, "Owned", 20.0],
                                          [D3, "Search", 6.0]]
-        cost, _ = dataset_spend(build_dataset(ws, spend=None), channel_rules=owned)
+        cost, _ = build_dataset(ws, spend=None).spend(channel_rules=owned)
         # touch cost by day: Jan 1 Search 2, Social 3 + Email 1; Jan 2 Email 1; Jan 3 Search 2 + 2,
         # Social 3; Jan 5 Email 1
         assert cost.values.tolist() == [[D1, "Owned", 4.0], [D1, "Search", 2.0], [D2, "Owned", 1.0],
