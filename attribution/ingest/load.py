@@ -79,7 +79,8 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
     if conversions is not None and touchpoints is None:
         raise DataValidationError("a conversions file needs a touchpoints file (touchpoints=...). For one "
                                   "file holding both, pass it as event_log=.")
-    mappings = dict(mappings or {})
+    # an empty mapping says nothing (the app sends one for the IHC database, which has no columns to map)
+    mappings = {role: m for role, m in (mappings or {}).items() if m}
     unknown = sorted(set(mappings) - set(ROLES))
     if unknown:
         raise DataValidationError(f"mappings has unknown roles {unknown}; use: {', '.join(ROLES)}.")

@@ -209,3 +209,9 @@ def test_csv_column_named_rowid_loads(con, write):
     path = write("rowid.csv", "ROWID,user_id,ts,channel\nx,u1,2024-01-01 10:00,A\ny,u2,2024-01-01 11:00,B\n")
     report = load_into(con, "ds", touchpoints=path)
     assert report.tables["touchpoints"] == 2
+
+
+def test_ihc_db_with_the_apps_empty_mapping(con, upload_db):
+    """The app sends {'ihc_db': {}} (nothing to map): it loads instead of 'unknown roles'."""
+    report = load_into(con, "ds", ihc_db=("challenge.db", upload_db), mappings={"ihc_db": {}})
+    assert report.tables["touchpoints"] == len(SESSIONS)
