@@ -1,4 +1,4 @@
-"""The channel grouping rules of the journey settings, edited in the sidebar (DESIGN §4).
+"""The channel grouping rules of the journey settings, edited in the sidebar (docs/architecture.md §4).
 
 Rules map raw channel, campaign or interaction values to one channel group, e.g. every channel
 containing "paid" → "Paid media". They live in the session with the other journey settings and
