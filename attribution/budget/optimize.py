@@ -1,6 +1,6 @@
 """Budget optimiser on a fitted media-mix model.
 
-Convention (DESIGN §7): ``total`` and bounds are spend **per period** of the fit's granularity (per
+Convention (docs/architecture.md §7): ``total`` and bounds are spend **per period** of the fit's granularity (per
 week for a weekly fit) and responses are the steady-state outcome per period of that constant spend,
 carry-over included. ``periods=n`` scales spend and response columns of the result to an n-period
 plan (ratios such as ROAS are unchanged).
