@@ -103,5 +103,5 @@ def _optimise(_fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None
 def optimise(fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: dict,
              locked: list[str], periods: int) -> budget.BudgetResult:
     """A budget plan; ``mode`` is ``budget`` (amount = spend per period), ``marginal_roas`` or
-    ``response`` (amount = the target). Raises OptimisationError when the constraints conflict."""
+    ``response`` (amount = the target). Raises OptimizationError when the constraints conflict."""
     return _optimise(fit, fit_key, mode, amount, tuple(sorted(bounds.items())), tuple(locked), int(periods))

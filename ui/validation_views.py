@@ -11,7 +11,7 @@ from attribution.uncertainty import model_difference, rank_correlation, truth_er
 from ui import cache_validation, charts
 from ui import charts_validation as vcharts
 from ui.confidence import labelled
-from ui.widgets import csv_download, show_chart
+from ui.downloads import csv_download, show_chart
 
 TRUTH_STAGE = "purchase"  # the simulator's truth counts purchases
 

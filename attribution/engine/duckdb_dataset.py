@@ -53,7 +53,7 @@ class DuckDBDataset(Dataset):
         return check_identifier(f"ds_{self.dataset_id}")
 
     def journeys(self, settings: JourneySettings | None = None, **rules) -> PathData:
-        """Journeys under the DESIGN §4 rules (``settings`` or keyword rules).
+        """Journeys under the docs/architecture.md §4 rules (``settings`` or keyword rules).
 
         For aggregated paths only the path rules apply (transform, excluded channels); the result
         is then a :class:`PathData` without touches.

@@ -182,7 +182,7 @@ def write_results(db_path: str | Path, results: pd.DataFrame, start: date | None
     return len(rows)
 
 
-def channel_reporting(db_path: str | Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+def read_channel_reporting(db_path: str | Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Step 5: ``channel_reporting`` rows dated ``start``..``end`` plus ``CPO`` = cost / ihc and
     ``ROAS`` = ihc_revenue / cost (empty where the denominator is 0)."""
     params = _params(start, end)

@@ -43,7 +43,7 @@ def fit_chain(data: PathData, *, order: int = 1, collapse_repeats: bool = True,
               use_nulls: bool = True) -> MarkovChain:
     """The fitted absorbing chain for ``data`` under the model's options."""
     _check_order(order)
-    enc = prepare_paths(encode_paths(data.paths), collapse=collapse_repeats, use_nulls=use_nulls)
+    enc = prepare_paths(encode_paths(data.paths), collapse_repeats=collapse_repeats, use_nulls=use_nulls)
     return build_chain(enc, order)
 
 

@@ -1,6 +1,6 @@
 """Per-touch credit of a model: how each conversion's credit splits over the journey's touches.
 
-Reports that date credit by touch, or split it by journey stage, need credit per touch:
+Reports that date credit by touch, or split it by journey phase, need credit per touch:
 
 - rule-based models (first/last touch, linear, time decay, position based, W-shaped, IHC, ...)
   have an exact per-touch rule (``attribution.models.touch_table.TOUCH_WEIGHTS``), used as is;
@@ -22,8 +22,8 @@ import pandas as pd
 
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
+from attribution.models.journey_credit import JOURNEY_CREDIT_COLUMNS
 
-JOURNEY_CREDIT_COLUMNS = ["journey_id", "channel", "conversions", "revenue"]
 TOUCH_CREDIT_COLUMNS = ["journey_id", "position", "channel", "conversions", "revenue"]
 
 _SPREAD_SQL = """

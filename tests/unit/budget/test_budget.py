@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from attribution import budget
-from attribution.errors import OptimisationError
+from attribution.errors import OptimizationError
 from attribution.mmm import fit, simulate_mmm
 
 
@@ -143,9 +143,9 @@ def test_target_response_finds_least_spend():
     res = budget.spend_for_target(LOG, target_response=600 * np.log(6))
     assert res.recommended_spend == pytest.approx(300.0, rel=1e-4)
     assert res.recommended_response >= 600 * np.log(6) * (1 - 1e-9)
-    with pytest.raises(OptimisationError, match="out of reach"):
+    with pytest.raises(OptimizationError, match="out of reach"):
         budget.spend_for_target(LOG, target_response=1e9, bounds={c: (0, 1000) for c in "xyz"})
-    with pytest.raises(OptimisationError, match="exactly one"):
+    with pytest.raises(OptimizationError, match="exactly one"):
         budget.spend_for_target(LOG)
 
 
@@ -160,7 +160,7 @@ def test_target_response_finds_least_spend():
     ({"total": -5}, "total must be"),
 ])
 def test_infeasible_constraints_name_what_to_relax(kwargs, pattern):
-    with pytest.raises(OptimisationError, match=pattern):
+    with pytest.raises(OptimizationError, match=pattern):
         budget.optimize(LOG, **kwargs)
 
 

@@ -7,9 +7,10 @@ from attribution.uncertainty import summarise
 from ui import cache, charts
 from ui import charts_validation as vcharts
 from ui.confidence import bootstrap_draws, ci_controls, interval_table, labelled, show_interval_table
+from ui.downloads import csv_download, excel_download, show_chart
 from ui.model_controls import model_picker
+from ui.page_start import journeys_or_stop
 from ui.report_button import report_button
-from ui.widgets import csv_download, excel_download, journeys_or_stop, show_chart
 
 st.title("Model comparison")
 ds, settings, data = journeys_or_stop()
