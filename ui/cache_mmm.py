@@ -38,13 +38,13 @@ def unavailable_reason(ds: Dataset) -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _suggest_freq(_ds: Dataset, fingerprint: str) -> tuple[str, str | None]:
-    return dataset_input.suggest_freq(_ds)
+def _suggest_freq(_ds: Dataset, fingerprint: str, adstock: str, saturation: str) -> tuple[str, str | None]:
+    return dataset_input.suggest_freq(_ds, adstock=adstock, saturation=saturation)
 
 
-def suggest_freq(ds: Dataset) -> tuple[str, str | None]:
-    """Suggested granularity for the dataset, and why when it is not weekly."""
-    return _suggest_freq(ds, ds.fingerprint)
+def suggest_freq(ds: Dataset, adstock: str = "geometric", saturation: str = "logistic") -> tuple[str, str | None]:
+    """Suggested granularity for the dataset and model forms, and why when it is not weekly."""
+    return _suggest_freq(ds, ds.fingerprint, adstock, saturation)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
