@@ -7,7 +7,7 @@ from attribution import ingest
 from attribution.engine.duckdb_dataset import create_dataset
 from attribution.errors import DataValidationError
 from ui import state
-from ui.widgets import csv_download
+from ui.downloads import csv_download
 
 NONE = "— not in file —"
 SHAPES: dict[str, list[tuple[str, str, bool]]] = {

@@ -14,6 +14,7 @@ from attribution.engine.base import Dataset
 from attribution.engine.duckdb_dataset import create_dataset, open_dataset
 from attribution.simulate.sample import SAMPLE_NAME, sample_inputs
 from attribution.store.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
+from ui.journey_sidebar import KEY_PREFIX
 
 DATASET_KEY = "dataset_id"
 
@@ -85,5 +86,5 @@ def use_dataset(dataset_id: str) -> None:
         st.query_params["ds"] = dataset_id
     else:
         st.query_params.pop("ds", None)
-    for key in [k for k in st.session_state if str(k).startswith(("js_", "w_js_"))]:
+    for key in [k for k in st.session_state if str(k).startswith(KEY_PREFIX)]:
         del st.session_state[key]

@@ -69,7 +69,7 @@ CLOSER_RATE = {True: 0.8, False: 0.03}  # closer engagement: conversion sessions
 
 @dataclass(frozen=True, eq=False)
 class SimulatedData:
-    """Simulated tables in the canonical shapes (DESIGN §3) plus the ground truth.
+    """Simulated tables in the canonical shapes (docs/architecture.md §3) plus the ground truth.
 
     Attributes
     ----------

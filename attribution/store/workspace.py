@@ -1,6 +1,6 @@
 """Where datasets live: one DuckDB database with a catalogue and one schema per dataset.
 
-Modes (DESIGN §8):
+Modes (docs/architecture.md §8):
 
 - ``personal`` (default): a local DuckDB file; each browser session sees only the datasets it
   owns (its owner token survives a refresh) plus the public sample.

@@ -6,7 +6,8 @@ from attribution.models import MODEL_SPECS, supported_models
 from attribution.reports.conversion_paths import PATH_REPORT_COLUMNS, filter_paths
 from ui import cache, cache_reports
 from ui import charts_reports as charts
-from ui.widgets import csv_download, journeys_or_stop, show_chart
+from ui.downloads import csv_download, show_chart
+from ui.page_start import journeys_or_stop
 
 SOURCES = {"stage": "Conversion stages", "interaction": "Touch interactions"}
 PCT = st.column_config.NumberColumn(format="percent")
