@@ -31,3 +31,37 @@ def test_gzip_bomb_upload_is_refused_by_its_expanded_size(app, monkeypatch):
     at = _upload(app, TP_SHAPE, {"touchpoints": ("bomb.csv.gz", bomb), "conversions": ("c.csv", CONVERSIONS)})
     assert not at.exception
     assert "bomb.csv.gz expands to more than 1 MB" in _shown(at)
+
+
+MARKUP = "![t](http://127.0.0.1:9/x.png) <img src=x> :red[big] $x^2$ **b**"
+
+
+def _markdown_texts(at) -> list[str]:
+    kinds = ("markdown", "caption", "subheader", "header", "title", "error", "warning", "info", "success")
+    out = []
+    for kind in kinds:
+        out += [e.value for e in getattr(at, kind, [])]
+        out += [e.value for e in getattr(at.sidebar, kind, [])]
+    out += [e.label for e in at.get("expandable")]
+    return out
+
+
+def test_user_text_is_never_markdown(app):
+    """A dataset, file and channel named with Markdown/HTML is shown as written, not rendered."""
+    from markdown_it import MarkdownIt
+
+    touches = ("user_id,ts,channel\nu1,2024-01-01 10:00,\"" + MARKUP + "\"\n").encode()
+    app.switch_page("app_pages/data_sources.py").run()
+    app.text_input(key="upload_name").set_value(MARKUP).run()
+    at = _upload(app, TP_SHAPE, {"touchpoints": (MARKUP + ".csv", touches),
+                                 "conversions": ("c.csv", CONVERSIONS)})
+    assert not at.exception
+    at.switch_page("app_pages/overview.py").run()
+    at.switch_page("app_pages/data_sources.py").run()
+    shown = [t for t in _markdown_texts(at) if "png" in t]
+    assert shown, _markdown_texts(at)
+    md = MarkdownIt("commonmark")
+    for text in shown:
+        html = md.render(text)
+        assert "<img" not in html and "<a " not in html and "<strong>" not in html, (text, html)
+        assert ":red[" not in text and "$x^2$" not in text
