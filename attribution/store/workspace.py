@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from attribution.errors import DataValidationError
+from attribution.errors import DataValidationError, WorkspaceError
 from attribution.store.sqlfiles import check_identifier
 
 MODES = ("personal", "shared", "private")
@@ -95,7 +95,16 @@ class Workspace:
                                   else Path(tempfile.gettempdir()) / "attribution_spill")
             Path(temp_directory).mkdir(parents=True, exist_ok=True)
             config = {"memory_limit": memory_limit, "temp_directory": str(temp_directory)}
-        self._con = duckdb.connect(self.path or ":memory:", config=config)
+        try:
+            self._con = duckdb.connect(self.path or ":memory:", config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise WorkspaceError(
+                f"The workspace {self.path} is in use by another process (another app server or script has it "
+                "open; DuckDB lets one process write a database file at a time). Stop the other process, or "
+                "point this one elsewhere with ATTRIBUTION_WORKSPACE=<another file>, or use "
+                "ATTRIBUTION_WORKSPACE_MODE=private (in-memory, nothing saved).") from None
         self._write_lock = threading.RLock()
         with self.cursor() as cur:
             cur.execute("""

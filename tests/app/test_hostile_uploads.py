@@ -65,3 +65,44 @@ def test_user_text_is_never_markdown(app):
         html = md.render(text)
         assert "<img" not in html and "<a " not in html and "<strong>" not in html, (text, html)
         assert ":red[" not in text and "$x^2$" not in text
+
+
+def test_a_foreign_exception_shows_a_note_not_a_traceback(workspace_env, monkeypatch, caplog):
+    from streamlit.testing.v1 import AppTest
+
+    from attribution.engine.duckdb_dataset import DuckDBDataset
+    from tests.app.conftest import APP
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("boom at /srv/secret/path.py")
+
+    monkeypatch.setattr(DuckDBDataset, "summary", broken)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "Something went wrong while drawing this page" in shown and "/srv/secret" not in shown
+    assert "boom at /srv/secret/path.py" in caplog.text  # logged for the operator
+
+
+def test_a_workspace_in_use_by_another_process_is_explained(workspace_env):
+    import subprocess
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    path = workspace_env / "ws.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        assert not at.exception
+        shown = " ".join(e.value for e in at.error)
+        assert "is in use by another process" in shown and "ATTRIBUTION\\_WORKSPACE" in shown
+    finally:
+        holder.kill()
+        holder.wait()
