@@ -96,7 +96,7 @@ class Workspace:
             Path(temp_directory).mkdir(parents=True, exist_ok=True)
             config = {"memory_limit": memory_limit, "temp_directory": str(temp_directory)}
         try:
-            self._con = duckdb.connect(self.path or ":memory:", config=config)
+            self._con = duckdb.connect(self.path or ":memory:")
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
@@ -105,6 +105,10 @@ class Workspace:
                 "open; DuckDB lets one process write a database file at a time). Stop the other process, or "
                 "point this one elsewhere with ATTRIBUTION_WORKSPACE=<another file>, or use "
                 "ATTRIBUTION_WORKSPACE_MODE=private (in-memory, nothing saved).") from None
+        # SET (not connect(config=...)): another connection to the same file in this process (a script,
+        # a test) would otherwise be refused for having a different configuration
+        for key, value in config.items():
+            self._con.execute(f"set {key} = '{str(value).replace(chr(39), chr(39) * 2)}'")
         self._write_lock = threading.RLock()
         with self.cursor() as cur:
             cur.execute("""
