@@ -98,7 +98,7 @@ def test_wide_csv_upload_good_and_bad(app):
 
     bad = _wide_csv(negative_row=5)
     at.file_uploader(key="mmm_upload").set_value(("bad.csv", bad, "text/csv")).run()
-    assert at.exception == [] and any("'tv_spend', row 5" in e.value and "negative" in unescape(e.value) for e in at.error)
+    assert at.exception == [] and any("'tv_spend', row 5" in unescape(e.value) and "negative" in unescape(e.value) for e in at.error)
     assert at.button(key="mmm_fit_go").proto.disabled
     at.file_uploader(key="mmm_upload").set_value(("empty.csv", b"", "text/csv")).run()
     assert at.exception == [] and any("empty.csv is empty" in unescape(e.value) for e in at.error)
