@@ -168,7 +168,7 @@ def test_customers_without_id_column_give_a_clear_error(app):
     at = _upload(app, no_id)
     _channel_box(at, "calls.csv").set_value("Phone").run()
     assert not at.exception
-    assert any("customers.csv" in e.value and "customer_id" in unescape(e.value) for e in at.error), [e.value for e in at.error]
+    assert any("customers.csv" in unescape(e.value) and "customer_id" in unescape(e.value) for e in at.error), [e.value for e in at.error]
     assert at.button(key="id_match").proto.disabled
     # picking the id column under the file's columns fixes it
     box = next(s for s in at.selectbox if s.label == "Customer id *")
