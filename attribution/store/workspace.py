@@ -95,7 +95,13 @@ class Workspace:
                                   else Path(tempfile.gettempdir()) / "attribution_spill")
             Path(temp_directory).mkdir(parents=True, exist_ok=True)
             config = {"memory_limit": memory_limit, "temp_directory": str(temp_directory)}
-        self._con = duckdb.connect(self.path or ":memory:", config=config)
+        self._con = duckdb.connect(self.path or ":memory:")
+        # Set after connecting, not as connect(config=...): DuckDB refuses a second connection to the
+        # same file with a different configuration, and these settings apply to the whole database.
+        for name, value in config.items():
+            if name == "memory_limit" and not _MEMORY_RE.match(value):
+                raise DataValidationError(f"memory limit must be a size such as '2GB', not {value!r}")
+            self._con.execute(f"SET {name} = '{value.replace(chr(39), chr(39) * 2)}'")
         self._write_lock = threading.RLock()
         with self.cursor() as cur:
             cur.execute("""
