@@ -29,7 +29,7 @@ COPY app.py README.md ./
 COPY .streamlit .streamlit
 COPY attribution attribution
 COPY ui ui
-COPY pages pages
+COPY app_pages app_pages
 COPY data data
 USER app
 EXPOSE 8501

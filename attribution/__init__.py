@@ -19,6 +19,7 @@ from attribution.errors import (
     DataValidationError,
     ModelError,
     OptimisationError,
+    OptimizationError,
 )
 from attribution.ingest import read_paths
 from attribution.journeys.data import Journeys, PathData
@@ -46,16 +47,19 @@ from attribution.reports.channel_report import (
 )
 from attribution.reports.conversion_paths import filter_paths, path_report
 from attribution.reports.funnels import funnel, funnel_steps
+from attribution.reports.journey_phases import journey_phases
 from attribution.reports.sections import dataset_report, full_report
-from attribution.reports.stage_split import stage_split
 from attribution.simulate import SAMPLE_DIR, SimulatedData, sample_paths, simulate, write_csvs
 from attribution.uncertainty import bootstrap
 
+# Earlier public name of journey_phases (the early/mid/late split was called a "stage" split).
+stage_split = journey_phases
+
 __all__ = [
     "AttributionError", "ChannelRule", "ConvergenceError", "DataValidationError", "Dataset", "Journeys",
-    "JourneySettings", "MODELS", "ModelError", "OptimisationError", "PathData", "SAMPLE_DIR", "SimulatedData",
+    "JourneySettings", "MODELS", "ModelError", "OptimisationError", "OptimizationError", "PathData", "SAMPLE_DIR", "SimulatedData",
     "bootstrap", "budget", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report", "dataset_report", "full_report",
-    "filter_paths", "funnel", "funnel_steps", "mmm", "path_report", "stage_split", "touch_credit", "with_totals", "ihc_sessions", "journey_credit", "load", "logistic_auc",
+    "filter_paths", "funnel", "funnel_steps", "mmm", "path_report", "journey_phases", "stage_split", "touch_credit", "with_totals", "ihc_sessions", "journey_credit", "load", "logistic_auc",
     "logistic_coefficients", "markov_order_auc", "read_channel_rules", "read_paths", "removal_effects", "run_model",
     "sample_paths", "shapley_by_position", "simulate", "transition_matrix", "write_csvs",
 ]

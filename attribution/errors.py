@@ -35,5 +35,9 @@ class ConvergenceError(ModelError):
     """A numerical fit did not converge; the message says what to try."""
 
 
-class OptimisationError(AttributionError):
+class OptimizationError(AttributionError):
     """A budget optimisation is infeasible or failed; the message names the constraint to relax."""
+
+
+# The British spelling was public before the names were made consistent; kept as an alias.
+OptimisationError = OptimizationError

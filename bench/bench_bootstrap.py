@@ -1,4 +1,4 @@
-"""Time bootstrap confidence intervals on 1 M synthetic journeys (DESIGN §11: ≤ 30 s / ≤ 60 s).
+"""Time bootstrap confidence intervals on 1 M synthetic journeys (docs/architecture.md §11: ≤ 30 s / ≤ 60 s).
 
 Usage::
 

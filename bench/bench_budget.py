@@ -1,4 +1,4 @@
-"""Benchmark: budget optimiser on a 10-channel media-mix fit (target <= 1 s per call, DESIGN §11).
+"""Benchmark: budget optimiser on a 10-channel media-mix fit (target <= 1 s per call, docs/architecture.md §11).
 
 Run: ``python bench/bench_budget.py``.
 """

@@ -1,4 +1,4 @@
-"""Benchmark the journey builder (DESIGN §11: journeys + paths ≤ 10 s, peak memory ≤ 4 GB on 2 cores).
+"""Benchmark the journey builder (docs/architecture.md §11: journeys + paths ≤ 10 s, peak memory ≤ 4 GB on 2 cores).
 
 Generates synthetic canonical tables straight in DuckDB (default 10 M touchpoints, 1 M users,
 1.2 M conversions over 180 days) into a database file, then times ``build_journeys`` in a fresh

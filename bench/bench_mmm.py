@@ -1,6 +1,6 @@
 """Benchmark: media-mix fit on 3 years of daily data x 10 channels, and 200 bootstrap fits.
 
-Targets (DESIGN §11): one fit <= 10 s, 200 bootstrap fits <= 60 s. Run: ``python bench/bench_mmm.py``.
+Targets (docs/architecture.md §11): one fit <= 10 s, 200 bootstrap fits <= 60 s. Run: ``python bench/bench_mmm.py``.
 """
 from __future__ import annotations
 

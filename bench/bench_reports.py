@@ -23,7 +23,7 @@ from attribution.reports.conversion_paths import (
     time_to_conversion,
 )
 from attribution.reports.funnels import funnel
-from attribution.reports.stage_split import stage_split
+from attribution.reports.journey_phases import journey_phases
 from attribution.store.workspace import PUBLIC_OWNER, Workspace
 
 
@@ -75,7 +75,7 @@ def main(n: int) -> None:
     converted = touches[touches["converted"]]
     credit = converted[["journey_id", "position", "channel"]].assign(
         conversions=1.0 / converted["n_touches"], revenue=converted["revenue"] / converted["n_touches"])
-    timed("stage split (given credit)", lambda: stage_split(journeys, credit=credit))
+    timed("journey phases (given credit)", lambda: journey_phases(journeys, credit=credit))
     timed("channel report by day", lambda: dataset_channel_report(ds, journeys, "linear", "day", credit=credit))
     timed("channel report whole range", lambda: dataset_channel_report(ds, journeys, "linear", None, credit=credit))
     timed("touch credit: linear (exact)", lambda: touch_credit("linear", journeys))

@@ -1,4 +1,4 @@
-"""Streamlit helpers shared by the pages. Only this package and pages/ import streamlit."""
+"""Streamlit helpers shared by the pages. Only this package and app_pages/ import streamlit."""
 from threadpoolctl import threadpool_limits
 
 # The app's model fits solve many small least-squares problems, where several BLAS threads on a

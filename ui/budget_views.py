@@ -10,8 +10,8 @@ from attribution.budget import BudgetResult
 from attribution.mmm import MMMResult
 from ui import charts_mmm
 from ui.budget_controls import scenario_tables
+from ui.downloads import csv_download, show_chart
 from ui.mmm_controls import FitSpec
-from ui.widgets import csv_download, show_chart
 
 NUM = st.column_config.NumberColumn
 

@@ -1,4 +1,14 @@
-"""The only home of Streamlit caching. Keys are small values: dataset fingerprint + settings."""
+"""Streamlit caching of dataset reads and journeys; the ``ui/cache_*.py`` modules cache their pages'.
+
+All caching of the app lives in ``ui/cache.py`` (datasets and journeys) and its siblings
+``cache_reports``, ``cache_mmm``, ``cache_identity`` and ``cache_validation``; pages and the
+other ui modules call these and never decorate anything themselves (the one exception is the
+process-wide workspace connection, a ``cache_resource`` in ``ui/state.py``). The pattern: a public
+function takes the dataset and calls a private ``@st.cache_data`` function whose key is small
+(the dataset's fingerprint plus the settings' key) and whose dataset argument is skipped from
+hashing by its leading underscore. ``hash_funcs`` would need every engine's dataset class named
+here, which the engine boundary forbids, so the wrapper pairs stay.
+"""
 from __future__ import annotations
 
 import streamlit as st

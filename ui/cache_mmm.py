@@ -38,13 +38,13 @@ def unavailable_reason(ds: Dataset) -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _suggest_freq(_ds: Dataset, fingerprint: str) -> tuple[str, str | None]:
-    return dataset_input.suggest_freq(_ds)
+def _suggest_freq(_ds: Dataset, fingerprint: str, adstock: str, saturation: str) -> tuple[str, str | None]:
+    return dataset_input.suggest_freq(_ds, adstock=adstock, saturation=saturation)
 
 
-def suggest_freq(ds: Dataset) -> tuple[str, str | None]:
-    """Suggested granularity for the dataset, and why when it is not weekly."""
-    return _suggest_freq(ds, ds.fingerprint)
+def suggest_freq(ds: Dataset, adstock: str = "geometric", saturation: str = "logistic") -> tuple[str, str | None]:
+    """Suggested granularity for the dataset and model forms, and why when it is not weekly."""
+    return _suggest_freq(ds, ds.fingerprint, adstock, saturation)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -90,18 +90,13 @@ def compare_saturation(frame: pd.DataFrame, source_key: str, kwargs: dict) -> pd
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _optimise(_fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: tuple,
+def _plan(_fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: tuple,
               locked: tuple, periods: int) -> budget.BudgetResult:
-    kw = {"bounds": dict(bounds), "locked": locked, "periods": periods}
-    if mode == "budget":
-        return budget.optimize(_fit, total=amount, **kw)
-    if mode == "marginal_roas":
-        return budget.spend_for_target(_fit, target_marginal_roas=amount, **kw)
-    return budget.spend_for_target(_fit, target_response=amount, **kw)
+    return budget.plan(_fit, mode, amount, bounds=dict(bounds), locked=locked, periods=periods)
 
 
-def optimise(fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: dict,
+def plan(fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: dict,
              locked: list[str], periods: int) -> budget.BudgetResult:
     """A budget plan; ``mode`` is ``budget`` (amount = spend per period), ``marginal_roas`` or
-    ``response`` (amount = the target). Raises OptimisationError when the constraints conflict."""
-    return _optimise(fit, fit_key, mode, amount, tuple(sorted(bounds.items())), tuple(locked), int(periods))
+    ``response`` (amount = the target). Raises OptimizationError when the constraints conflict."""
+    return _plan(fit, fit_key, mode, amount, tuple(sorted(bounds.items())), tuple(locked), int(periods))

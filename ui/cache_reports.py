@@ -15,7 +15,7 @@ from attribution.journeys.settings import JourneySettings
 from attribution.reports import conversion_paths as path_reports
 from attribution.reports import funnels
 from attribution.reports.channel_report import channel_report, with_totals
-from attribution.reports.stage_split import stage_split as split
+from attribution.reports.journey_phases import journey_phases as phases
 from ui import cache
 
 
@@ -64,15 +64,15 @@ def path_view(ds: Dataset, settings: JourneySettings, view: str, option: object 
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _stage_split(_data, fingerprint: str, settings_key: str, model: str) -> pd.DataFrame:
-    return split(_data, model)
+def _journey_phases(_data, fingerprint: str, settings_key: str, model: str) -> pd.DataFrame:
+    return phases(_data, model)
 
 
-def stage_split(ds: Dataset, settings: JourneySettings, model: str) -> pd.DataFrame:
-    """Credit by journey stage (early / mid / late) per channel for one model."""
+def journey_phases(ds: Dataset, settings: JourneySettings, model: str) -> pd.DataFrame:
+    """Credit by journey phase (early / mid / late) per channel for one model."""
     data = cache.journeys(ds, settings)
-    with st.spinner(f"Splitting {model} credit by journey stage…"):
-        return _stage_split(data, ds.fingerprint, settings.key(), model)
+    with st.spinner(f"Splitting {model} credit by journey phase…"):
+        return _journey_phases(data, ds.fingerprint, settings.key(), model)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

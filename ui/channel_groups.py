@@ -1,4 +1,4 @@
-"""The channel grouping rules of the journey settings, edited in the sidebar (DESIGN §4).
+"""The channel grouping rules of the journey settings, edited in the sidebar (docs/architecture.md §4).
 
 Rules map raw channel, campaign or interaction values to one channel group, e.g. every channel
 containing "paid" → "Paid media". They live in the session with the other journey settings and
@@ -11,6 +11,7 @@ import streamlit as st
 from attribution.errors import DataValidationError
 from attribution.journeys.rules_table import read_channel_rules, rules_frame
 from attribution.journeys.settings import RULE_COLUMNS, ChannelRule, check_channel_rules
+from ui.downloads import csv_download
 
 RULES_KEY = "js_channel_rules"
 ERROR_KEY = "channel_rule_error"
@@ -64,8 +65,6 @@ def _remove_rule(index: int) -> None:
 def channel_groups_editor(container) -> None:
     """An expander in ``container`` listing the rules, with a small form to add one, and the rules
     as a CSV to upload or download."""
-    from ui.widgets import csv_download  # widgets renders this editor in the sidebar
-
     rules = current_rules()
     label = f"Channel groups ({len(rules)} rule{'' if len(rules) == 1 else 's'})" if rules else "Channel groups"
     with container.expander(label, key="channel_groups_expander"):  # the key keeps it open as the label changes

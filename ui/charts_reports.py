@@ -6,9 +6,9 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from attribution.reports.channel_report import TOTAL
-from ui.charts import COLORS, heatmap, style_figure
+from attribution.reports.figures import COLORS, heatmap, style_figure
 
-STAGE_COLORS = {"early": COLORS[0], "mid": COLORS[1], "late": COLORS[2]}
+PHASE_COLORS = {"early": COLORS[0], "mid": COLORS[1], "late": COLORS[2]}
 METRIC_LABELS = {"spend": "Spend", "touches": "Touches", "conversions": "Attributed conversions",
                  "revenue": "Attributed revenue", "cpa": "CPA (cost per order)", "roas": "ROAS",
                  "conversion_rate": "Conversion rate"}
@@ -63,13 +63,13 @@ def overlap_heatmap(overlap: pd.DataFrame, title: str | None = None) -> go.Figur
     return heatmap(wide, title=title)
 
 
-def stage_bars(split: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Stacked horizontal bars: each channel's credit in the early, mid and late journey stage."""
+def phase_bars(split: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Stacked horizontal bars: each channel's credit in the early, mid and late journey phase."""
     order = split.groupby("channel")["conversions"].sum().sort_values().index.tolist()
-    fig = px.bar(split, x="conversions", y="channel", color="stage", orientation="h",
-                 category_orders={"channel": order, "stage": list(STAGE_COLORS)},
-                 color_discrete_map=STAGE_COLORS, hover_data={"share": ":.0%"},
-                 labels={"conversions": "Attributed conversions", "channel": "Channel", "stage": "Stage",
+    fig = px.bar(split, x="conversions", y="channel", color="phase", orientation="h",
+                 category_orders={"channel": order, "phase": list(PHASE_COLORS)},
+                 color_discrete_map=PHASE_COLORS, hover_data={"share": ":.0%"},
+                 labels={"conversions": "Attributed conversions", "channel": "Channel", "phase": "Phase",
                          "share": "Share of channel"})
     return style_figure(fig, title, height=max(300, 30 * len(order) + 140))
 

@@ -10,7 +10,7 @@ from attribution.journeys.settings import JourneySettings
 from attribution.models import MODEL_SPECS
 from ui import cache_validation
 from ui.charts_validation import CI_OF
-from ui.widgets import csv_download
+from ui.downloads import csv_download
 
 LEVELS = {"80 %": 0.80, "90 %": 0.90, "95 %": 0.95, "99 %": 0.99}
 

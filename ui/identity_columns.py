@@ -15,7 +15,7 @@ from attribution.errors import DataValidationError
 from attribution.identity import guess_customer_columns, guess_interaction_columns, guess_stage_event_columns
 from ui import cache_identity, state
 from ui.cache_identity import Upload
-from ui.widgets import csv_download
+from ui.downloads import csv_download
 
 NONE = "— not in file —"
 INTERACTION_ROLES = {"ts": "Date/time *", "channel": "Channel", "customer_id": "Customer id", "phone": "Phone",

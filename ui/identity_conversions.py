@@ -13,8 +13,8 @@ from attribution.errors import AttributionError
 from attribution.identity import StageEvents, available_stages, guess_stage_columns, stage_conversions
 from ui import cache_identity
 from ui.cache_identity import Upload, digest_of
+from ui.downloads import csv_download
 from ui.identity_columns import NONE, read_upload, stage_event_columns
-from ui.widgets import csv_download
 
 SOURCES = {"customers": "Date columns of the customers file",
            "events": "A stage-events file (customer, stage, date, optional revenue)"}

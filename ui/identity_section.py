@@ -13,9 +13,9 @@ from attribution.errors import AttributionError, DataValidationError
 from attribution.identity import IdentityMatch, MatchOptions
 from attribution.ingest.frames import parquet_upload
 from ui import cache_identity, charts_identity, state
+from ui.downloads import csv_download, show_chart
 from ui.identity_columns import customer_columns, interaction_columns, max_bytes, read_upload
 from ui.identity_conversions import conversion_picker
-from ui.widgets import csv_download, show_chart
 
 FILE_TYPES = ["csv", "gz", "parquet", "txt", "tsv"]
 REGIONS = {"GB": "United Kingdom", "IE": "Ireland", "US": "United States", "CA": "Canada", "AU": "Australia",

@@ -15,7 +15,7 @@ import streamlit as st
 
 from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
-from attribution.mmm import DEFAULT_MAX_LAG, infer_freq
+from attribution.mmm import ADSTOCK_SPECS, DEFAULT_MAX_LAG, SATURATION_SPECS, infer_freq
 from attribution.mmm.wide_csv import guess_wide_roles
 from ui import cache, cache_mmm
 
@@ -23,9 +23,8 @@ FIT_KEY, SPEC_KEY, FRAME_KEY = "mmm_fit", "mmm_fit_spec", "mmm_fit_frame"
 SOURCES = ("Current dataset (spend + conversions)", "Upload a wide CSV")
 FREQS = {"W": "Weekly", "D": "Daily"}
 UNITS = {"W": "week", "D": "day"}
-ADSTOCKS = {"geometric": "Geometric (fades by a constant rate)", "delayed": "Delayed (peaks after a lag)",
-            "weibull_cdf": "Weibull CDF (flexible fade)", "weibull_pdf": "Weibull PDF (can peak later)"}
-SATURATIONS = {"logistic": "Logistic", "hill": "Hill (S-shaped)", "michaelis_menten": "Michaelis–Menten"}
+ADSTOCKS = {name: spec.label for name, spec in ADSTOCK_SPECS.items()}
+SATURATIONS = {name: spec.label for name, spec in SATURATION_SPECS.items()}
 ALL_STAGES = "All conversions"
 DEFAULT_N_BOOT = 100
 
@@ -99,7 +98,9 @@ def default_fourier(frame: pd.DataFrame, date: str) -> int:
 
 
 def _dataset_input(ds: Dataset) -> MMMInput | None:
-    suggested, note = cache_mmm.suggest_freq(ds)
+    # the forms picked further down (kept in the session) decide how many parameters a fit needs
+    suggested, note = cache_mmm.suggest_freq(ds, st.session_state.get("mmm_adstock", "geometric"),
+                                             st.session_state.get("mmm_saturation", "logistic"))
     stages = cache.stages(ds)
     left, mid, right = st.columns(3)
     freq = left.radio("Granularity", list(FREQS), index=list(FREQS).index(suggested), format_func=FREQS.get,

@@ -8,8 +8,8 @@ import streamlit as st
 
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult
 from ui import cache_mmm, charts_mmm
+from ui.downloads import csv_download, excel_download, show_chart
 from ui.mmm_controls import ADSTOCKS, FREQS, SATURATIONS, FitSpec, plural
-from ui.widgets import csv_download, excel_download, show_chart
 
 NUM = st.column_config.NumberColumn
 DIAGNOSTICS = {  # key -> (label, format, what it says)

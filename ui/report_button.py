@@ -42,11 +42,11 @@ def _media_mix() -> tuple[object | None, object | None]:
 def _default_plan(fit):
     """The optimal split of the current total spend (no bounds), for a report without a saved scenario."""
     from attribution.budget import optimize
-    from attribution.errors import OptimisationError
+    from attribution.errors import OptimizationError
 
     try:
         return optimize(fit)
-    except OptimisationError:
+    except OptimizationError:
         return None
 
 

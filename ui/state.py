@@ -14,13 +14,14 @@ from attribution.engine.base import Dataset
 from attribution.engine.duckdb_dataset import create_dataset, open_dataset
 from attribution.simulate.sample import SAMPLE_NAME, sample_inputs
 from attribution.store.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
+from ui.journey_sidebar import KEY_PREFIX
 
 DATASET_KEY = "dataset_id"
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_workspace(path: str, shared: bool) -> Workspace:
-    workspace = Workspace(path, shared=shared)
+def _shared_workspace(path: str, shared: bool, memory_limit: str) -> Workspace:
+    workspace = Workspace(path, shared=shared, memory_limit=memory_limit)
     ensure_sample(workspace)
     return workspace
 
@@ -36,11 +37,11 @@ def workspace() -> Workspace:
     if cfg.path is None:
         if "private_workspace" not in st.session_state:
             with st.spinner("Preparing a private in-memory workspace with the sample data…"):
-                ws = Workspace(None)
+                ws = Workspace(None, memory_limit=cfg.memory_limit)
                 ensure_sample(ws)
             st.session_state["private_workspace"] = ws
         return st.session_state["private_workspace"]
-    return _shared_workspace(cfg.path, cfg.mode == "shared")
+    return _shared_workspace(cfg.path, cfg.mode == "shared", cfg.memory_limit)
 
 
 def owner() -> str:
@@ -85,5 +86,5 @@ def use_dataset(dataset_id: str) -> None:
         st.query_params["ds"] = dataset_id
     else:
         st.query_params.pop("ds", None)
-    for key in [k for k in st.session_state if str(k).startswith(("js_", "w_js_"))]:
+    for key in [k for k in st.session_state if str(k).startswith(KEY_PREFIX)]:
         del st.session_state[key]

@@ -1,6 +1,6 @@
 """Budget optimiser on a fitted media-mix model.
 
-Convention (DESIGN §7): ``total`` and bounds are spend **per period** of the fit's granularity (per
+Convention (docs/architecture.md §7): ``total`` and bounds are spend **per period** of the fit's granularity (per
 week for a weekly fit) and responses are the steady-state outcome per period of that constant spend,
 carry-over included. ``periods=n`` scales spend and response columns of the result to an n-period
 plan (ratios such as ROAS are unchanged).
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.budget.solver import HullSet, allocate, spend_at_marginal
-from attribution.errors import OptimisationError
+from attribution.errors import OptimizationError
 
 OBJECTIVES = ("response",)
 #: in target mode, a channel without an upper bound may go up to this multiple of its largest
@@ -86,19 +86,19 @@ def _limits(fit: ResponseModel, bounds: Bounds | None, pct_bounds: PctBounds | N
     for arg, names in named.items():
         unknown = [n for n in names if n not in chans]
         if unknown:
-            raise OptimisationError(f"{arg} names unknown channel(s) {unknown}; the model has: {', '.join(chans)}")
+            raise OptimizationError(f"{arg} names unknown channel(s) {unknown}; the model has: {', '.join(chans)}")
     if pct_bounds is not None:
         pct = pct_bounds if isinstance(pct_bounds, Mapping) else dict.fromkeys(chans, pct_bounds)
         for c, (a, b) in pct.items():
             j = chans.index(c)
             if a < -1:
-                raise OptimisationError(f"pct_bounds for {c!r}: lower change {a} is below -100%; use >= -1")
+                raise OptimizationError(f"pct_bounds for {c!r}: lower change {a} is below -100%; use >= -1")
             lo[j], hi[j] = max(lo[j], cur[j] * (1 + a)), min(hi[j], cur[j] * (1 + b))
     for c, (a, b) in (bounds or {}).items():
         j = chans.index(c)
         if a is not None:
             if a < 0:
-                raise OptimisationError(f"bounds for {c!r}: lower bound {a} is negative; spend cannot be below 0")
+                raise OptimizationError(f"bounds for {c!r}: lower bound {a} is negative; spend cannot be below 0")
             lo[j] = max(lo[j], float(a))
         if b is not None:
             hi[j] = min(hi[j], float(b))
@@ -107,7 +107,7 @@ def _limits(fit: ResponseModel, bounds: Bounds | None, pct_bounds: PctBounds | N
     bad = np.flatnonzero(lo > hi * (1 + 1e-12) + 1e-12)
     if bad.size:
         j = int(bad[0])
-        raise OptimisationError(f"channel {chans[j]!r}: lower bound {lo[j]:,.2f} is above upper bound "
+        raise OptimizationError(f"channel {chans[j]!r}: lower bound {lo[j]:,.2f} is above upper bound "
                                 f"{hi[j]:,.2f}; relax its bounds or pct_bounds")
     return lo, np.maximum(hi, lo), is_locked
 
@@ -115,14 +115,14 @@ def _limits(fit: ResponseModel, bounds: Bounds | None, pct_bounds: PctBounds | N
 def _check_total(chans: list[str], lo: np.ndarray, hi: np.ndarray, is_locked: np.ndarray, total: float) -> None:
     fixed = lo[is_locked].sum()
     if fixed > total:
-        raise OptimisationError(f"locked channels ({', '.join(np.array(chans)[is_locked])}) already spend "
+        raise OptimizationError(f"locked channels ({', '.join(np.array(chans)[is_locked])}) already spend "
                                 f"{fixed:,.2f} per period, more than the total {total:,.2f}; raise the total "
                                 "or unlock a channel")
     if lo.sum() > total * (1 + 1e-12):
-        raise OptimisationError(f"lower bounds add up to {lo.sum():,.2f} per period, more than the total "
+        raise OptimizationError(f"lower bounds add up to {lo.sum():,.2f} per period, more than the total "
                                 f"{total:,.2f}; lower some lower bounds or raise the total")
     if hi.sum() < total * (1 - 1e-12):
-        raise OptimisationError(f"upper bounds add up to {hi.sum():,.2f} per period, less than the total "
+        raise OptimizationError(f"upper bounds add up to {hi.sum():,.2f} per period, less than the total "
                                 f"{total:,.2f}; raise some upper bounds, unlock channels or lower the total")
 
 
@@ -167,9 +167,9 @@ def _curves(fit: ResponseModel, chans: Sequence[str]):
 
 def _common(objective: str, periods: int) -> None:
     if objective not in OBJECTIVES:
-        raise OptimisationError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
+        raise OptimizationError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
     if int(periods) != periods or periods < 1:
-        raise OptimisationError(f"periods must be a whole number >= 1 (got {periods})")
+        raise OptimizationError(f"periods must be a whole number >= 1 (got {periods})")
 
 
 def optimize(fit: ResponseModel, total: float | None = None, bounds: Bounds | None = None,
@@ -190,14 +190,14 @@ def optimize(fit: ResponseModel, total: float | None = None, bounds: Bounds | No
 
     Raises
     ------
-    OptimisationError naming the constraint to relax when the constraints cannot all hold.
+    OptimizationError naming the constraint to relax when the constraints cannot all hold.
     """
     _common(objective, periods)
     chans = list(fit.channels)
     cur = np.array([fit.current_spend[c] for c in chans])
     total = float(cur.sum() if total is None else total)
     if not np.isfinite(total) or total < 0:
-        raise OptimisationError(f"total must be a finite amount >= 0 (got {total})")
+        raise OptimizationError(f"total must be a finite amount >= 0 (got {total})")
     lo, hi, is_locked = _limits(fit, bounds, pct_bounds, locked, dict.fromkeys(chans, total))
     _check_total(chans, lo, hi, is_locked, total)
     rec = lo.copy()
@@ -220,7 +220,7 @@ def spend_for_target(fit: ResponseModel, target_marginal_roas: float | None = No
     """
     _common("response", periods)
     if (target_marginal_roas is None) == (target_response is None):
-        raise OptimisationError("give exactly one of target_marginal_roas and target_response")
+        raise OptimizationError("give exactly one of target_marginal_roas and target_response")
     chans = list(fit.channels)
     cap = {c: EXTRAPOLATION_CAP * fit.spend_scale[c] for c in chans}
     lo, hi, is_locked = _limits(fit, bounds, pct_bounds, locked, cap)
@@ -229,7 +229,7 @@ def spend_for_target(fit: ResponseModel, target_marginal_roas: float | None = No
     rec = lo.copy()
     if target_marginal_roas is not None:
         if target_marginal_roas <= 0:
-            raise OptimisationError(f"target_marginal_roas must be > 0 (got {target_marginal_roas})")
+            raise OptimizationError(f"target_marginal_roas must be > 0 (got {target_marginal_roas})")
         for k, j in enumerate(free):
             rec[j] = spend_at_marginal(responses[k], lo[j], hi[j], target_marginal_roas)
         return _result(fit, rec, lo, hi, is_locked, periods, "response", target_marginal_roas=target_marginal_roas)
@@ -241,7 +241,7 @@ def spend_for_target(fit: ResponseModel, target_marginal_roas: float | None = No
 
     if free.size == 0 or reached(hi[free]) < need:
         best = fixed + (reached(hi[free]) if free.size else 0.0)
-        raise OptimisationError(f"target response {target_response:,.2f} per period is out of reach: at the "
+        raise OptimizationError(f"target response {target_response:,.2f} per period is out of reach: at the "
                                 f"upper bounds the model predicts {best:,.2f}; raise upper bounds, unlock "
                                 "channels or lower the target")
     hulls = HullSet(responses, lo[free], hi[free])
@@ -256,3 +256,30 @@ def spend_for_target(fit: ResponseModel, target_marginal_roas: float | None = No
         split = allocate(responses, marginals, lo[free], hi[free], b, starts=[hulls.greedy(b)])
         rec[free] = split if reached(split) >= reached(hulls.greedy(b)) else hulls.greedy(b)
     return _result(fit, rec, lo, hi, is_locked, periods, "response", target_response=target_response)
+
+
+#: what a plan asks for, and what its ``amount`` means
+PLAN_MODES = {"budget": "spend per period to split", "marginal_roas": "target marginal ROAS",
+              "response": "target response per period"}
+
+
+def plan(fit: ResponseModel, mode: str, amount: float | None = None, *, bounds: Bounds | None = None,
+         pct_bounds: PctBounds | None = None, locked: Sequence[str] = (), periods: int = 1) -> BudgetResult:
+    """One budget plan by ``mode`` (the dispatch the app, the CLI and the API share).
+
+    ``mode="budget"``: :func:`optimize` with ``total=amount`` (``None`` = the current total);
+    ``"marginal_roas"``: :func:`spend_for_target` with ``target_marginal_roas=amount``;
+    ``"response"``: :func:`spend_for_target` with ``target_response=amount``. The other arguments
+    are passed on unchanged. Raises :class:`OptimizationError` for an unknown mode, a missing target
+    or constraints that cannot all hold.
+    """
+    kw = {"bounds": bounds, "pct_bounds": pct_bounds, "locked": locked, "periods": periods}
+    if mode == "budget":
+        return optimize(fit, total=amount, **kw)
+    if mode not in PLAN_MODES:
+        raise OptimizationError(f"unknown plan mode {mode!r}; choose one of: {', '.join(PLAN_MODES)}")
+    if amount is None:
+        raise OptimizationError(f"a {PLAN_MODES[mode]} is needed for mode {mode!r}")
+    if mode == "marginal_roas":
+        return spend_for_target(fit, target_marginal_roas=amount, **kw)
+    return spend_for_target(fit, target_response=amount, **kw)

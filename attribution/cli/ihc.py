@@ -116,7 +116,7 @@ def run_ihc(args: argparse.Namespace) -> int:
         journeys = replace(journeys, sessions=journeys.sessions[journeys.sessions["conv_id"].isin(done)])
     pipe.check_results(results, journeys)
     n_rows = pipe.write_results(args.db, results, args.start, args.end)
-    report = pipe.channel_reporting(args.db, args.start, args.end)
+    report = pipe.read_channel_reporting(args.db, args.start, args.end)
     csv = Path(args.csv) if args.csv else Path(args.db).with_name("channel_reporting.csv")
     csv.parent.mkdir(parents=True, exist_ok=True)
     csv.write_bytes(to_safe_csv(report))

@@ -28,7 +28,7 @@ def _lookback(text: str) -> int | None:
 
 
 def add_journey_args(p: argparse.ArgumentParser) -> None:
-    """Declare the journey rules of DESIGN §4 (defaults as in ``JourneySettings``) and a date range."""
+    """Declare the journey rules of docs/architecture.md §4 (defaults as in ``JourneySettings``) and a date range."""
     g = p.add_argument_group("journey settings")
     g.add_argument("--start", type=parse_date, help="first conversion date to count (YYYY-MM-DD)")
     g.add_argument("--end", type=parse_date, help="last conversion date to count (YYYY-MM-DD)")

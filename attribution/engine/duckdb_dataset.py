@@ -53,17 +53,18 @@ class DuckDBDataset(Dataset):
         return check_identifier(f"ds_{self.dataset_id}")
 
     def journeys(self, settings: JourneySettings | None = None, **rules) -> PathData:
-        """Journeys under the DESIGN §4 rules (``settings`` or keyword rules).
+        """Journeys under the docs/architecture.md §4 rules (``settings`` or keyword rules).
 
         For aggregated paths only the path rules apply (transform, excluded channels); the result
         is then a :class:`PathData` without touches.
         """
         settings = settings or JourneySettings(**rules)
         if not self.has_touches:
-            return transform_paths(self.paths_data(), transform=settings.transform,
-                                   exclude_channels=settings.exclude_channels)
+            return self.with_dataset_spend(transform_paths(self.paths_data(), transform=settings.transform,
+                                                           exclude_channels=settings.exclude_channels), settings)
         with self.workspace.cursor() as cur:
-            return build_journeys(cur, self.schema, settings, fingerprint=self.fingerprint)
+            journeys = build_journeys(cur, self.schema, settings, fingerprint=self.fingerprint)
+        return self.with_dataset_spend(journeys, settings)
 
     def paths_data(self) -> PathData:
         """The stored aggregated paths (datasets of kind "paths")."""

@@ -1,4 +1,4 @@
-"""Customer journeys under the DESIGN §4 rules, built in DuckDB SQL.
+"""Customer journeys under the docs/architecture.md §4 rules, built in DuckDB SQL.
 
 A journey is the ordered touches that lead to one counted conversion, or the trailing touches of a
 user after their last counted conversion (a non-converting journey). Build steps, SQL files in

@@ -58,7 +58,9 @@ def connect(db_path: str | Path, *, write: bool = False) -> sqlite3.Connection:
     if not path.is_file():
         raise DataValidationError(f"IHC database not found: {db_path}", file=str(db_path))
     try:
-        con = sqlite3.connect(f"file:{path}?mode={'rw' if write else 'ro'}", uri=True, isolation_level=None)
+        # as_uri percent-encodes the path, so '?', '#' or '%2f' in a file name stay part of the name
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode={'rw' if write else 'ro'}", uri=True,
+                              isolation_level=None)
         tables = {r[0] for r in con.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as exc:
         raise DataValidationError(f"{path.name} is not an SQLite database ({exc})", file=str(db_path)) from None
@@ -182,7 +184,7 @@ def write_results(db_path: str | Path, results: pd.DataFrame, start: date | None
     return len(rows)
 
 
-def channel_reporting(db_path: str | Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+def read_channel_reporting(db_path: str | Path, start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Step 5: ``channel_reporting`` rows dated ``start``..``end`` plus ``CPO`` = cost / ihc and
     ``ROAS`` = ihc_revenue / cost (empty where the denominator is 0)."""
     params = _params(start, end)

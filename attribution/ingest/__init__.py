@@ -1,4 +1,4 @@
-"""Ingest: every accepted input shape, validated in DuckDB, into the canonical tables of DESIGN §3.
+"""Ingest: every accepted input shape, validated in DuckDB, into the canonical tables of docs/architecture.md §3.
 
 >>> report = load_into(con, "ds1", event_log="events.csv", spend="spend.csv")
 >>> report.tables, report.rejected_counts, report.warnings

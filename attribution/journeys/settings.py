@@ -67,7 +67,7 @@ class ChannelRule:
 
 @dataclass(frozen=True)
 class JourneySettings:
-    """Every journey rule of DESIGN §4, with its default."""
+    """Every journey rule of docs/architecture.md §4, with its default."""
 
     reset_on_conversion: bool = True
     lookback_days: int | None = 30

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from attribution.errors import DataValidationError
 from attribution.journeys.data import PathData
-
-TRANSFORMS = ("none", "collapse_repeats", "unique")
+from attribution.journeys.settings import TRANSFORMS
 
 
 def transform_path(path: tuple[str, ...], transform: str = "none",

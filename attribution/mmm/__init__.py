@@ -14,20 +14,20 @@ from attribution.mmm.model import DEFAULT_MAX_LAG, SATURATION_FORM_WARNING, comp
 from attribution.mmm.result import MMMResult
 from attribution.mmm.simulate import SimulatedMMM, simulate_mmm
 from attribution.mmm.transforms import (
-    ADSTOCK_WEIGHTS,
-    ADSTOCKS,
-    SATURATION_DERIVATIVES,
-    SATURATIONS,
-    adstock_function,
+    ADSTOCK_SPECS,
+    SATURATION_SPECS,
+    AdstockSpec,
+    SaturationSpec,
+    adstock_spec,
+    media_param_count,
     param_specs,
-    saturation_function,
+    saturation_spec,
 )
 
 WARNING = SATURATION_FORM_WARNING
 
 __all__ = [
-    "ADSTOCKS", "ADSTOCK_WEIGHTS", "DEFAULT_MAX_LAG", "MMMResult", "SATURATIONS", "SATURATION_DERIVATIVES",
-    "SATURATION_FORM_WARNING", "SimulatedMMM", "WARNING", "adstock_function", "aggregate_for_mmm",
-    "compare_saturation", "fit", "infer_freq", "param_specs", "prepare_wide", "saturation_function",
-    "simulate_mmm",
+    "ADSTOCK_SPECS", "DEFAULT_MAX_LAG", "SATURATION_SPECS", "AdstockSpec", "MMMResult", "SATURATION_FORM_WARNING",
+    "SaturationSpec", "SimulatedMMM", "WARNING", "adstock_spec", "aggregate_for_mmm", "compare_saturation", "fit",
+    "infer_freq", "media_param_count", "param_specs", "prepare_wide", "saturation_spec", "simulate_mmm",
 ]

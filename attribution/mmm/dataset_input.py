@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from attribution.errors import DataValidationError
-from attribution.mmm.inputs import aggregate_for_mmm, default_param_count
+from attribution.mmm.inputs import aggregate_for_mmm, model_param_count
 
 TARGETS = ("revenue", "conversions")
 
@@ -70,18 +70,20 @@ def mmm_frame(ds, freq: str = "W", target: str = "revenue", stage: str | None = 
     return frame
 
 
-def suggest_freq(ds, n_controls: int = 0) -> tuple[str, str | None]:
+def suggest_freq(ds, n_controls: int = 0, adstock: str = "geometric",
+                 saturation: str = "logistic") -> tuple[str, str | None]:
     """Granularity to fit a dataset at: ``("W", None)`` or ``("D", why weekly is not possible)``.
 
     Weekly data is the usual choice (less noise, no day-of-week pattern to model); daily is
-    suggested when there are too few full weeks for the default model (2 rows per parameter),
-    unless the spend itself is recorded once a week.
+    suggested when there are too few full weeks for the model (2 rows per parameter, counted with
+    :func:`attribution.mmm.inputs.model_param_count` for the given adstock and saturation forms,
+    exactly as :func:`attribution.mmm.fit` counts them), unless the spend itself is recorded once a week.
     """
     spend_dates = pd.to_datetime(ds.daily_spend()["date"])
     days = {"n": spend_dates.nunique(), "span": (spend_dates.max() - spend_dates.min()).days + 1}
     weekly = mmm_frame(ds, "W", target="conversions")
     channels = len(weekly.columns) - 2
-    need = 2 * default_param_count(channels, n_controls)
+    need = 2 * model_param_count(channels, n_controls, adstock=adstock, saturation=saturation)
     if len(weekly) >= need or 2 * int(days["n"]) < int(days["span"]):
         return "W", None
     return "D", (f"only {len(weekly)} full weeks of spend, and a weekly model of {channels} channels needs at "

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import DataValidationError
+from attribution.mmm.transforms import media_param_count
 
 # Tried in order when the dates are not ISO 8601; the first that parses every row into evenly
 # spaced dates wins (so 01-02-21 style ambiguity is settled by the spacing).
@@ -71,9 +72,16 @@ def infer_freq(dates: pd.Series, column: str = "date") -> str:
     return "D" if step == 1 else "W"
 
 
-def default_param_count(n_channels: int, n_controls: int, n_fourier: int = 2) -> int:
-    """Parameters of the default model: intercept, trend, Fourier terms, controls, 3 per channel."""
-    return 2 + 2 * n_fourier + n_controls + 3 * n_channels
+def model_param_count(n_channels: int, n_controls: int = 0, *, n_fourier: int = 2, trend_params: int = 1,
+                      adstock: str = "geometric", saturation: str = "logistic") -> int:
+    """Parameters a media-mix model fits: intercept, trend, 2 per Fourier pair, 1 per control, and per
+    channel the adstock's and saturation's parameters plus its coefficient (from their registered
+    specs, so e.g. delayed adstock with Hill saturation costs 5 per channel, geometric with logistic 3).
+
+    ``trend_params``: parameters of the trend beyond the intercept (0 without a trend, 1 for a line).
+    """
+    return (1 + trend_params + 2 * n_fourier + n_controls
+            + n_channels * media_param_count(adstock, saturation))
 
 
 def _numeric(df: pd.DataFrame, col: str, *, spend: bool) -> pd.Series:
@@ -145,7 +153,7 @@ def prepare_wide(df: pd.DataFrame, date: str = "date", target: str = "y", channe
             f"column {date!r}: date {out[date].iloc[rows[0] - 1].date()} appears in rows {rows[0]} and "
             f"{rows[1]}; keep one row per period (sum the rows)", column=date, row=int(rows[1]))
     out = out.sort_values(date, ignore_index=True)
-    need = min_periods if min_periods is not None else 2 * default_param_count(len(channels), len(controls))
+    need = min_periods if min_periods is not None else 2 * model_param_count(len(channels), len(controls))
     if len(out) < need:
         raise DataValidationError(
             f"only {len(out)} periods; this model needs at least {need} (2 x its parameters); use a longer "

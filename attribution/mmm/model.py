@@ -10,11 +10,11 @@ from attribution.errors import DataValidationError, ModelError
 from attribution.mmm.bootstrap import residual_block_bootstrap
 from attribution.mmm.design import BaselineDesign, build_baseline, check_rank
 from attribution.mmm.identifiability import low_spend, saturation_bounds
-from attribution.mmm.inputs import infer_freq, prepare_wide
+from attribution.mmm.inputs import infer_freq, model_param_count, prepare_wide
 from attribution.mmm.result import MMMResult
 from attribution.mmm.solver import MediaProblem, Solution, single_blas_thread
 from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics, fit_warnings
-from attribution.mmm.transforms import adstock_function, param_specs, saturation_function
+from attribution.mmm.transforms import adstock_spec, param_specs, saturation_spec
 
 DEFAULT_MAX_LAG = {"W": 8, "D": 30}
 
@@ -110,8 +110,8 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     words, what remains doubtful (baseline level held at 0, baseline below zero in some periods,
     parameters at a limit, channels whose effect is a near-constant).
     """
-    adstock_function(adstock)
-    saturation_function(saturation)
+    adstock_spec(adstock)
+    saturation_spec(saturation)
     if not 0.0 <= holdout_share < 0.5:
         raise ModelError(f"holdout_share must be in [0, 0.5) (got {holdout_share})")
     if not 0.5 <= ci_level < 1.0:
@@ -121,8 +121,8 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     if roas_prior_sd is not None and roas_prior_sd < 0:
         raise ModelError(f"roas_prior_sd must be positive, or None for no ROAS prior (got {roas_prior_sd})")
     channels, controls = [str(c) for c in channels], [str(c) for c in controls]
-    n_nonlin = len(param_specs(adstock, 2)) + len(param_specs(saturation, 2))
-    n_params = 1 + int(trend) + 2 * n_fourier + len(controls) + len(channels) * (1 + n_nonlin)
+    n_params = model_param_count(len(channels), len(controls), n_fourier=n_fourier, trend_params=int(trend),
+                                 adstock=adstock, saturation=saturation)
     data = prepare_wide(df, date, target, channels, controls, min_periods=2)
     freq = _freq(data[date], freq, date)
     lag = int(max_lag or DEFAULT_MAX_LAG[freq])

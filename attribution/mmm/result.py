@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import ModelError
-from attribution.mmm.transforms import ADSTOCK_WEIGHTS, SATURATION_DERIVATIVES, SATURATIONS, param_specs
+from attribution.mmm.transforms import adstock_spec, param_specs, saturation_spec
 
 ChannelParams = Mapping[str, Mapping[str, float]]
 
@@ -79,14 +79,14 @@ class MMMResult:
         """
         beta, sat = self._params(channel, params)
         s = np.asarray(spend_per_period, dtype="float64") / self.spend_scale[channel]
-        return beta * SATURATIONS[self.saturation](s, *sat)
+        return beta * saturation_spec(self.saturation).function(s, *sat)
 
     def marginal_response(self, channel: str, spend_per_period, params: ChannelParams | None = None) -> np.ndarray:
         """Derivative of :meth:`response` with respect to spend (the marginal ROAS at that spend)."""
         beta, sat = self._params(channel, params)
         scale = self.spend_scale[channel]
         s = np.asarray(spend_per_period, dtype="float64") / scale
-        return beta * SATURATION_DERIVATIVES[self.saturation](s, *sat) / scale
+        return beta * saturation_spec(self.saturation).derivative(s, *sat) / scale
 
     def response_curves(self, n_points: int = 50, max_multiple: float = 2.0) -> pd.DataFrame:
         """``channel, spend, response, marginal`` on a grid from 0 to ``max_multiple`` x current spend.
@@ -113,6 +113,6 @@ class MMMResult:
         names = [s.name for s in param_specs(self.adstock, self.max_lag)]
         frames = []
         for ch in self.channels:
-            w = ADSTOCK_WEIGHTS[self.adstock](*[self.channel_params[ch][n] for n in names], self.max_lag)
+            w = adstock_spec(self.adstock).weights(*[self.channel_params[ch][n] for n in names], self.max_lag)
             frames.append(pd.DataFrame({"channel": ch, "lag": np.arange(self.max_lag), "weight": w}))
         return pd.concat(frames, ignore_index=True)

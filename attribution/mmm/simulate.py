@@ -9,13 +9,7 @@ import pandas as pd
 
 from attribution.errors import ModelError
 from attribution.mmm.design import YEAR_DAYS
-from attribution.mmm.transforms import (
-    ADSTOCK_WEIGHTS,
-    SATURATION_DERIVATIVES,
-    SATURATIONS,
-    apply_weights,
-    param_specs,
-)
+from attribution.mmm.transforms import adstock_spec, apply_weights, param_specs, saturation_spec
 
 ParamsArg = Mapping[str, float] | Mapping[str, Mapping[str, float]] | None
 
@@ -108,8 +102,8 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
     scale = np.where(x.max(axis=0) > 0, x.max(axis=0), 1.0)
     media = np.empty_like(x)
     for j, ch in enumerate(channels):
-        w = ADSTOCK_WEIGHTS[adstock](*[ad[ch][p] for p in ad_names], lag)
-        media[:, j] = beta[ch] * SATURATIONS[saturation](apply_weights(x[:, j] / scale[j], w),
+        w = adstock_spec(adstock).weights(*[ad[ch][p] for p in ad_names], lag)
+        media[:, j] = beta[ch] * saturation_spec(saturation).function(apply_weights(x[:, j] / scale[j], w),
                                                            *[sat[ch][p] for p in sat_names])
     phase = 2 * np.pi * (dates - dates[0]).days.to_numpy(dtype="float64") / YEAR_DAYS
     parts = {"baseline": np.full(n_periods, intercept),
@@ -124,7 +118,7 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
     totals = media.sum(axis=0)
     rows = [(ch, p, v) for ch in channels for p, v in [*ad[ch].items(), *sat[ch].items(), ("beta", beta[ch])]]
     mean_x = x.mean(axis=0)
-    mroas = {ch: float(beta[ch] * SATURATION_DERIVATIVES[saturation](mean_x[j] / scale[j],
+    mroas = {ch: float(beta[ch] * saturation_spec(saturation).derivative(mean_x[j] / scale[j],
                                                                       *[sat[ch][p] for p in sat_names]) / scale[j])
              for j, ch in enumerate(channels)}
     return SimulatedMMM(

@@ -20,7 +20,7 @@ from scipy.linalg import solve_triangular
 from scipy.optimize import least_squares, nnls
 
 from attribution.errors import ConvergenceError
-from attribution.mmm.transforms import ADSTOCK_WEIGHTS, SATURATIONS, ParamSpec, param_specs
+from attribution.mmm.transforms import ParamSpec, adstock_spec, param_specs, saturation_spec
 
 try:  # optional: without it BLAS keeps its default thread count
     from threadpoolctl import threadpool_limits
@@ -84,6 +84,7 @@ class MediaProblem:
                  trend_col: int | None = None, lower: np.ndarray | None = None,
                  upper: np.ndarray | None = None) -> None:
         self.adstock, self.saturation, self.max_lag = adstock, saturation, max_lag
+        self._weights, self._curve = adstock_spec(adstock).weights, saturation_spec(saturation).function
         self.ad_specs = param_specs(adstock, max_lag)
         self.sat_specs = param_specs(saturation, max_lag)
         self.specs: tuple[ParamSpec, ...] = self.ad_specs + self.sat_specs
@@ -129,9 +130,9 @@ class MediaProblem:
     def features(self, theta: np.ndarray, rows: str = "fit") -> np.ndarray:
         """Saturated adstocked media, ``(T, C)``, for parameters ``theta`` of shape ``(C, P)``."""
         lags = self.lags_fit if rows == "fit" else self.lags_all
-        w = ADSTOCK_WEIGHTS[self.adstock](*theta[:, : self.n_ad].T, self.max_lag)  # (C, L)
+        w = self._weights(*theta[:, : self.n_ad].T, self.max_lag)  # (C, L)
         ad = np.einsum("ltc,cl->tc", lags, w, optimize=False)
-        return SATURATIONS[self.saturation](ad, *theta[:, self.n_ad:].T)
+        return self._curve(ad, *theta[:, self.n_ad:].T)
 
     def _project(self, a: np.ndarray) -> np.ndarray:
         """Remove the part of ``a`` explained by the free baseline columns (on the fit rows)."""

@@ -9,7 +9,7 @@ import pandas as pd
 from attribution.mmm.design import BaselineDesign
 from attribution.mmm.identifiability import baseline_warnings, bound_warnings, flat_response_warnings
 from attribution.mmm.solver import MediaProblem, Solution
-from attribution.mmm.transforms import SATURATION_DERIVATIVES
+from attribution.mmm.transforms import saturation_spec
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def channel_values(ctx: FitContext, sol: Solution, comps: dict[str, np.ndarray] 
     mean = ctx.spend[rows].mean(axis=0)
     p = ctx.problem
     sat = sol.theta[:, p.n_ad:]
-    deriv = SATURATION_DERIVATIVES[p.saturation](mean / ctx.spend_scale, *sat.T)
+    deriv = saturation_spec(p.saturation).derivative(mean / ctx.spend_scale, *sat.T)
     total = contrib.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"contribution": contrib,

@@ -90,26 +90,6 @@ def apply_weights(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def geometric_adstock(x: np.ndarray, alpha: ArrayLike, max_lag: int = 8) -> np.ndarray:
-    """Geometric (exponential-decay) carry-over with normalised weights over ``max_lag`` lags."""
-    return apply_weights(x, geometric_weights(alpha, max_lag))
-
-
-def delayed_adstock(x: np.ndarray, alpha: ArrayLike, theta: ArrayLike, max_lag: int = 8) -> np.ndarray:
-    """Delayed carry-over: the effect peaks ``theta`` periods after the spend."""
-    return apply_weights(x, delayed_weights(alpha, theta, max_lag))
-
-
-def weibull_cdf_adstock(x: np.ndarray, shape: ArrayLike, scale: ArrayLike, max_lag: int = 8) -> np.ndarray:
-    """Carry-over decaying like a Weibull survival curve."""
-    return apply_weights(x, weibull_cdf_weights(shape, scale, max_lag))
-
-
-def weibull_pdf_adstock(x: np.ndarray, shape: ArrayLike, scale: ArrayLike, max_lag: int = 8) -> np.ndarray:
-    """Carry-over shaped like a Weibull density (can peak after a delay)."""
-    return apply_weights(x, weibull_pdf_weights(shape, scale, max_lag))
-
-
 def logistic_saturation(x: ArrayLike, lam: ArrayLike) -> np.ndarray:
     """Logistic saturation ``(1 - exp(-lam x)) / (1 + exp(-lam x))``: 0 at 0, tends to 1, concave for x >= 0."""
     # Equal to tanh(lam x / 2), which is the numerically stable form.
@@ -161,43 +141,58 @@ class ParamSpec:
     init: float | None
 
 
-#: adstock name -> f(x, *params, max_lag) (see also ADSTOCK_WEIGHTS)
-ADSTOCKS: dict[str, Callable[..., np.ndarray]] = {
-    "geometric": geometric_adstock,
-    "delayed": delayed_adstock,
-    "weibull_cdf": weibull_cdf_adstock,
-    "weibull_pdf": weibull_pdf_adstock,
-}
-#: adstock name -> weights(*params, max_lag) -> (L,) or (C, L)
-ADSTOCK_WEIGHTS: dict[str, Callable[..., np.ndarray]] = {
-    "geometric": geometric_weights,
-    "delayed": delayed_weights,
-    "weibull_cdf": weibull_cdf_weights,
-    "weibull_pdf": weibull_pdf_weights,
-}
-#: saturation name -> f(x, *params)
-SATURATIONS: dict[str, Callable[..., np.ndarray]] = {
-    "logistic": logistic_saturation,
-    "hill": hill_saturation,
-    "michaelis_menten": michaelis_menten_saturation,
-}
-#: saturation name -> d f / d x (x, *params)
-SATURATION_DERIVATIVES: dict[str, Callable[..., np.ndarray]] = {
-    "logistic": logistic_derivative,
-    "hill": hill_derivative,
-    "michaelis_menten": michaelis_menten_derivative,
-}
+@dataclass(frozen=True)
+class AdstockSpec:
+    """Everything one adstock (carry-over) form is: its weights, its parameters and a label.
+
+    ``weights(*params, max_lag)`` returns the normalised lag weights, ``(L,)`` for scalar
+    parameters and ``(C, L)`` for one value per channel; :meth:`apply` convolves spend with them.
+    """
+
+    name: str
+    label: str
+    weights: Callable[..., np.ndarray]
+    params: tuple[ParamSpec, ...]
+
+    def apply(self, x: np.ndarray, *params: ArrayLike, max_lag: int = 8) -> np.ndarray:
+        """Adstocked ``x`` (see :func:`apply_weights`)."""
+        return apply_weights(x, self.weights(*params, max_lag))
+
+
+@dataclass(frozen=True)
+class SaturationSpec:
+    """Everything one saturation (diminishing returns) form is: curve, slope, parameters and a label.
+
+    ``function(x, *params)`` is 0 at 0, increasing, with ceiling 1; ``derivative`` is its slope in ``x``.
+    """
+
+    name: str
+    label: str
+    function: Callable[..., np.ndarray]
+    derivative: Callable[..., np.ndarray]
+    params: tuple[ParamSpec, ...]
+
+
 # Bounds keep every form identifiable on spend scaled to [0, 1]: saturation points far outside the
-# observed range cannot be told apart from a straight line.
-_PARAMS: dict[str, tuple[ParamSpec, ...]] = {
-    "geometric": (ParamSpec("alpha", 0.0, 0.95, 0.4),),
-    "delayed": (ParamSpec("alpha", 0.01, 0.95, 0.4), ParamSpec("theta", 0.0, None, 1.0)),
-    "weibull_cdf": (ParamSpec("shape", 0.1, 10.0, 1.0), ParamSpec("scale", 0.1, None, 2.0)),
-    "weibull_pdf": (ParamSpec("shape", 0.1, 10.0, 1.5), ParamSpec("scale", 0.1, None, 2.0)),
-    "logistic": (ParamSpec("lam", 0.05, 30.0, 2.0),),
-    "hill": (ParamSpec("k", 0.02, 3.0, 0.5), ParamSpec("s", 0.5, 5.0, 1.5)),
-    "michaelis_menten": (ParamSpec("k", 0.02, 10.0, 0.5),),
-}
+# observed range cannot be told apart from a straight line. ``high=None``: depends on max_lag.
+ADSTOCK_SPECS: dict[str, AdstockSpec] = {s.name: s for s in (
+    AdstockSpec("geometric", "Geometric (fades by a constant rate)", geometric_weights,
+                (ParamSpec("alpha", 0.0, 0.95, 0.4),)),
+    AdstockSpec("delayed", "Delayed (peaks after a lag)", delayed_weights,
+                (ParamSpec("alpha", 0.01, 0.95, 0.4), ParamSpec("theta", 0.0, None, 1.0))),
+    AdstockSpec("weibull_cdf", "Weibull CDF (flexible decay)", weibull_cdf_weights,
+                (ParamSpec("shape", 0.1, 10.0, 1.0), ParamSpec("scale", 0.1, None, 2.0))),
+    AdstockSpec("weibull_pdf", "Weibull PDF (can peak after a lag)", weibull_pdf_weights,
+                (ParamSpec("shape", 0.1, 10.0, 1.5), ParamSpec("scale", 0.1, None, 2.0))),
+)}
+SATURATION_SPECS: dict[str, SaturationSpec] = {s.name: s for s in (
+    SaturationSpec("logistic", "Logistic", logistic_saturation, logistic_derivative,
+                   (ParamSpec("lam", 0.05, 30.0, 2.0),)),
+    SaturationSpec("hill", "Hill (S-shaped)", hill_saturation, hill_derivative,
+                   (ParamSpec("k", 0.02, 3.0, 0.5), ParamSpec("s", 0.5, 5.0, 1.5))),
+    SaturationSpec("michaelis_menten", "Michaelis–Menten", michaelis_menten_saturation,
+                   michaelis_menten_derivative, (ParamSpec("k", 0.02, 10.0, 0.5),)),
+)}
 
 
 def _lookup(registry: dict, name: str, kind: str):
@@ -207,23 +202,30 @@ def _lookup(registry: dict, name: str, kind: str):
         raise ModelError(f"unknown {kind} {name!r}; choose one of: {', '.join(sorted(registry))}") from None
 
 
-def adstock_function(name: str) -> Callable[..., np.ndarray]:
-    """The adstock function registered under ``name`` (error lists the valid names)."""
-    return _lookup(ADSTOCKS, name, "adstock")
+def adstock_spec(name: str) -> AdstockSpec:
+    """The adstock form registered under ``name`` (the error lists the valid names)."""
+    return _lookup(ADSTOCK_SPECS, name, "adstock")
 
 
-def saturation_function(name: str) -> Callable[..., np.ndarray]:
-    """The saturation function registered under ``name`` (error lists the valid names)."""
-    return _lookup(SATURATIONS, name, "saturation")
+def saturation_spec(name: str) -> SaturationSpec:
+    """The saturation form registered under ``name`` (the error lists the valid names)."""
+    return _lookup(SATURATION_SPECS, name, "saturation")
 
 
 def param_specs(name: str, max_lag: int) -> tuple[ParamSpec, ...]:
     """Nonlinear parameters of a registered adstock or saturation, bounds resolved for ``max_lag``."""
-    specs = _lookup(_PARAMS, name, "transform")
+    spec = ADSTOCK_SPECS.get(name) or SATURATION_SPECS.get(name)
+    if spec is None:
+        _lookup({**ADSTOCK_SPECS, **SATURATION_SPECS}, name, "transform")
     out = []
-    for p in specs:
+    for p in spec.params:
         high = p.high if p.high is not None else (max_lag - 1.0 if p.name == "theta" else float(max_lag))
         high = max(high, p.low + 1e-6)
         init = min(max(p.init, p.low), high)
         out.append(ParamSpec(p.name, p.low, high, init))
     return tuple(out)
+
+
+def media_param_count(adstock: str, saturation: str) -> int:
+    """Parameters fitted per channel: the adstock's and the saturation's, plus the coefficient ``beta``."""
+    return len(adstock_spec(adstock).params) + len(saturation_spec(saturation).params) + 1

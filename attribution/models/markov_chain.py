@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import bicgstab, splu
 
 from attribution.errors import ModelError
-from attribution.models.path_arrays import EncodedPaths, collapse_repeats
+from attribution.models import path_arrays
+from attribution.models.path_arrays import EncodedPaths
 
 MAX_ORDER = 4
 # Above this many states, sparse LU of k-gram chains fills in badly (order 4 on 10 channels:
@@ -103,10 +104,10 @@ def state_keys(enc: EncodedPaths, order: int) -> np.ndarray:
     return keys
 
 
-def prepare_paths(enc: EncodedPaths, *, collapse: bool, use_nulls: bool) -> EncodedPaths:
+def prepare_paths(enc: EncodedPaths, *, collapse_repeats: bool, use_nulls: bool) -> EncodedPaths:
     """Apply the chain's path options: collapse repeats, drop nulls if unused, drop empty weight."""
-    if collapse:
-        enc = collapse_repeats(enc)
+    if collapse_repeats:
+        enc = path_arrays.collapse_repeats(enc)
     if not use_nulls:
         enc = enc.with_counts(enc.conversions, enc.revenue, np.zeros(enc.n_paths))
     return enc.select(enc.conversions + enc.nulls > 0)

@@ -9,8 +9,8 @@ import pandas as pd
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
 from attribution.models.holdout import split_journeys, weighted_auc
-from attribution.models.markov_chain import MAX_ORDER, build_chain, collapse_repeats, state_keys
-from attribution.models.path_arrays import encode_paths
+from attribution.models.markov_chain import MAX_ORDER, build_chain, state_keys
+from attribution.models.path_arrays import collapse_repeats, encode_paths
 
 
 def markov_order_auc(data: PathData, orders: Iterable[int] = (1, 2, 3, 4), test_share: float = 0.3,

@@ -57,7 +57,7 @@ def _kept(fired: dict[str, np.ndarray], dropped: Sequence[int]) -> np.ndarray:
     return ~np.isin(fired["channel"], dropped) & ~np.isin(fired["parent"], dropped)
 
 
-def funnel(fired: dict[str, dict[str, np.ndarray]], draws: StageDraws, horizon: float,
+def stage_times(fired: dict[str, dict[str, np.ndarray]], draws: StageDraws, horizon: float,
            dropped: Sequence[int] = ()) -> dict[str, np.ndarray]:
     """Stage times per user (``inf`` when not reached within ``horizon`` days).
 
@@ -102,21 +102,21 @@ def channel_truth(n_channels: int, fired: dict[str, dict[str, np.ndarray]], draw
     simulated) and ``baseline_purchases`` (every channel off).
     """
     dropped = list(dropped)
-    full = funnel(fired, draws, horizon, dropped)
+    full = stage_times(fired, draws, horizon, dropped)
     full_count, full_value = daily_purchases(full, draws, days)
     full_leads = np.isfinite(full["lead"]).sum()
     out: dict = {k: np.zeros(n_channels) for k in ("leads", "purchases", "revenue")}
     out["daily_purchases"] = np.zeros((n_channels, days))
     out["daily_revenue"] = np.zeros((n_channels, days))
     for c in range(n_channels):
-        off = funnel(fired, draws, horizon, dropped + [c])
+        off = stage_times(fired, draws, horizon, dropped + [c])
         count, value = daily_purchases(off, draws, days)
         out["leads"][c] = full_leads - np.isfinite(off["lead"]).sum()
         out["daily_purchases"][c] = full_count - count
         out["daily_revenue"][c] = full_value - value
         out["purchases"][c] = out["daily_purchases"][c].sum()
         out["revenue"][c] = out["daily_revenue"][c].sum()
-    none = funnel(fired, draws, horizon, list(range(n_channels)))
+    none = stage_times(fired, draws, horizon, list(range(n_channels)))
     out["baseline_purchases"] = float(daily_purchases(none, draws, days)[0].sum())
     out["total_purchases"] = float(full_count.sum())
     return out

@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import DataValidationError
-from attribution.simulate.funnel import channel_truth, conversion_events, draw_stages, funnel
+from attribution.simulate.funnel import channel_truth, conversion_events, draw_stages, stage_times
 from attribution.simulate.media import (
     ChannelSpec,
     exposure_capacity,
-    geometric_adstock,
+    recursive_adstock,
     resolve_channels,
     stream,
 )
@@ -69,7 +69,7 @@ CLOSER_RATE = {True: 0.8, False: 0.03}  # closer engagement: conversion sessions
 
 @dataclass(frozen=True, eq=False)
 class SimulatedData:
-    """Simulated tables in the canonical shapes (DESIGN §3) plus the ground truth.
+    """Simulated tables in the canonical shapes (docs/architecture.md §3) plus the ground truth.
 
     Attributes
     ----------
@@ -167,7 +167,7 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
     expected[off] = np.nan
 
     draws = draw_stages(users.propensity, stream(seed, "funnel"))
-    events = conversion_events(funnel(fired, draws, days, off), draws)
+    events = conversion_events(stage_times(fired, draws, days, off), draws)
     nav = navigation_visits(events, specs, seed, exclude=off)
     touches = concat([touches, nav])
     is_nav = np.arange(len(touches["user"])) >= len(touches["user"]) - len(nav["user"])
@@ -216,7 +216,7 @@ def _daily_truth_frame(specs, dates, truth, spend, expected, counts, n_users) ->
     for c, s in enumerate(specs):
         if s.paid and not np.isnan(expected[c]).all():
             # Same start as the exposure model: already running at the mean budget.
-            adstock[c] = geometric_adstock(spend[c], s.adstock_decay, s.daily_budget * n_users / 1000.0)
+            adstock[c] = recursive_adstock(spend[c], s.adstock_decay, s.daily_budget * n_users / 1000.0)
     return pd.DataFrame({
         "date": np.tile(dates.to_numpy().astype("datetime64[us]"), n),
         "channel": pd.Series(np.repeat([s.name for s in specs], days), dtype="str"),

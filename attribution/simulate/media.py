@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attribution.errors import DataValidationError
+from attribution.mmm.transforms import logistic_saturation
 
 KINDS = ("paid", "email", "organic")
 INTERACTIONS = ("impression", "click", "visit")
@@ -150,10 +151,13 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
-def geometric_adstock(x: np.ndarray, decay: float, initial: float | None = None) -> np.ndarray:
-    """Normalised geometric adstock ``A_t = θ·A_{t-1} + (1−θ)·x_t``.
+def recursive_adstock(x: np.ndarray, decay: float, initial: float | None = None) -> np.ndarray:
+    """Recursive geometric adstock ``A_t = θ·A_{t-1} + (1−θ)·x_t`` with infinite memory.
 
     ``initial`` is ``A_{-1}`` (default ``x[0]``, i.e. the channel was already running at that level).
+    Unlike the media-mix model's finite-lag ``geometric_adstock`` (weights normalised over
+    ``max_lag`` lags, no state before the first period), the simulated world has been running
+    before day 0, so its carry-over starts from a steady state.
     """
     x = np.asarray(x, dtype=float)
     out = np.empty_like(x)
@@ -164,16 +168,10 @@ def geometric_adstock(x: np.ndarray, decay: float, initial: float | None = None)
     return out
 
 
-def logistic_saturation(y: np.ndarray, lam: float) -> np.ndarray:
-    """Logistic saturation ``(1 − e^{−λy}) / (1 + e^{−λy})``: 0 at 0, concave, tends to 1."""
-    y = np.asarray(y, dtype=float)
-    return np.tanh(lam * y / 2.0)
-
-
 def spend_to_exposure(spend: np.ndarray, *, decay: float, lam: float, scale: float, capacity: float,
                       initial: float | None = None) -> np.ndarray:
     """Expected daily exposures (tracked touches) from daily spend: capacity·s(adstock(x)/scale)."""
-    return capacity * logistic_saturation(geometric_adstock(spend, decay, initial) / scale, lam)
+    return capacity * logistic_saturation(recursive_adstock(spend, decay, initial) / scale, lam)
 
 
 def exposure_capacity(spec: ChannelSpec, n_users: int) -> float:

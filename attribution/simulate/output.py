@@ -1,4 +1,4 @@
-"""Turn the simulator's arrays into the canonical tables (DESIGN §3) and write them to files."""
+"""Turn the simulator's arrays into the canonical tables (docs/architecture.md §3) and write them to files."""
 from __future__ import annotations
 
 import gzip

@@ -1,4 +1,4 @@
-"""Uncertainty and validation (DESIGN §6): bootstrap intervals for every model, model agreement,
+"""Uncertainty and validation (docs/architecture.md §6): bootstrap intervals for every model, model agreement,
 predictive checks and errors against a known ground truth."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals for every attribution model (DESIGN §6).
+"""Bootstrap confidence intervals for every attribution model (docs/architecture.md §6).
 
 Journeys are resampled with replacement (Poisson bootstrap, see
 :mod:`attribution.uncertainty.resample`) without re-reading raw rows: a replicate is a set of

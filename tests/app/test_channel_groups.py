@@ -19,7 +19,7 @@ def _add_rule(at, group: str, pattern: str, match: str = "contains", column: str
 
 
 def test_a_rule_groups_channels_everywhere_and_can_be_removed(app):
-    app.switch_page("pages/model_comparison.py").run()
+    app.switch_page("app_pages/model_comparison.py").run()
     before = app.dataframe[0].value.set_index("channel")
     at = _add_rule(app, "Paid media", "paid")
     assert errors_of(at) == []
@@ -31,7 +31,7 @@ def test_a_rule_groups_channels_everywhere_and_can_be_removed(app):
     assert after["Linear"].sum() == pytest.approx(before["Linear"].sum())
     # the sidebar lists the rule and offers the grouped channel for exclusion
     assert any("Channel contains “paid” → Paid media" in t.value for t in at.text)
-    assert "Paid media" in at.multiselect(key="w_js_exclude").options
+    assert "Paid media" in at.multiselect(key="js_exclude").options
     # the inputs are cleared for the next rule; removing the rule restores the raw channels
     assert at.text_input(key="rule_group").value == ""
     at.button(key="rule_remove_0").click().run()
@@ -40,7 +40,7 @@ def test_a_rule_groups_channels_everywhere_and_can_be_removed(app):
 
 def test_the_channel_report_puts_spend_on_the_group(app):
     at = _add_rule(app, "Paid media", "^paid ", match="regex")
-    at.switch_page("pages/channel_report.py").run()
+    at.switch_page("app_pages/channel_report.py").run()
     assert errors_of(at) == []
     report = next(d.value for d in at.dataframe if "spend" in d.value.columns and "channel" in d.value.columns)
     paid = report[report["channel"] == "Paid media"]
@@ -61,7 +61,7 @@ def test_a_bad_rule_is_explained_and_not_added(app, group, pattern, match, words
 
 
 def test_rules_load_from_a_csv_and_a_bad_file_is_explained(app):
-    app.switch_page("pages/model_comparison.py").run()
+    app.switch_page("app_pages/model_comparison.py").run()
     good = b"group,pattern,column,match\nPaid media,paid,channel,starts_with\nOwned,^(email|direct)$,channel,regex\n"
     assert not app.get("file_uploader")  # no file input until asked for (pages keep theirs first)
     app.toggle(key="rules_from_file").set_value(True).run()
@@ -77,7 +77,7 @@ def test_rules_load_from_a_csv_and_a_bad_file_is_explained(app):
 
 
 def test_grouped_credit_is_not_compared_with_the_per_channel_truth(app):
-    app.switch_page("pages/validation.py").run()
+    app.switch_page("app_pages/validation.py").run()
     app.number_input(key="val_n_boot").set_value(20).run()
     app.multiselect(key="val_models").set_value(["Linear"]).run()
     at = _add_rule(app, "Paid media", "paid")

@@ -27,7 +27,7 @@ def test_app_starts_on_sample_data(app):
 
 
 def _upload(at: AppTest, shape: str, files: dict[str, tuple[str, bytes]]) -> AppTest:
-    at.switch_page("pages/data_sources.py").run()
+    at.switch_page("app_pages/data_sources.py").run()
     at.radio(key="upload_shape").set_value(shape).run()
     for role, (name, data) in files.items():
         at.file_uploader(key=f"up_{role}").set_value((name, data, "text/csv")).run()
@@ -51,7 +51,7 @@ def test_good_upload_of_each_shape(app, shape, files, expected):
     assert errors_of(at) == []
     assert any(expected in s.value for s in at.success), [s.value for s in at.success]
     # the upload became the current dataset and every page still renders
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     assert errors_of(at) == []
 
 
@@ -92,11 +92,11 @@ def test_two_sessions_do_not_see_each_others_uploads(workspace_env):
     _upload(first, "Touchpoints + conversions (+ spend)",
             {"touchpoints": ("secret_tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
     assert not first.exception
-    first.switch_page("pages/data_sources.py").run()
+    first.switch_page("app_pages/data_sources.py").run()
     mine = [o for o in first.selectbox(key="saved_pick").options]
     second = AppTest.from_file(APP, default_timeout=120)
     second.run()
-    second.switch_page("pages/data_sources.py").run()
+    second.switch_page("app_pages/data_sources.py").run()
     theirs = [o for o in second.selectbox(key="saved_pick").options]
     assert any("secret_tp" in o for o in mine)
     assert not any("secret_tp" in o for o in theirs)
@@ -104,11 +104,11 @@ def test_two_sessions_do_not_see_each_others_uploads(workspace_env):
 
 
 def test_journey_settings_survive_page_changes(app):
-    app.sidebar.selectbox(key="w_js_lookback").set_value("60 days").run()
-    for page in ("pages/data_sources.py", "pages/model_comparison.py", "pages/overview.py"):
+    app.sidebar.selectbox(key="js_lookback").set_value("60 days").run()
+    for page in ("app_pages/data_sources.py", "app_pages/model_comparison.py", "app_pages/overview.py"):
         app.switch_page(page).run()
-        assert app.sidebar.selectbox(key="w_js_lookback").value == "60 days"
-        assert app.sidebar.selectbox(key="w_js_stage").value == "purchase"
+        assert app.sidebar.selectbox(key="js_lookback").value == "60 days"
+        assert app.sidebar.selectbox(key="js_stage").value == "purchase"
 
 
 def _shown(at: AppTest) -> str:

@@ -63,7 +63,7 @@ def _channel_box(at: AppTest, name: str):
 
 
 def _upload(app: AppTest, customers: bytes = CUSTOMERS) -> AppTest:
-    at = app.switch_page("pages/data_sources.py").run()
+    at = app.switch_page("app_pages/data_sources.py").run()
     at.file_uploader(key="id_customers").set_value(("customers.csv", customers, "text/csv")).run()
     at.file_uploader(key="id_interactions").set_value(
         [("calls.csv", CALLS, "text/csv"), ("emails.csv", EMAILS, "text/csv")]).run()
@@ -132,7 +132,7 @@ def test_use_as_dataset_with_every_stage(app):
     assert any("Loaded 6 touchpoints, 9 conversions" in s.value for s in at.success)
     stage_box = next(s for s in at.sidebar.selectbox if s.label == "Conversion stage")
     assert {"contact", "booked", "paid"} <= set(stage_box.options)
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     metrics = {m.label: m.value for m in at.metric}
     assert at.subheader[0].value == "Offline contacts"
     assert (metrics["Touchpoints"], metrics["Conversions"], metrics["Users"]) == ("6", "9", "4")
@@ -147,7 +147,7 @@ def test_use_as_dataset_first_paid_with_revenue(app):
     assert any("2 conversions, revenue 150.00" in c.value for c in at.caption)  # C1 100 + C4 50
     at.button(key="id_use").click().run()
     assert errors_of(at) == []
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Touchpoints"], metrics["Conversions"], metrics["Revenue"]) == ("6", "2", "150.00")
 

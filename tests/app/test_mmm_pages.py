@@ -45,7 +45,7 @@ def _wide_csv(n: int = 60, negative_row: int | None = None) -> bytes:
 
 
 def test_media_mix_on_the_sample(app):
-    at = app.switch_page("pages/media_mix.py").run()
+    at = app.switch_page("app_pages/media_mix.py").run()
     assert errors_of(at) == []
     assert any("press **Fit model**" in i.value for i in at.info)
     # 180 days of sample spend are only 25 full weeks: too few for 4 channels weekly
@@ -74,7 +74,7 @@ def test_media_mix_on_the_sample(app):
     assert forms["form"].tolist() == ["logistic", "hill", "michaelis_menten"]
 
     # the budget page picks the fit up
-    at.switch_page("pages/budget_optimiser.py").run()
+    at.switch_page("app_pages/budget_optimiser.py").run()
     assert errors_of(at) == []
     plan = _table(at, "recommended_spend")
     budget, periods = at.number_input(key="budget_total").value, at.number_input(key="budget_periods").value
@@ -82,7 +82,7 @@ def test_media_mix_on_the_sample(app):
 
 
 def test_wide_csv_upload_good_and_bad(app):
-    at = app.switch_page("pages/media_mix.py").run()
+    at = app.switch_page("app_pages/media_mix.py").run()
     at.radio(key="mmm_source").set_value("Upload a wide CSV").run()
     assert any("one spend column per channel" in i.value for i in at.info)
     good = _wide_csv()
@@ -107,17 +107,17 @@ def test_wide_csv_upload_good_and_bad(app):
 def test_dataset_without_spend_offers_the_upload(app):
     at = _upload(app, "Touchpoints + conversions (+ spend)",
                  {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
-    at.switch_page("pages/media_mix.py").run()
+    at.switch_page("app_pages/media_mix.py").run()
     assert errors_of(at) == []
     assert any("no spend table" in i.value and "wide CSV" in i.value for i in at.info)
     assert at.radio(key="mmm_source").value == "Upload a wide CSV"
-    at.switch_page("pages/budget_optimiser.py").run()
+    at.switch_page("app_pages/budget_optimiser.py").run()
     assert errors_of(at) == [] and any("no spend table" in i.value for i in at.info)
 
 
 def test_budget_page_fits_a_default_model(app, monkeypatch):
     monkeypatch.setattr("ui.mmm_controls.DEFAULT_N_BOOT", 3)
-    at = app.switch_page("pages/budget_optimiser.py").run()
+    at = app.switch_page("app_pages/budget_optimiser.py").run()
     assert errors_of(at) == []
     assert any("none has been fitted" in i.value for i in at.info)
     at.button(key="budget_default_fit").click().run()
@@ -137,7 +137,7 @@ def fitted(app):
     app.session_state["mmm_fit_spec"] = FitSpec("sim", "simulated weekly", "sales", "date", "y",
                                                  res.channels, (), "W", n_boot=10, n_starts=2)
     app.session_state["mmm_fit_frame"] = sim.data
-    return app.switch_page("pages/budget_optimiser.py").run()
+    return app.switch_page("app_pages/budget_optimiser.py").run()
 
 
 def test_budget_plan_with_lift_interval_and_scenarios(fitted):

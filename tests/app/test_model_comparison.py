@@ -12,7 +12,7 @@ def _chart_titles(at) -> list[str]:
 
 
 def test_model_comparison_on_sample(app):
-    app.switch_page("pages/model_comparison.py").run()
+    app.switch_page("app_pages/model_comparison.py").run()
     assert errors_of(app) == []
     picked = app.multiselect(key="models").value
     assert "Markov chain" in picked and "Time decay" in picked and len(picked) == 14
@@ -25,7 +25,7 @@ def test_model_comparison_on_sample(app):
 
 
 def test_changing_a_parameter_changes_only_that_model(app):
-    app.switch_page("pages/model_comparison.py").run()
+    app.switch_page("app_pages/model_comparison.py").run()
     before = app.dataframe[0].value.set_index("channel")
     app.number_input(key="p_half_life").set_value(1.0).run()
     after = app.dataframe[0].value.set_index("channel")
@@ -35,7 +35,7 @@ def test_changing_a_parameter_changes_only_that_model(app):
 
 def test_aggregated_paths_mark_time_models_unavailable(app):
     at = _upload(app, "Aggregated paths (ChannelAttribution layout)", {"paths": ("paths.csv", PATHS)})
-    at.switch_page("pages/model_comparison.py").run()
+    at.switch_page("app_pages/model_comparison.py").run()
     assert errors_of(at) == []
     picked = at.multiselect(key="models").value
     assert "Time decay" not in picked and "Linear" in picked

@@ -16,7 +16,7 @@ from attribution.store.workspace import Workspace
 from tests.app.conftest import APP
 from tests.report_data import CONVERSIONS, TOUCHPOINTS, build_dataset, build_paths_dataset
 
-JOURNEYS_PAGE, CHANNEL_PAGE = "pages/journeys_funnels.py", "pages/channel_report.py"
+JOURNEYS_PAGE, CHANNEL_PAGE = "app_pages/journeys_funnels.py", "app_pages/channel_report.py"
 
 
 @pytest.fixture

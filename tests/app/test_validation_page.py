@@ -20,7 +20,7 @@ def _text(at) -> str:
 
 
 def test_validation_on_the_sample(app):
-    app.switch_page("pages/validation.py").run()
+    app.switch_page("app_pages/validation.py").run()
     assert errors_of(app) == []
     app.number_input(key="val_n_boot").set_value(40).run()
     assert errors_of(app) == []
@@ -39,24 +39,24 @@ def test_validation_on_the_sample(app):
 
 
 def test_truth_warns_when_the_stage_is_not_purchases(app):
-    app.switch_page("pages/validation.py").run()
+    app.switch_page("app_pages/validation.py").run()
     app.number_input(key="val_n_boot").set_value(20).run()
     app.multiselect(key="val_models").set_value(["Linear", "Markov chain"]).run()
-    app.selectbox(key="w_js_stage").set_value("lead").run()
+    app.selectbox(key="js_stage").set_value("lead").run()
     assert errors_of(app) == []
     assert "pick the **purchase** conversion stage" in _text(app)
 
 
 def test_validation_on_aggregated_paths_has_no_truth(app):
     at = _upload(app, "Aggregated paths (ChannelAttribution layout)", {"paths": ("paths.csv", PATHS)})
-    at.switch_page("pages/validation.py").run()
+    at.switch_page("app_pages/validation.py").run()
     assert errors_of(at) == []
     assert "known only for simulated data" in _text(at)
     assert "Time decay" not in at.multiselect(key="val_models").value
 
 
 def test_model_comparison_shows_intervals_on_request(app):
-    app.switch_page("pages/model_comparison.py").run()
+    app.switch_page("app_pages/model_comparison.py").run()
     assert not any("error_y" in t for s in _specs(app) for t in s["data"])
     app.toggle(key="show_ci").set_value(True).run()
     app.number_input(key="mc_n_boot").set_value(30).run()

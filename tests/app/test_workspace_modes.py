@@ -13,7 +13,7 @@ SHAPE = "Touchpoints + conversions (+ spend)"
 
 
 def _saved(at: AppTest) -> list[str]:
-    at.switch_page("pages/data_sources.py").run()
+    at.switch_page("app_pages/data_sources.py").run()
     return list(at.selectbox(key="saved_pick").options)
 
 
@@ -29,7 +29,7 @@ def test_refresh_and_restart_keep_the_dataset(workspace_env):
     refreshed.query_params["ws"] = token
     refreshed.query_params["ds"] = dataset
     refreshed.run()
-    assert "mine_tp" in refreshed.sidebar.caption[0].value
+    assert "mine_tp" in refreshed.sidebar.text[0].value
     assert any("mine_tp" in o for o in _saved(refreshed))
     assert Workspace(workspace_env / "ws.duckdb").list(token)["name"].str.contains("mine_tp").any()
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from attribution import budget
-from attribution.errors import OptimisationError
+from attribution.errors import OptimizationError
 from attribution.mmm import fit, simulate_mmm
 
 
@@ -143,10 +143,23 @@ def test_target_response_finds_least_spend():
     res = budget.spend_for_target(LOG, target_response=600 * np.log(6))
     assert res.recommended_spend == pytest.approx(300.0, rel=1e-4)
     assert res.recommended_response >= 600 * np.log(6) * (1 - 1e-9)
-    with pytest.raises(OptimisationError, match="out of reach"):
+    with pytest.raises(OptimizationError, match="out of reach"):
         budget.spend_for_target(LOG, target_response=1e9, bounds={c: (0, 1000) for c in "xyz"})
-    with pytest.raises(OptimisationError, match="exactly one"):
+    with pytest.raises(OptimizationError, match="exactly one"):
         budget.spend_for_target(LOG)
+
+
+def test_plan_dispatches_by_mode():
+    # the same closed forms as above, reached through the one dispatcher the app and the API use
+    split = budget.plan(LOG, "budget", 300.0).allocation["recommended_spend"]
+    np.testing.assert_allclose(split, budget.optimize(LOG, total=300.0).allocation["recommended_spend"])
+    roas = budget.plan(LOG, "marginal_roas", 8.0).allocation["recommended_spend"]
+    np.testing.assert_allclose(roas, [2.5, 5.0, 7.5], atol=1e-6)
+    assert budget.plan(LOG, "response", 600 * np.log(6)).recommended_spend == pytest.approx(300.0, rel=1e-4)
+    with pytest.raises(OptimizationError, match="unknown plan mode 'profit'"):
+        budget.plan(LOG, "profit", 1.0)
+    with pytest.raises(OptimizationError, match="target marginal ROAS is needed"):
+        budget.plan(LOG, "marginal_roas")
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
@@ -160,7 +173,7 @@ def test_target_response_finds_least_spend():
     ({"total": -5}, "total must be"),
 ])
 def test_infeasible_constraints_name_what_to_relax(kwargs, pattern):
-    with pytest.raises(OptimisationError, match=pattern):
+    with pytest.raises(OptimizationError, match=pattern):
         budget.optimize(LOG, **kwargs)
 
 

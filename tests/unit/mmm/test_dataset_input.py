@@ -1,6 +1,7 @@
 """Media-mix input from a dataset: a tiny dataset written straight into DuckDB, aggregated by hand."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,3 +101,32 @@ def test_suggested_granularity():
     weekly = [(d, "A", 10.0 + i % 3) for i, d in enumerate(mondays)]
     convs = [(f"u{i}", f"{d} 12:00", 5.0, "purchase") for i, d in enumerate(mondays)]
     assert suggest_freq(_dataset(spend=weekly, conversions=convs)) == ("W", None)
+
+
+def test_suggested_granularity_counts_parameters_like_fit():
+    # 30 full weeks, 2 channels. Geometric + logistic: 2 x (1 + 1 + 4 + 2 x 3) = 24 weeks -> weekly.
+    # Weibull PDF (shape, scale) + Hill (k, s) + beta = 5 per channel: 2 x (6 + 2 x 5) = 32 weeks -> daily.
+    days = pd.date_range("2024-01-01", periods=7 * 30, freq="D").strftime("%Y-%m-%d")
+    spend = [(d, ch, 10.0 + (i % 5) + (ch == "B")) for i, d in enumerate(days) for ch in ("A", "B")]
+    convs = [(f"u{i}", f"{d} 12:00", 5.0, "purchase") for i, d in enumerate(days)]
+    ds = _dataset(spend=spend, conversions=convs)
+    assert suggest_freq(ds) == ("W", None)
+    freq, note = suggest_freq(ds, adstock="weibull_pdf", saturation="hill")
+    assert freq == "D" and "at least 32" in note
+
+
+@pytest.mark.parametrize(("adstock", "saturation", "per_channel"),
+                         [("geometric", "logistic", 3), ("delayed", "hill", 5), ("weibull_cdf", "michaelis_menten", 4)])
+def test_param_count_agrees_with_fit(adstock, saturation, per_channel):
+    # fit refuses fewer than 2 x parameters periods and names the count; it must be the same count
+    from attribution.errors import DataValidationError as Invalid
+    from attribution.mmm import fit
+    from attribution.mmm.inputs import model_param_count
+    n_params = model_param_count(2, 0, n_fourier=0, adstock=adstock, saturation=saturation)
+    assert n_params == 2 + 2 * per_channel
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=2 * n_params - 1, freq="W-MON"),
+                          "y": rng.uniform(50, 60, 2 * n_params - 1), "A": rng.uniform(1, 9, 2 * n_params - 1),
+                          "B": rng.uniform(1, 9, 2 * n_params - 1)})
+    with pytest.raises(Invalid, match=f"has {n_params} parameters"):
+        fit(frame, channels=["A", "B"], adstock=adstock, saturation=saturation, n_fourier=0)

@@ -6,14 +6,12 @@ import pytest
 
 from attribution.errors import DataValidationError, ModelError
 from attribution.mmm import (
-    ADSTOCKS,
-    SATURATIONS,
     WARNING,
     compare_saturation,
     fit,
     simulate_mmm,
 )
-from attribution.mmm.transforms import ADSTOCK_WEIGHTS, apply_weights
+from attribution.mmm.transforms import adstock_spec, apply_weights, saturation_spec
 
 CHANNELS = ["tv", "search", "social"]
 BETAS = {"tv": 3000.0, "search": 2500.0, "social": 2000.0}
@@ -88,9 +86,9 @@ def test_tables_are_consistent(sim, res):
 def test_contributions_match_transforms_by_reference(sim, res):
     # Recompute one channel's contribution with the public transforms: beta * sat(adstock(x / max x)).
     p = res.channel_params["tv"]
-    w = ADSTOCK_WEIGHTS["geometric"](p["alpha"], res.max_lag)
+    w = adstock_spec("geometric").weights(p["alpha"], res.max_lag)
     x = sim.data["tv"].to_numpy() / sim.data["tv"].max()
-    expected = p["beta"] * SATURATIONS["logistic"](apply_weights(x, w), p["lam"])
+    expected = p["beta"] * saturation_spec("logistic").function(apply_weights(x, w), p["lam"])
     got = res.contributions.query("component == 'tv'")["value"].to_numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-10)
 
@@ -101,7 +99,7 @@ def test_response_is_steady_state_of_constant_spend(res):
     p = res.channel_params["search"]
     s = 2500.0
     x = np.full(3 * res.max_lag, s / res.spend_scale["search"])
-    long_run = p["beta"] * SATURATIONS["logistic"](ADSTOCKS["geometric"](x, p["alpha"], res.max_lag), p["lam"])
+    long_run = p["beta"] * saturation_spec("logistic").function(adstock_spec("geometric").apply(x, p["alpha"], max_lag=res.max_lag), p["lam"])
     assert res.response("search", s) == pytest.approx(long_run[-1])
     curves = res.response_curves(n_points=11, max_multiple=2.0)
     assert len(curves) == 33 and {"response_ci_low", "response_ci_high"} <= set(curves.columns)

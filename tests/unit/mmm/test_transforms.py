@@ -13,14 +13,14 @@ def test_geometric_weights_and_adstock_by_hand():
     np.testing.assert_allclose(tr.geometric_weights(0.5, 3), [4 / 7, 2 / 7, 1 / 7])
     # x = [1, 0, 0, 2]: out[0] = 4/7; out[1] = 2/7 * 1; out[2] = 1/7 * 1;
     # out[3] = 4/7 * 2 + 2/7 * 0 + 1/7 * 0 = 8/7 (the spend at t=0 has left the 3-lag window)
-    out = tr.geometric_adstock(np.array([1.0, 0.0, 0.0, 2.0]), 0.5, max_lag=3)
+    out = tr.ADSTOCK_SPECS['geometric'].apply(np.array([1.0, 0.0, 0.0, 2.0]), 0.5, max_lag=3)
     np.testing.assert_allclose(out, [4 / 7, 2 / 7, 1 / 7, 8 / 7])
 
 
 def test_geometric_alpha_zero_is_identity():
     # alpha = 0: weights 0**0 = 1, then 0 -> no carry-over
     x = np.array([3.0, 1.0, 4.0])
-    np.testing.assert_allclose(tr.geometric_adstock(x, 0.0, max_lag=5), x)
+    np.testing.assert_allclose(tr.ADSTOCK_SPECS['geometric'].apply(x, 0.0, max_lag=5), x)
 
 
 def test_delayed_weights_by_hand():
@@ -40,23 +40,24 @@ def test_weibull_pdf_weights_by_hand():
     np.testing.assert_allclose(tr.weibull_pdf_weights(2.0, 2.0, 3), [0.425398, 0.401887, 0.172715], atol=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(tr.ADSTOCKS))
+@pytest.mark.parametrize("name", sorted(tr.ADSTOCK_SPECS))
 def test_every_adstock_keeps_steady_state_and_works_on_2d(name):
     specs = tr.param_specs(name, 6)
     params = [s.init for s in specs]
     const = np.full(20, 7.0)
-    out = tr.ADSTOCKS[name](const, *params, max_lag=6)
+    apply = tr.adstock_spec(name).apply
+    out = apply(const, *params, max_lag=6)
     # weights sum to 1: once the window is full, a constant spend maps to itself
     np.testing.assert_allclose(out[5:], 7.0)
     x = np.random.default_rng(0).uniform(0, 1, (15, 2))
-    two_d = tr.ADSTOCKS[name](x, *params, max_lag=6)
+    two_d = apply(x, *params, max_lag=6)
     for j in range(2):
-        np.testing.assert_allclose(two_d[:, j], tr.ADSTOCKS[name](x[:, j], *params, max_lag=6))
+        np.testing.assert_allclose(two_d[:, j], apply(x[:, j], *params, max_lag=6))
 
 
 def test_per_column_parameters_on_2d():
     x = np.array([[1.0, 1.0], [0.0, 0.0]])
-    out = tr.geometric_adstock(x, np.array([0.0, 1.0]), max_lag=2)
+    out = tr.ADSTOCK_SPECS['geometric'].apply(x, np.array([0.0, 1.0]), max_lag=2)
     # column 0 alpha 0 -> [1, 0]; column 1 alpha 1 -> weights 1/2, 1/2 -> [0.5, 0.5]
     np.testing.assert_allclose(out, [[1.0, 0.5], [0.0, 0.5]])
 
@@ -74,20 +75,40 @@ def test_saturation_values_by_hand():
     assert tr.michaelis_menten_derivative(0.0, 0.5) == pytest.approx(2.0)
 
 
-@pytest.mark.parametrize("name", sorted(tr.SATURATIONS))
+@pytest.mark.parametrize("name", sorted(tr.SATURATION_SPECS))
 def test_saturation_derivatives_match_finite_differences(name):
     params = [s.init for s in tr.param_specs(name, 8)]
+    spec = tr.saturation_spec(name)
     x = np.linspace(0.05, 2.0, 40)
     h = 1e-6
-    numeric = (tr.SATURATIONS[name](x + h, *params) - tr.SATURATIONS[name](x - h, *params)) / (2 * h)
-    np.testing.assert_allclose(tr.SATURATION_DERIVATIVES[name](x, *params), numeric, rtol=1e-5)
-    y = tr.SATURATIONS[name](x, *params)
-    assert tr.SATURATIONS[name](0.0, *params) == pytest.approx(0.0)
+    numeric = (spec.function(x + h, *params) - spec.function(x - h, *params)) / (2 * h)
+    np.testing.assert_allclose(spec.derivative(x, *params), numeric, rtol=1e-5)
+    y = spec.function(x, *params)
+    assert spec.function(0.0, *params) == pytest.approx(0.0)
     assert np.all(np.diff(y) > 0) and np.all(y < 1)
 
 
 def test_unknown_names_list_valid_ones():
     with pytest.raises(ModelError, match="geometric"):
-        tr.adstock_function("exponential")
+        tr.adstock_spec("exponential")
     with pytest.raises(ModelError, match="michaelis_menten"):
-        tr.saturation_function("tanh")
+        tr.saturation_spec("tanh")
+
+
+@pytest.mark.parametrize("spec", [*tr.ADSTOCK_SPECS.values(), *tr.SATURATION_SPECS.values()], ids=lambda s: s.name)
+def test_every_form_has_each_piece(spec):
+    # one spec per form: a label for the UI, parameters with sane bounds and a start inside them
+    assert spec.label and spec.params
+    for p in tr.param_specs(spec.name, 8):
+        assert p.low < p.high and p.low <= p.init <= p.high
+    if isinstance(spec, tr.SaturationSpec):
+        assert callable(spec.function) and callable(spec.derivative)
+    else:
+        assert spec.weights(*[p.init for p in tr.param_specs(spec.name, 8)], 8).sum() == pytest.approx(1)
+
+
+def test_media_param_count_from_specs():
+    # geometric (alpha) + logistic (lam) + beta = 3; delayed (alpha, theta) + hill (k, s) + beta = 5
+    assert tr.media_param_count("geometric", "logistic") == 3
+    assert tr.media_param_count("delayed", "hill") == 5
+    assert tr.media_param_count("weibull_pdf", "michaelis_menten") == 4

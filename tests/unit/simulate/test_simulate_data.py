@@ -1,4 +1,4 @@
-"""The simulated tables: determinism, exact schema (DESIGN §3) and the funnel's invariants."""
+"""The simulated tables: determinism, exact schema (docs/architecture.md §3) and the funnel's invariants."""
 from __future__ import annotations
 
 import numpy as np

@@ -4,16 +4,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attribution.simulate.media import geometric_adstock, logistic_saturation, spend_to_exposure
+from attribution.mmm.transforms import logistic_saturation
+from attribution.simulate.media import recursive_adstock, spend_to_exposure
 
 
 def test_adstock_by_hand():
     # θ = 0.5, A_{-1} = 0: A = 0.5·100 = 50, then 0.5·50 = 25, then 12.5.
-    np.testing.assert_allclose(geometric_adstock([100, 0, 0], 0.5, initial=0.0), [50, 25, 12.5])
+    np.testing.assert_allclose(recursive_adstock([100, 0, 0], 0.5, initial=0.0), [50, 25, 12.5])
     # Default start A_{-1} = x_0 = 100: A_0 = 0.5·100 + 0.5·100 = 100, then 50, 25.
-    np.testing.assert_allclose(geometric_adstock([100, 0, 0], 0.5), [100, 50, 25])
+    np.testing.assert_allclose(recursive_adstock([100, 0, 0], 0.5), [100, 50, 25])
     # Normalised: constant spend stays at its own level.
-    np.testing.assert_allclose(geometric_adstock(np.full(20, 7.0), 0.8), 7.0)
+    np.testing.assert_allclose(recursive_adstock(np.full(20, 7.0), 0.8), 7.0)
 
 
 def test_saturation_by_hand():

@@ -1,9 +1,11 @@
 """Overview: what the app does, the loaded dataset's KPIs, a first chart, where to go next."""
 import streamlit as st
 
-from ui import cache, charts, state
+from attribution.reports import figures
+from ui import cache, state
+from ui.downloads import show_chart
+from ui.journey_sidebar import current_settings
 from ui.report_button import report_button
-from ui.widgets import journey_sidebar, show_chart
 
 st.title("Marketing attribution analytics")
 st.markdown("Find out which channels earn their budget: compare attribution models with confidence "
@@ -13,7 +15,7 @@ ds = state.current_dataset()
 if ds is None:
     st.info("No dataset is loaded. Open **Data** to upload files or load the sample.")
     st.stop()
-settings = journey_sidebar(ds)
+settings = current_settings()
 kpi = cache.summary(ds)
 left, right = st.columns([4, 1])
 left.subheader(ds.name)
@@ -38,9 +40,9 @@ if ds.has_touches:
     activity = cache.daily_activity(ds)
     left, right = st.columns(2)
     with left:
-        show_chart(charts.daily_trend(activity, "conversions", "Conversions per day"), "conversions_per_day")
+        show_chart(figures.daily_trend(activity, "conversions", "Conversions per day"), "conversions_per_day")
     with right:
-        show_chart(charts.stacked_daily(activity, "touches", "Touchpoints per day by channel"), "touches_per_day")
+        show_chart(figures.stacked_daily(activity, "touches", "Touchpoints per day by channel"), "touches_per_day")
 else:
     cols = st.columns(4)
     cols[0].metric("Unique paths", f"{kpi['unique_paths']:,.0f}")
@@ -49,4 +51,4 @@ else:
     cols[3].metric("Channels", f"{kpi['channels']:,.0f}")
     st.caption("Aggregated paths carry no timestamps: time-based models and trends are unavailable.")
 st.subheader("Where next")
-st.page_link("pages/data_sources.py", label="Data: upload your own files or reopen a saved dataset", icon=":material/database:")
+st.page_link("app_pages/data_sources.py", label="Data: upload your own files or reopen a saved dataset", icon=":material/database:")

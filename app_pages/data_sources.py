@@ -4,13 +4,11 @@ import streamlit as st
 
 from ui import cache, state
 from ui.data_upload import report_view, upload_form
+from ui.downloads import csv_download
 from ui.identity_section import identity_section
-from ui.widgets import csv_download, journey_sidebar
 
 st.title("Data")
 ds = state.current_dataset()
-if ds is not None:
-    journey_sidebar(ds)
 if "last_report" in st.session_state:
     report_view(st.session_state["last_report"])
 

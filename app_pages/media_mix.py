@@ -36,4 +36,4 @@ with diag_tab:
 with forms_tab:
     forms = mmm_results.forms_tab(frame, fitted_spec)
 mmm_results.all_tables(res, {"saturation_forms": forms} if forms is not None else None)
-st.page_link("pages/budget_optimiser.py", label="Plan next period's budget with this model →")
+st.page_link("app_pages/budget_optimiser.py", label="Plan next period's budget with this model →")

@@ -8,7 +8,7 @@ from attribution.errors import DataValidationError, ModelError
 from attribution.journeys.data import PathData
 from attribution.models import run_model, supported_models
 from attribution.models.touch_credit import calibrate, spread_journey_credit, touch_credit
-from attribution.reports.stage_split import stage_split
+from attribution.reports.journey_phases import journey_phases
 from tests.report_data import make_journeys
 
 # (journey, channel, touch hour, conversion hour or None, revenue, cost)
@@ -55,9 +55,9 @@ def test_spread_refuses_credit_without_a_touch(journeys):
         spread_journey_credit(bad.drop(columns="revenue"), journeys.touches)
 
 
-def test_stage_split_hand_numbers(journeys):
+def test_journey_phases_hand_numbers(journeys):
     touch = spread_journey_credit(_linear_credit(), journeys.touches)
-    split = stage_split(journeys, credit=touch).set_index(["channel", "stage"])
+    split = journey_phases(journeys, credit=touch).set_index(["channel", "phase"])
     # journey 1 (k = 4): A's touches 1 and 4 are wholly early and late: 0.25 each;
     # journey 3 (k = 2): A's touch 1 owns [0, .5] → 50 % early, 50 % mid of 0.5
     assert split.loc[("A", "early"), "conversions"] == pytest.approx(0.25 + 0.25)
@@ -75,21 +75,21 @@ def test_stage_split_hand_numbers(journeys):
     assert split.groupby(level=0)["share"].sum().tolist() == pytest.approx([1.0, 1.0, 1.0])
     assert split.loc[("A", "late"), "revenue"] == pytest.approx(20.0)
     assert split["revenue"].sum() == pytest.approx(110.0)
-    assert split.reset_index()["stage"].tolist()[:3] == ["early", "mid", "late"]
+    assert split.reset_index()["phase"].tolist()[:3] == ["early", "mid", "late"]
 
 
 def test_custom_stage_shares(journeys):
     touch = spread_journey_credit(_linear_credit(), journeys.touches)
     # early = whole journey: everything is early
-    split = stage_split(journeys, credit=touch, early=1.0, late=0.0)
-    assert split.loc[split["stage"] == "early", "conversions"].sum() == pytest.approx(3.0)
+    split = journey_phases(journeys, credit=touch, early=1.0, late=0.0)
+    assert split.loc[split["phase"] == "early", "conversions"].sum() == pytest.approx(3.0)
     with pytest.raises(DataValidationError, match="shares"):
-        stage_split(journeys, credit=touch, early=0.6, late=0.6)
+        journey_phases(journeys, credit=touch, early=0.6, late=0.6)
 
 
-def test_stage_split_needs_touches(journeys):
+def test_journey_phases_needs_touches(journeys):
     with pytest.raises(ModelError, match="positions"):
-        stage_split(PathData(paths=journeys.paths), credit=_linear_credit())
+        journey_phases(PathData(paths=journeys.paths), credit=_linear_credit())
 
 
 def test_rule_models_give_exact_touch_credit(journeys):
@@ -100,8 +100,8 @@ def test_rule_models_give_exact_touch_credit(journeys):
     by_hand = spread_journey_credit(_linear_credit(), journeys.touches)
     assert linear["conversions"].tolist() == pytest.approx(by_hand["conversions"].tolist())
     assert linear["revenue"].tolist() == pytest.approx(by_hand["revenue"].tolist())
-    # first touch by stage: A's 1 at position 1 of 4 is early; journey 3 (A > C) gives A 50/50 early/mid
-    split = stage_split(journeys, "first_touch").set_index(["channel", "stage"])["conversions"]
+    # first touch by phase: A's 1 at position 1 of 4 is early; journey 3 (A > C) gives A 50/50 early/mid
+    split = journey_phases(journeys, "first_touch").set_index(["channel", "phase"])["conversions"]
     assert split.loc[("A", "early")] == pytest.approx(1.5) and split.loc[("A", "late")] == 0.0
 
 
@@ -123,7 +123,7 @@ def test_unknown_model_parameter_is_refused(journeys):
 def test_registered_models_split_to_their_totals(journeys):
     for name in supported_models(journeys):
         expected = run_model(name, journeys).set_index("channel")["conversions"]
-        split = stage_split(journeys, name).groupby("channel")["conversions"].sum()
+        split = journey_phases(journeys, name).groupby("channel")["conversions"].sum()
         assert split.reindex(expected.index, fill_value=0.0).tolist() == pytest.approx(expected.tolist()), name
 
 

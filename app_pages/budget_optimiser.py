@@ -1,7 +1,7 @@
 """Budget optimiser: split spend across channels to get the most out of a fitted media-mix model."""
 import streamlit as st
 
-from attribution.errors import OptimisationError
+from attribution.errors import OptimizationError
 from ui import budget_controls, budget_views, cache_mmm, mmm_controls, state
 
 st.title("Budget optimiser")
@@ -17,9 +17,9 @@ st.caption(f"Model: **{spec.label}** ({len(res.channels)} channels, fitted on th
 with st.container(border=True):
     inputs = budget_controls.plan_inputs(res, spec)
 try:
-    plan = cache_mmm.optimise(res, spec.key(), inputs.mode, inputs.amount, inputs.bounds, list(inputs.locked),
+    plan = cache_mmm.plan(res, spec.key(), inputs.mode, inputs.amount, inputs.bounds, list(inputs.locked),
                               inputs.periods)
-except OptimisationError as err:
+except OptimizationError as err:
     st.error(f"These constraints cannot all hold: {err}")
     st.stop()
 

@@ -1,6 +1,6 @@
--- Per-touch credit (`credit`) split into journey stages. A touch at position p of k owns the slot
+-- Per-touch credit (`credit`) split into journey phases. A touch at position p of k owns the slot
 -- [(p-1)/k, p/k] of its journey; early is [0, $early], late is [1-$late, 1], mid the rest, and a
--- touch's credit goes to each stage in proportion to the part of its slot inside that stage.
+-- touch's credit goes to each phase in proportion to the part of its slot inside that phase.
 with lengths as (
     select journey_id, max(n_touches) as k from touches group by journey_id
 ),
@@ -11,8 +11,8 @@ weighted as (
     from credit c
     join lengths l using (journey_id)
 ),
-stages as (
-    select channel, 'early' as stage, 1 as stage_order, conversions * w_early as conversions,
+phases as (
+    select channel, 'early' as phase, 1 as phase_order, conversions * w_early as conversions,
            revenue * w_early as revenue from weighted
     union all
     select channel, 'mid', 2, conversions * (1 - w_early - w_late), revenue * (1 - w_early - w_late)
@@ -21,9 +21,9 @@ stages as (
     select channel, 'late', 3, conversions * w_late, revenue * w_late from weighted
 ),
 final as (
-    select channel, stage, sum(conversions) as conversions, sum(revenue) as revenue,
-           min(stage_order) as stage_order
-    from stages
-    group by channel, stage
+    select channel, phase, sum(conversions) as conversions, sum(revenue) as revenue,
+           min(phase_order) as phase_order
+    from phases
+    group by channel, phase
 )
-select channel, stage, conversions, revenue from final order by channel, stage_order
+select channel, phase, conversions, revenue from final order by channel, phase_order

@@ -6,9 +6,10 @@ from attribution.models import MODEL_SPECS, supported_models
 from attribution.reports.channel_report import channel_reporting
 from ui import cache_reports
 from ui import charts_reports as charts
+from ui.downloads import csv_download, excel_download, show_chart
+from ui.page_start import journeys_or_stop
 from ui.report_button import report_button
 from ui.report_tables import long_report_table, report_table
-from ui.widgets import csv_download, excel_download, journeys_or_stop, show_chart
 
 FREQS = {"Day": "day", "Week": "week", "Month": "month"}
 SPEND_NOTES = {

@@ -1,4 +1,4 @@
-"""Journeys & funnels: funnel by stage, conversion paths, credit by journey stage, flows, overlap."""
+"""Journeys & funnels: funnel by stage, conversion paths, credit by journey phase, flows, overlap."""
 import streamlit as st
 
 from attribution.errors import AttributionError
@@ -6,7 +6,8 @@ from attribution.models import MODEL_SPECS, supported_models
 from attribution.reports.conversion_paths import PATH_REPORT_COLUMNS, filter_paths
 from ui import cache, cache_reports
 from ui import charts_reports as charts
-from ui.widgets import csv_download, journeys_or_stop, show_chart
+from ui.downloads import csv_download, show_chart
+from ui.page_start import journeys_or_stop
 
 SOURCES = {"stage": "Conversion stages", "interaction": "Touch interactions"}
 PCT = st.column_config.NumberColumn(format="percent")
@@ -14,7 +15,7 @@ PCT = st.column_config.NumberColumn(format="percent")
 st.title("Journeys & funnels")
 ds, settings, data = journeys_or_stop(need_conversions=False)
 funnel_tab, paths_tab, stage_tab, flow_tab = st.tabs(
-    ["Funnel", "Conversion paths", "Credit by journey stage", "Flows & overlap"])
+    ["Funnel", "Conversion paths", "Credit by journey phase", "Flows & overlap"])
 
 with funnel_tab:
     source = st.radio("Steps from", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="fn_source")
@@ -52,21 +53,21 @@ with paths_tab:
 with stage_tab:
     models = {MODEL_SPECS[n].label: n for n in supported_models(data)}
     if not ds.has_touches or not models:
-        st.info("Credit by journey stage needs touch-level journeys and an attribution model: load "
+        st.info("Credit by journey phase needs touch-level journeys and an attribution model: load "
                 "touchpoints and conversions on the **Data** page.")
     else:
         label = st.selectbox("Model", list(models), key="st_model",
                              index=list(models.values()).index("linear") if "linear" in models.values() else 0)
         try:
-            split = cache_reports.stage_split(ds, settings, models[label])
+            split = cache_reports.journey_phases(ds, settings, models[label])
         except AttributionError as err:
             st.error(str(err))
         else:
-            show_chart(charts.stage_bars(split, f"{label} credit by journey stage"), "credit_by_stage")
+            show_chart(charts.phase_bars(split, f"{label} credit by journey phase"), "credit_by_phase")
             st.caption("Early: first 25% of a journey's touches; mid: middle 50%; late: last 25%. A touch on a "
                        "boundary shares its credit; a single-touch journey counts 25/50/25.")
             st.dataframe(split, hide_index=True, column_config={"share": PCT})
-            csv_download(split, f"stage_split_{models[label]}.csv", key="dl_stage")
+            csv_download(split, f"journey_phases_{models[label]}.csv", key="dl_stage")
 
 with flow_tab:
     show_chart(charts.sankey_chart(cache_reports.path_view(ds, settings, "sankey", 3),

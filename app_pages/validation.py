@@ -6,8 +6,9 @@ from attribution.uncertainty import summarise
 from ui import cache, validation_views
 from ui import charts_validation as vcharts
 from ui.confidence import bootstrap_draws, ci_controls, interval_table, labelled, show_interval_table
+from ui.downloads import show_chart
 from ui.model_controls import model_picker
-from ui.widgets import journeys_or_stop, show_chart
+from ui.page_start import journeys_or_stop
 
 st.title("Validation")
 ds, settings, data = journeys_or_stop()

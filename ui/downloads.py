@@ -1,0 +1,38 @@
+"""Download buttons: tables as spreadsheet-safe CSV or Excel, charts as HTML or PNG."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from attribution.reports.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
+
+
+def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
+    """A download button for one table as spreadsheet-safe CSV."""
+    st.download_button(label, to_safe_csv(frame), file_name=filename, mime="text/csv",
+                       key=key or f"dl_{filename}", icon=":material/download:")
+
+
+def excel_download(tables: dict[str, pd.DataFrame], filename: str, key: str | None = None) -> None:
+    """A download button for several tables as one Excel workbook."""
+    st.download_button("Download all tables (Excel)", to_excel(tables), file_name=filename,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=key or f"xl_{filename}", icon=":material/table_view:")
+
+
+def show_chart(fig, name: str, key: str | None = None) -> None:
+    """Render a plotly figure with HTML and PNG downloads under it.
+
+    Both files are made only when clicked. Without Chromium the PNG button is disabled and says
+    why; the HTML download always works.
+    """
+    key = key or name
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False,
+                                                       "toImageButtonOptions": {"filename": name}})
+    # a horizontal row sizes each button to its label (columns cut the labels in half-width charts)
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("Chart (HTML)", lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
+                        key=f"html_{key}", icon=":material/code:")
+    reason = png_unavailable_reason()
+    row.download_button("Chart (PNG)", lambda: figure_png(fig), file_name=f"{name}.png", mime="image/png",
+                        key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason)
