@@ -105,10 +105,12 @@ class Workspace:
                 "open; DuckDB lets one process write a database file at a time). Stop the other process, or "
                 "point this one elsewhere with ATTRIBUTION_WORKSPACE=<another file>, or use "
                 "ATTRIBUTION_WORKSPACE_MODE=private (in-memory, nothing saved).") from None
-        # SET (not connect(config=...)): another connection to the same file in this process (a script,
-        # a test) would otherwise be refused for having a different configuration
-        for key, value in config.items():
-            self._con.execute(f"set {key} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+        # Set after connecting, not as connect(config=...): DuckDB refuses a second connection to the
+        # same file with a different configuration, and these settings apply to the whole database.
+        for name, value in config.items():
+            if name == "memory_limit" and not _MEMORY_RE.match(value):
+                raise DataValidationError(f"memory limit must be a size such as '2GB', not {value!r}")
+            self._con.execute(f"SET {name} = '{value.replace(chr(39), chr(39) * 2)}'")
         self._write_lock = threading.RLock()
         with self.cursor() as cur:
             cur.execute("""
