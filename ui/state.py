@@ -76,6 +76,13 @@ def current_dataset() -> Dataset | None:
         st.session_state.pop(DATASET_KEY, None)
         st.query_params.pop("ds", None)
         ds = open_dataset(ws, ensure_sample(ws), who)
+    elif ds is not None and dataset_id != ensure_sample(ws):
+        # remembered in the session (a refresh starts a new one from the URL), and put back into the
+        # URL, which Streamlit clears on a page change, so a refresh on any page reopens it (the ws
+        # token is put back the same way by owner())
+        st.session_state[DATASET_KEY] = dataset_id
+        if st.query_params.get("ds") != dataset_id:
+            st.query_params["ds"] = dataset_id
     return ds
 
 

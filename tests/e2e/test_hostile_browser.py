@@ -79,3 +79,37 @@ def test_bad_files_show_our_message_not_a_traceback(page, tmp_path):
     assert _exceptions(page) == []
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and "site-packages" not in body
+
+
+def test_refresh_on_another_page_reopens_the_uploaded_dataset(page, tmp_path):
+    """The ds URL parameter survives page changes, so a refresh reopens the user's dataset, not the
+    sample (item 10)."""
+    csv = tmp_path / "refresh_touches.csv"
+    csv.write_text("user_id,ts,channel\nu1,2024-01-01 10:00,Search\nu1,2024-01-02 10:00,Email\n"
+                   "u2,2024-01-03 10:00,Display\n")
+    conv = tmp_path / "refresh_conv.csv"
+    conv.write_text("user_id,ts,revenue\nu1,2024-01-03 10:00,5\n")
+    _upload_tab(page, "Touchpoints + conversions (+ spend)")
+    inputs = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    inputs.nth(0).set_input_files(str(csv))
+    page.get_by_text("Columns of refresh_touches.csv").wait_for()
+    _settle(page)
+    inputs.nth(1).set_input_files(str(conv))
+    page.get_by_text("Columns of refresh_conv.csv").wait_for()
+    _settle(page)
+    page.get_by_label("Dataset name").fill("Refresh check")
+    page.get_by_label("Dataset name").press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="Load dataset").click()
+    page.get_by_text("Loaded 3 touchpoints, 1 conversions").wait_for()
+    for name in ("Overview", "Channel report", "Validation"):
+        _go(page, name)
+        assert "ds=" in page.url and "ws=" in page.url, (name, page.url)
+    page.reload()
+    _settle(page)
+    metric = page.locator('[data-testid="stMetric"]', has_text="Touchpoints")
+    _go(page, "Overview")
+    assert "ds=" in page.url
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "3"
+    assert page.get_by_text("Refresh check").count() >= 1
+    assert _exceptions(page) == []
