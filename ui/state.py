@@ -12,11 +12,19 @@ import streamlit as st
 
 from attribution.engine.base import Dataset
 from attribution.engine.duckdb_dataset import create_dataset, open_dataset
+from attribution.ingest.sources import remove_stale_spools
 from attribution.simulate.sample import SAMPLE_NAME, sample_inputs
 from attribution.store.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
 from ui.journey_sidebar import KEY_PREFIX
 
 DATASET_KEY = "dataset_id"
+
+
+@st.cache_resource(show_spinner=False)
+def _startup_cleanup() -> int:
+    """Once per server process: remove upload copies a killed process left in the temp folder
+    (half-made dataset schemas are dropped when a workspace opens)."""
+    return remove_stale_spools()
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,6 +42,7 @@ def config() -> WorkspaceConfig:
 def workspace() -> Workspace:
     """This session's workspace (process-wide file, or session-private memory)."""
     cfg = config()
+    _startup_cleanup()
     if cfg.path is None:
         if "private_workspace" not in st.session_state:
             with st.spinner("Preparing a private in-memory workspace with the sample data…"):

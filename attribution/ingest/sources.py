@@ -81,6 +81,32 @@ def label(name: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
 
 
+#: prefixes of the private temp folders uploads are copied into (removed when the file is done with)
+SPOOL_PREFIXES = ("attribution_upload_", "attribution_gunzip_", "attribution_utf8_")
+
+
+def remove_stale_spools(max_age_seconds: float = 3600, folder: str | None = None) -> int:
+    """Remove upload copies left in the temp folder by a process that was killed mid-upload.
+
+    Only our own folders (:data:`SPOOL_PREFIXES`) untouched for ``max_age_seconds`` are removed, so
+    the uploads of another running process are left alone. Returns how many were removed.
+    """
+    import shutil
+    import time
+
+    root = Path(folder or tempfile.gettempdir())
+    removed = 0
+    for entry in root.iterdir() if root.is_dir() else []:
+        try:
+            if (entry.is_dir() and not entry.is_symlink() and entry.name.startswith(SPOOL_PREFIXES)
+                    and time.time() - entry.stat().st_mtime > max_age_seconds):
+                shutil.rmtree(entry)
+                removed += 1
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
+
 def _spool(data: bytes) -> tuple[tempfile.TemporaryDirectory, Path]:
     """Write ``data`` to a fresh private temp folder under a generated name."""
     tmp = tempfile.TemporaryDirectory(prefix="attribution_upload_")

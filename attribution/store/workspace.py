@@ -119,6 +119,20 @@ class Workspace:
                     kind varchar not null, created timestamp not null, source varchar,
                     details json)
             """)
+        self.orphans_removed = self._drop_orphan_schemas()
+
+    def _drop_orphan_schemas(self) -> int:
+        """Drop dataset schemas with no catalogue row: a process killed during an upload leaves its
+        half-made schema behind (the catalogue row is only written once the load has finished).
+        Returns how many were dropped."""
+        with self._write_lock, self.cursor() as cur:
+            names = [r[0] for r in cur.execute(
+                "select schema_name from information_schema.schemata where catalog_name = current_database() "
+                "and regexp_full_match(schema_name, 'ds_[0-9a-f]{16}') and substr(schema_name, 4) not in "
+                "(select dataset_id from catalogue)").fetchall()]
+            for name in names:
+                cur.execute(f"drop schema if exists {check_identifier(name)} cascade")
+        return len(names)
 
     @contextmanager
     def cursor(self):
