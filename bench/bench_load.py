@@ -67,14 +67,14 @@ class _Peak(threading.Thread):
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.pid, self.peak, self._done = pid, 0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._done.wait(0.2):
             self.peak = max(self.peak, _rss_bytes(self.pid))
 
     def stop(self) -> int:
-        self._stop.set()
+        self._done.set()
         self.join(2)
         return self.peak
 
