@@ -67,21 +67,19 @@ def lag_stack(x: np.ndarray, max_lag: int) -> np.ndarray:
 class MediaProblem:
     """A fixed design (spend, baseline, fit rows) whose nonlinear parameters can be fitted to any ``y``.
 
-    The linear terms are solved with the media coefficients ``>= 0`` and a baseline level that is
-    ``>= 0``: the intercept (baseline column ``intercept_col``) and, with a linear trend (column
-    ``trend_col``, running from 0 to 1), the level at both ends of the range, so the straight-line
-    part of the baseline is non-negative everywhere. Seasonality and controls are free. Inside, the
-    level is written as ``a (1 - s) + b s`` (``a``, ``b``: levels at the start and the end), which
-    turns the bounds into plain non-negativity, so one NNLS on the media and level columns (after
-    projecting out the free columns) solves the linear part exactly; the reported ``gamma`` is in the
-    design's own terms (intercept ``a``, slope ``b - a``).
+    The linear terms are solved with the media coefficients ``>= 0`` and the baseline columns
+    ``level_cols`` ``>= 0`` (the constant level, or the knot levels of a piecewise-linear trend, see
+    :class:`attribution.mmm.design.BaselineDesign`), so the trend line is non-negative everywhere.
+    ``level_cols=()`` leaves the whole baseline free (used to measure what the constraint costs).
+    Seasonality, events and controls are always free: they are projected out, and one NNLS on the
+    media and level columns solves the linear part exactly.
     ``lower`` / ``upper`` of shape ``(C, P)`` replace the registered bounds of the nonlinear parameters
     per channel (see :func:`attribution.mmm.identifiability.saturation_bounds`).
     """
 
     def __init__(self, spend_scaled: np.ndarray, baseline: np.ndarray, fit_rows: np.ndarray,
-                 adstock: str, saturation: str, max_lag: int, *, intercept_col: int | None = 0,
-                 trend_col: int | None = None, lower: np.ndarray | None = None,
+                 adstock: str, saturation: str, max_lag: int, *, level_cols: tuple[int, ...] = (0,),
+                 lower: np.ndarray | None = None,
                  upper: np.ndarray | None = None) -> None:
         self.adstock, self.saturation, self.max_lag = adstock, saturation, max_lag
         self._weights, self._curve = adstock_spec(adstock).weights, saturation_spec(saturation).function
@@ -95,14 +93,10 @@ class MediaProblem:
         self.lags_fit = np.ascontiguousarray(self.lags_all[:, fit_rows, :])
         self.baseline = baseline
         base_fit = baseline[fit_rows]
-        self.level_cols = tuple(c for c in (intercept_col, trend_col) if c is not None)
-        if trend_col is not None and intercept_col is None:
-            raise ValueError("a non-negative trend needs the intercept column")
+        self.level_cols = tuple(level_cols)
         self.free_cols = np.array([j for j in range(baseline.shape[1]) if j not in self.level_cols], dtype=int)
         self.q, self.r = np.linalg.qr(base_fit[:, self.free_cols])
         level = base_fit[:, list(self.level_cols)]
-        if trend_col is not None:  # columns (1 - s, s): coefficients are the levels at the start and the end
-            level = np.column_stack([level[:, 0] - level[:, 1], level[:, 1]])
         self.level = level
         self.level_perp = self._project(level)
         shape = (self.n_channels, len(self.specs))
@@ -207,10 +201,7 @@ class MediaProblem:
         gamma = np.zeros(self.baseline.shape[1])
         rest = y - self.level @ level - self.features(theta) @ beta
         gamma[self.free_cols] = solve_triangular(self.r, self.q.T @ rest) if self.free_cols.size else []
-        if k:
-            gamma[self.level_cols[0]] = level[0]
-        if k == 2:
-            gamma[self.level_cols[1]] = level[1] - level[0]
+        gamma[list(self.level_cols)] = level
         res = self.residual(flat, y)
         held = k > 0 and bool(np.any(level <= 0))
         return Solution(theta.copy(), beta.copy(), gamma, 0.5 * float(res @ res), True, held)
