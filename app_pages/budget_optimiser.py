@@ -17,7 +17,7 @@ st.caption(f"Model: **{spec.label}** ({len(res.channels)} channels, fitted on th
 with st.container(border=True):
     inputs = budget_controls.plan_inputs(res, spec)
 try:
-    plan = cache_mmm.optimise(res, spec.key(), inputs.mode, inputs.amount, inputs.bounds, list(inputs.locked),
+    plan = cache_mmm.plan(res, spec.key(), inputs.mode, inputs.amount, inputs.bounds, list(inputs.locked),
                               inputs.periods)
 except OptimizationError as err:
     st.error(f"These constraints cannot all hold: {err}")

@@ -1,7 +1,8 @@
 """Overview: what the app does, the loaded dataset's KPIs, a first chart, where to go next."""
 import streamlit as st
 
-from ui import cache, charts, state
+from attribution.reports import figures
+from ui import cache, state
 from ui.downloads import show_chart
 from ui.journey_sidebar import current_settings
 from ui.report_button import report_button
@@ -39,9 +40,9 @@ if ds.has_touches:
     activity = cache.daily_activity(ds)
     left, right = st.columns(2)
     with left:
-        show_chart(charts.daily_trend(activity, "conversions", "Conversions per day"), "conversions_per_day")
+        show_chart(figures.daily_trend(activity, "conversions", "Conversions per day"), "conversions_per_day")
     with right:
-        show_chart(charts.stacked_daily(activity, "touches", "Touchpoints per day by channel"), "touches_per_day")
+        show_chart(figures.stacked_daily(activity, "touches", "Touchpoints per day by channel"), "touches_per_day")
 else:
     cols = st.columns(4)
     cols[0].metric("Unique paths", f"{kpi['unique_paths']:,.0f}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from attribution.budget import BudgetResult
+from attribution.budget import PLAN_MODES, BudgetResult
 from attribution.engine.base import Dataset
 from attribution.mmm import MMMResult
 from ui import mmm_controls
@@ -58,7 +58,7 @@ def plan_inputs(res: MMMResult, spec: FitSpec) -> PlanInputs:
     """Objective, budget or target, plan length, and per-channel bounds and locks (editable table)."""
     unit = spec.unit
     a, b, c = st.columns(3)
-    mode = a.selectbox("Objective", list(MODES), format_func=MODES.get, key="budget_mode")
+    mode = a.selectbox("Objective", list(PLAN_MODES), format_func=MODES.get, key="budget_mode")
     current_total = float(sum(res.current_spend.values()))
     if mode == "budget":
         amount = b.number_input(f"Budget per {unit}", 0.0, value=current_total, step=100.0,

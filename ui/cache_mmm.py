@@ -90,18 +90,13 @@ def compare_saturation(frame: pd.DataFrame, source_key: str, kwargs: dict) -> pd
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _optimise(_fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: tuple,
+def _plan(_fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: tuple,
               locked: tuple, periods: int) -> budget.BudgetResult:
-    kw = {"bounds": dict(bounds), "locked": locked, "periods": periods}
-    if mode == "budget":
-        return budget.optimize(_fit, total=amount, **kw)
-    if mode == "marginal_roas":
-        return budget.spend_for_target(_fit, target_marginal_roas=amount, **kw)
-    return budget.spend_for_target(_fit, target_response=amount, **kw)
+    return budget.plan(_fit, mode, amount, bounds=dict(bounds), locked=locked, periods=periods)
 
 
-def optimise(fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: dict,
+def plan(fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: dict,
              locked: list[str], periods: int) -> budget.BudgetResult:
     """A budget plan; ``mode`` is ``budget`` (amount = spend per period), ``marginal_roas`` or
     ``response`` (amount = the target). Raises OptimizationError when the constraints conflict."""
-    return _optimise(fit, fit_key, mode, amount, tuple(sorted(bounds.items())), tuple(locked), int(periods))
+    return _plan(fit, fit_key, mode, amount, tuple(sorted(bounds.items())), tuple(locked), int(periods))

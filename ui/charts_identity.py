@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ui.charts import COLORS, style_figure
+from attribution.reports.figures import COLORS, style_figure
 
 METHOD_LABELS = {"customer_id": "Customer id", "phone": "Phone", "email": "E-mail", "unmatched": "Unmatched",
                  "ambiguous": "Ambiguous", "invalid": "Invalid"}

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.charts import COLORS, style_figure
+from attribution.reports.figures import COLORS, style_figure
 
 GREY = "#6b7280"
 MARK_COLORS = {"Current": "#111827", "Recommended": "#dc2626"}

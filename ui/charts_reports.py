@@ -6,7 +6,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from attribution.reports.channel_report import TOTAL
-from ui.charts import COLORS, heatmap, style_figure
+from attribution.reports.figures import COLORS, heatmap, style_figure
 
 PHASE_COLORS = {"early": COLORS[0], "mid": COLORS[1], "late": COLORS[2]}
 METRIC_LABELS = {"spend": "Spend", "touches": "Touches", "conversions": "Attributed conversions",

@@ -5,8 +5,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from attribution.reports.figures import CI_OF, bars_with_intervals  # noqa: F401  (re-exported for the pages)
-from ui.charts import COLORS, style_figure
+from attribution.reports.figures import CI_OF, COLORS, style_figure
 
 PALETTE = COLORS
 AXIS = {"conversions": "Conversions", "revenue": "Revenue", "share": "Share of credit"}

@@ -28,10 +28,22 @@ FILE_TYPES = {"ihc_db": ["db", "sqlite", "sqlite3"], "ihc_journeys": ["json", "c
 DEFAULT_TYPES = ["csv", "gz", "parquet", "txt", "tsv"]
 
 
+def _preview(upload, role: str) -> ingest.FilePreview:
+    """The preview of an upload, made once per uploaded file (not on every rerun), with the upload
+    limit applied to the decompressed size."""
+    key = f"_preview_{role}"
+    kept = st.session_state.get(key)
+    if kept is None or kept[0] != upload.file_id:
+        limit = int(state.config().max_upload_mb * 2**20)
+        kept = (upload.file_id, ingest.preview((upload.name, upload.getvalue()), max_bytes=limit))
+        st.session_state[key] = kept
+    return kept[1]
+
+
 def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None:
     """Preview one uploaded file and let the user confirm the guessed column mapping."""
     try:
-        prev = ingest.preview((upload.name, upload.getvalue()))
+        prev = _preview(upload, role)
     except DataValidationError as err:
         st.error(str(err))
         return None
@@ -77,7 +89,8 @@ def upload_form() -> None:
         if unmapped:
             missing.append(f"{upload.name}: the column for {', '.join(unmapped)} (choose it above)")
         files[role] = (upload.name, upload.getvalue())
-        mappings[role] = {k: v for k, v in mapping.items() if v}
+        if any(mapping.values()):
+            mappings[role] = {k: v for k, v in mapping.items() if v}
     first_name = next(iter(files.values()))[0] if files else ""
     name = st.text_input("Dataset name", key="upload_name", placeholder=first_name or "named after the first file")
     if st.button("Load dataset", type="primary", disabled=bool(missing), key="upload_go"):

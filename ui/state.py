@@ -20,8 +20,8 @@ DATASET_KEY = "dataset_id"
 
 
 @st.cache_resource(show_spinner=False)
-def _shared_workspace(path: str, shared: bool) -> Workspace:
-    workspace = Workspace(path, shared=shared)
+def _shared_workspace(path: str, shared: bool, memory_limit: str) -> Workspace:
+    workspace = Workspace(path, shared=shared, memory_limit=memory_limit)
     ensure_sample(workspace)
     return workspace
 
@@ -37,11 +37,11 @@ def workspace() -> Workspace:
     if cfg.path is None:
         if "private_workspace" not in st.session_state:
             with st.spinner("Preparing a private in-memory workspace with the sample data…"):
-                ws = Workspace(None)
+                ws = Workspace(None, memory_limit=cfg.memory_limit)
                 ensure_sample(ws)
             st.session_state["private_workspace"] = ws
         return st.session_state["private_workspace"]
-    return _shared_workspace(cfg.path, cfg.mode == "shared")
+    return _shared_workspace(cfg.path, cfg.mode == "shared", cfg.memory_limit)
 
 
 def owner() -> str:

@@ -7,8 +7,9 @@ import streamlit as st
 from attribution.engine.base import Dataset
 from attribution.journeys.settings import JourneySettings
 from attribution.models import MODEL_SPECS
+from attribution.reports import figures
 from attribution.uncertainty import model_difference, rank_correlation, truth_errors
-from ui import cache_validation, charts
+from ui import cache_validation
 from ui import charts_validation as vcharts
 from ui.confidence import labelled
 from ui.downloads import csv_download, show_chart
@@ -19,7 +20,7 @@ TRUTH_STAGE = "purchase"  # the simulator's truth counts purchases
 def agreement(results: pd.DataFrame, draws, metric: str, level: float) -> None:
     """Rank correlation heatmap, and the paired difference of two chosen models."""
     corr = rank_correlation(labelled(results), metric)
-    show_chart(charts.heatmap(corr, index="model", fmt=".2f", zmid=0.0,
+    show_chart(figures.heatmap(corr, index="model", fmt=".2f", zmid=0.0,
                               title=f"Rank correlation of channel {metric} (Spearman)"), "rank_agreement")
     csv_download(corr, "rank_agreement.csv", key="dl_rank")
     names = list(draws.models)

@@ -256,3 +256,30 @@ def spend_for_target(fit: ResponseModel, target_marginal_roas: float | None = No
         split = allocate(responses, marginals, lo[free], hi[free], b, starts=[hulls.greedy(b)])
         rec[free] = split if reached(split) >= reached(hulls.greedy(b)) else hulls.greedy(b)
     return _result(fit, rec, lo, hi, is_locked, periods, "response", target_response=target_response)
+
+
+#: what a plan asks for, and what its ``amount`` means
+PLAN_MODES = {"budget": "spend per period to split", "marginal_roas": "target marginal ROAS",
+              "response": "target response per period"}
+
+
+def plan(fit: ResponseModel, mode: str, amount: float | None = None, *, bounds: Bounds | None = None,
+         pct_bounds: PctBounds | None = None, locked: Sequence[str] = (), periods: int = 1) -> BudgetResult:
+    """One budget plan by ``mode`` (the dispatch the app, the CLI and the API share).
+
+    ``mode="budget"``: :func:`optimize` with ``total=amount`` (``None`` = the current total);
+    ``"marginal_roas"``: :func:`spend_for_target` with ``target_marginal_roas=amount``;
+    ``"response"``: :func:`spend_for_target` with ``target_response=amount``. The other arguments
+    are passed on unchanged. Raises :class:`OptimizationError` for an unknown mode, a missing target
+    or constraints that cannot all hold.
+    """
+    kw = {"bounds": bounds, "pct_bounds": pct_bounds, "locked": locked, "periods": periods}
+    if mode == "budget":
+        return optimize(fit, total=amount, **kw)
+    if mode not in PLAN_MODES:
+        raise OptimizationError(f"unknown plan mode {mode!r}; choose one of: {', '.join(PLAN_MODES)}")
+    if amount is None:
+        raise OptimizationError(f"a {PLAN_MODES[mode]} is needed for mode {mode!r}")
+    if mode == "marginal_roas":
+        return spend_for_target(fit, target_marginal_roas=amount, **kw)
+    return spend_for_target(fit, target_response=amount, **kw)

@@ -13,6 +13,7 @@ touchpoints, when there is no spend table) or ``"none"`` (unknown).
 """
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import date
@@ -63,6 +64,13 @@ class Dataset(ABC):
         aggregated paths give :class:`PathData` with only the path rules applied (transform,
         excluded channels).
         """
+
+    def with_dataset_spend(self, data: PathData, settings: JourneySettings) -> PathData:
+        """``data`` carrying this dataset's spend (``load_spend``, read on first use) over the
+        settings' date range and grouped by their channel rules. Every engine's :meth:`journeys`
+        returns its result through this, so reports on the journeys use the dataset's spend."""
+        start, end, rules = settings.start, settings.end, tuple(settings.channel_rules)
+        return dataclasses.replace(data, load_spend=lambda: self.spend(start, end, rules))
 
     @abstractmethod
     def paths_data(self) -> PathData:

@@ -60,10 +60,11 @@ class DuckDBDataset(Dataset):
         """
         settings = settings or JourneySettings(**rules)
         if not self.has_touches:
-            return transform_paths(self.paths_data(), transform=settings.transform,
-                                   exclude_channels=settings.exclude_channels)
+            return self.with_dataset_spend(transform_paths(self.paths_data(), transform=settings.transform,
+                                                           exclude_channels=settings.exclude_channels), settings)
         with self.workspace.cursor() as cur:
-            return build_journeys(cur, self.schema, settings, fingerprint=self.fingerprint)
+            journeys = build_journeys(cur, self.schema, settings, fingerprint=self.fingerprint)
+        return self.with_dataset_spend(journeys, settings)
 
     def paths_data(self) -> PathData:
         """The stored aggregated paths (datasets of kind "paths")."""

@@ -58,7 +58,9 @@ def connect(db_path: str | Path, *, write: bool = False) -> sqlite3.Connection:
     if not path.is_file():
         raise DataValidationError(f"IHC database not found: {db_path}", file=str(db_path))
     try:
-        con = sqlite3.connect(f"file:{path}?mode={'rw' if write else 'ro'}", uri=True, isolation_level=None)
+        # as_uri percent-encodes the path, so '?', '#' or '%2f' in a file name stay part of the name
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode={'rw' if write else 'ro'}", uri=True,
+                              isolation_level=None)
         tables = {r[0] for r in con.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as exc:
         raise DataValidationError(f"{path.name} is not an SQLite database ({exc})", file=str(db_path)) from None

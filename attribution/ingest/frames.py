@@ -15,7 +15,7 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.ingest.readers import read_raw
-from attribution.ingest.sources import as_source, check_size, sniff_format
+from attribution.ingest.sources import as_source, expanded, sniff_format
 
 REJECTED_COLUMNS = ["file", "row", "reason", "value"]
 
@@ -43,7 +43,7 @@ def read_frame(src, *, max_bytes: int = 200 * 2**20, encoding: str | None = None
     ----------
     src : path, Path, (name, bytes) upload or FileSource
     max_bytes : int
-        Largest accepted file size.
+        Largest accepted file size (after gzip decompression).
     encoding, delimiter : str, optional
         CSV options ('utf-8' by default, 'latin-1', 'utf-16'; the delimiter is detected when None).
 
@@ -57,8 +57,7 @@ def read_frame(src, *, max_bytes: int = 200 * 2**20, encoding: str | None = None
         The file is empty, too big, not valid in the encoding, an SQLite database or unreadable;
         the message names the file and says what to do.
     """
-    source = as_source(src)
-    check_size(source, max_bytes)
+    source = expanded(as_source(src), max_bytes)
     if sniff_format(source) == "sqlite":
         raise DataValidationError(f"{source.name} is an SQLite database; export the table as CSV or Parquet "
                                   "and upload that.", file=source.name)

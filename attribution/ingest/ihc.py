@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pandas as pd
 
@@ -9,9 +10,10 @@ from attribution.errors import DataValidationError
 from attribution.ingest.context import LoadContext
 from attribution.ingest.readers import frame_raw
 from attribution.ingest.report import Issue
-from attribution.ingest.sources import FileSource, sniff_format
+from attribution.ingest.sources import FileSource, open_sqlite_readonly, sniff_format, sqlite_damaged
 from attribution.ingest.tables import conversion_fields
 from attribution.ingest.validate import Check, Field
+from attribution.store.sqlfiles import quote_identifier
 
 DB_TABLES = {
     "session_sources": ["session_id", "user_id", "event_date", "event_time", "channel_name"],
@@ -29,17 +31,19 @@ def _read_table(db: sqlite3.Connection, name: str, file: str, tables: list[str])
             f"{file} has no table {name!r} (tables found: {', '.join(tables) or 'none'}). Is this the IHC "
             "challenge database? It needs session_sources and conversions (session_costs optional).",
             file=file)
-    cols = [r[1] for r in db.execute(f'pragma table_info("{name}")')]
+    cols = [r[0] for r in db.execute("select name from pragma_table_info(?)", (name,))]
     missing = [c for c in DB_TABLES[name] if c not in cols]
     if missing:
         raise DataValidationError(
             f"{file}: table {name} lacks column(s) {', '.join(missing)} (columns found: {', '.join(cols)}). "
             "The IHC challenge schema is expected.", file=f"{file}:{name}", column=missing[0])
-    select = ", ".join(f'cast("{c}" as text) as "{c}"' for c in cols)
+    select = ", ".join(f"cast({quote_identifier(c)} as text)" for c in cols)
+    table = quote_identifier(name)
     try:
-        rows = db.execute(f'select {select} from "{name}" order by rowid').fetchall()
+        # _rowid_ names the row order even where a column is called "rowid"
+        rows = db.execute(f"select {select} from {table} order by _rowid_").fetchall()
     except sqlite3.OperationalError:  # WITHOUT ROWID table: keep the stored order
-        rows = db.execute(f'select {select} from "{name}"').fetchall()
+        rows = db.execute(f"select {select} from {table}").fetchall()
     return pd.DataFrame(rows, columns=cols, dtype="object")
 
 
@@ -59,11 +63,14 @@ def load_ihc_db(ctx: LoadContext, src: FileSource, *, has_spend: bool) -> None:
     if sniff_format(src) != "sqlite":
         raise DataValidationError(f"{src.name} is not an SQLite database; ihc_db= expects the IHC challenge "
                                   "database (for journey JSON/CSV use ihc_journeys=).", file=src.name)
-    with sqlite3.connect(f"file:{src.path}?mode=ro", uri=True) as db:
-        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-        sessions = _read_table(db, "session_sources", src.name, tables)
-        convs = _read_table(db, "conversions", src.name, tables)
-        costs = _read_table(db, "session_costs", src.name, tables)
+    with closing(open_sqlite_readonly(src)) as db:
+        try:
+            tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+            sessions = _read_table(db, "session_sources", src.name, tables)
+            convs = _read_table(db, "conversions", src.name, tables)
+            costs = _read_table(db, "session_costs", src.name, tables)
+        except sqlite3.DatabaseError as exc:
+            raise sqlite_damaged(src, exc) from None
     sessions["event_date + event_time"] = _joined_ts(sessions, "event_date", "event_time")
     convs["conv_date + conv_time"] = _joined_ts(convs, "conv_date", "conv_time")
     con, name = ctx.con, src.name

@@ -11,7 +11,7 @@ from attribution.ingest import ihc, paths, tables
 from attribution.ingest.context import CANONICAL_DDL, LoadContext
 from attribution.ingest.mapping import ROLES
 from attribution.ingest.report import REJECTED_DDL, IngestReport, Issue, rejected_counts, sort_issues
-from attribution.ingest.sources import as_source, check_size
+from attribution.ingest.sources import as_source, expanded
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _MAIN = ("touchpoints", "event_log", "paths", "ihc_db", "ihc_journeys")
@@ -44,7 +44,8 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
         Role -> {canonical column: source column}, plus options 'encoding', 'delimiter',
         'ts_format'. Columns not given are guessed from their names.
     max_bytes : int
-        Largest accepted file size.
+        Largest accepted file size, counted after gzip decompression (a file that expands to more
+        is refused once that many bytes have been read).
     path_separator : str, optional
         Step separator of aggregated paths (detected when None).
     ihc_all_converted : bool, optional
@@ -78,14 +79,14 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
     if conversions is not None and touchpoints is None:
         raise DataValidationError("a conversions file needs a touchpoints file (touchpoints=...). For one "
                                   "file holding both, pass it as event_log=.")
-    mappings = dict(mappings or {})
+    # an empty mapping says nothing (the app sends one for the IHC database, which has no columns to map)
+    mappings = {role: m for role, m in (mappings or {}).items() if m}
     unknown = sorted(set(mappings) - set(ROLES))
     if unknown:
         raise DataValidationError(f"mappings has unknown roles {unknown}; use: {', '.join(ROLES)}.")
-    srcs = {k: as_source(v) for k, v in {**given, "conversions": conversions, "spend": spend}.items()
-            if v is not None}
-    for s in srcs.values():
-        check_size(s, max_bytes)
+    # gzip files are decompressed up front, counting the uncompressed bytes against max_bytes
+    srcs = {k: expanded(as_source(v), max_bytes)
+            for k, v in {**given, "conversions": conversions, "spend": spend}.items() if v is not None}
     ctx = LoadContext(con, dedupe=dedupe)
     try:
         kind = _load_main(ctx, srcs, mappings, path_separator, ihc_all_converted)

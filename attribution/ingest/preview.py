@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 
 import duckdb
@@ -11,7 +12,15 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.ingest.readers import decode_head, detect_delimiter, norm_encoding, unique_names
-from attribution.ingest.sources import as_source, first_invalid_utf8, sniff_format
+from attribution.ingest.sources import (
+    as_source,
+    expanded,
+    first_invalid_utf8,
+    open_sqlite_readonly,
+    sniff_format,
+    sqlite_damaged,
+)
+from attribution.store.sqlfiles import quote_identifier
 
 
 @dataclass
@@ -27,7 +36,8 @@ class FilePreview:
     n_bytes: int
 
 
-def preview(src, *, max_rows: int = 20, encoding: str | None = None) -> FilePreview:
+def preview(src, *, max_rows: int = 20, encoding: str | None = None,
+            max_bytes: int | None = 200 * 2**20) -> FilePreview:
     """Show the first rows of a file without loading it.
 
     Parameters
@@ -37,6 +47,8 @@ def preview(src, *, max_rows: int = 20, encoding: str | None = None) -> FilePrev
         Rows to show.
     encoding : str, optional
         Text encoding for CSV ('utf-8' by default, 'latin-1', 'utf-16').
+    max_bytes : int, optional
+        Largest accepted file size, after gzip decompression (as for loading).
 
     Returns
     -------
@@ -45,7 +57,7 @@ def preview(src, *, max_rows: int = 20, encoding: str | None = None) -> FilePrev
         ``encoding_ok`` is False when a CSV/JSON file is not valid in the encoding (checked over the
         whole file for UTF-8).
     """
-    src = as_source(src)
+    src = expanded(as_source(src), max_bytes)
     fmt = sniff_format(src)
     enc = norm_encoding(encoding, src.name)
     if fmt == "csv":
@@ -57,11 +69,15 @@ def preview(src, *, max_rows: int = 20, encoding: str | None = None) -> FilePrev
         ok = enc != "utf-8" or first_invalid_utf8(src) is None
         return FilePreview(src.name, fmt, list(frame.columns), frame, delim, ok, src.size)
     if fmt == "sqlite":
-        with sqlite3.connect(f"file:{src.path}?mode=ro", uri=True) as db:
-            tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-            table = "session_sources" if "session_sources" in tables else (tables or [None])[0]
-            frame = (pd.read_sql_query(f'select * from "{table}" limit {int(max_rows)}', db) if table
-                     else pd.DataFrame())
+        with closing(open_sqlite_readonly(src)) as db:
+            try:
+                tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+                table = "session_sources" if "session_sources" in tables else (tables or [None])[0]
+                cur = db.execute(f"select * from {quote_identifier(table)} limit {int(max_rows)}") if table else None
+                frame = (pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype="object")
+                         if cur else pd.DataFrame())
+            except sqlite3.DatabaseError as exc:
+                raise sqlite_damaged(src, exc) from None
         return FilePreview(src.name, fmt, list(frame.columns), frame, None, True, src.size)
     con = duckdb.connect()
     try:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from attribution.errors import DataValidationError
 from attribution.ingest.sources import FileSource, encoding_error, first_invalid_utf8, sniff_format
-from attribution.store.sqlfiles import registered
+from attribution.store.sqlfiles import quote_identifier, registered
 
 DELIMITERS = [",", ";", "\t", "|"]
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
@@ -175,7 +175,11 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
                    for t, m in zip(rejects["error_type"], rejects["error_message"], strict=True)],
     })
     cleanup = [f"table {table}"]
-    view = _numbered_view(con, table, rr["row"].tolist(), cleanup)
+    try:
+        view = _numbered_view(con, table, rr["row"].tolist(), cleanup, src.name)
+    except DataValidationError:
+        con.execute(f"drop table if exists {table}")
+        raise
     return RawTable(src.name, view, _columns(con, view), n_ok + len(rr), delimiter, rr, cleanup)
 
 
@@ -189,12 +193,26 @@ def _reader_reason(kind: str, message: str, n_cols: int) -> str:
     return f"unreadable row: {message.splitlines()[0]}"
 
 
-def _numbered_view(con, table: str, rejected_rows: list[int], cleanup: list[str]) -> str:
+def _numbered_view(con, table: str, rejected_rows: list[int], cleanup: list[str], file: str = "") -> str:
     """A view over ``table`` adding ``__row`` (1-based data row); rows the reader dropped shift the
-    numbering of the rows after them."""
+    numbering of the rows after them.
+
+    A file column called ``rowid`` (any case) would hide DuckDB's row id, so it is renamed in the
+    temp table and given its name back in the view; a column called ``__row`` is refused (the
+    name is ours).
+    """
+    names = [r[0] for r in con.execute(f'describe "{table}"').fetchall()]
+    _check_reserved(names, file)
+    renames = []
+    for i, name in enumerate(names):
+        if name.lower() == "rowid":
+            hidden = f"__file_rowid_{i}"
+            con.execute(f"alter table {table} rename column {quote_identifier(name)} to {hidden}")
+            renames.append(f"{hidden} as {quote_identifier(name)}")
+    star = f"* rename ({', '.join(renames)})" if renames else "*"
     view = temp_name("rows")
     if not rejected_rows:
-        con.execute(f"create temp view {view} as select *, rowid + 1 as __row from {table}")
+        con.execute(f"create temp view {view} as select {star}, rowid + 1 as __row from {table}")
     else:
         # the m-th kept row (1-based) is data row m + (number of dropped rows before it)
         shifts = sorted(rejected_rows)
@@ -205,17 +223,36 @@ def _numbered_view(con, table: str, rejected_rows: list[int], cleanup: list[str]
         with registered(con, temp_name("df"), thresholds) as df:
             con.execute(f"create temp table {name} as select * from {df}")
         cleanup.append(f"table {name}")
+        star = f"t.{star}"
         con.execute(
-            f"create temp view {view} as select t.*, t.rowid + 1 + coalesce(s.shift, 0) as __row "
+            f"create temp view {view} as select {star}, t.rowid + 1 + coalesce(s.shift, 0) as __row "
             f"from {table} t asof left join {name} s on t.rowid + 1 >= s.m_from")
     cleanup.insert(0, f"view {view}")
     return view
+
+
+#: column names the readers add themselves
+RESERVED_COLUMNS = ("__row", "file_row_number")
+
+
+def _check_reserved(names: list[str], file: str) -> None:
+    taken = [n for n in names if n.lower() in RESERVED_COLUMNS]
+    if taken:
+        raise DataValidationError(
+            f"{file}: a column is named {taken[0]!r}, a name the loader uses for row numbers. Rename that "
+            "column in the file and upload it again.", file=file, column=taken[0])
 
 
 def read_parquet_raw(con, src: FileSource) -> RawTable:
     """Expose a Parquet file as a view with ``__row`` (no copy)."""
     view = temp_name("raw")
     path = str(src.path).replace("'", "''")
+    try:
+        names = [r[0] for r in con.execute(f"describe select * from read_parquet('{path}')").fetchall()]
+    except duckdb.Error as exc:
+        raise DataValidationError(f"{src.name}: cannot read the Parquet file ({str(exc).splitlines()[0]}). "
+                                  "Write it again or upload a CSV.", file=src.name) from None
+    _check_reserved(names, src.name)
     try:
         con.execute(f"create temp view {view} as select * exclude (file_row_number), "
                     f"file_row_number + 1 as __row from read_parquet('{path}', file_row_number=true)")
@@ -244,7 +281,11 @@ def read_json_raw(con, src: FileSource, role: str) -> RawTable:
         con.execute(f"drop table {table}")
         raise DataValidationError(f"{src.name} has no records. Export the data again.", file=src.name)
     cleanup = [f"table {table}"]
-    view = _numbered_view(con, table, [], cleanup)
+    try:
+        view = _numbered_view(con, table, [], cleanup, src.name)
+    except DataValidationError:
+        con.execute(f"drop table if exists {table}")
+        raise
     return RawTable(src.name, view, _columns(con, view), n, cleanup=cleanup)
 
 
@@ -270,5 +311,9 @@ def frame_raw(con, frame: pd.DataFrame, file: str) -> RawTable:
     with registered(con, temp_name("df"), frame) as df:
         con.execute(f"create temp table {table} as select * from {df}")
     cleanup = [f"table {table}"]
-    view = _numbered_view(con, table, [], cleanup)
+    try:
+        view = _numbered_view(con, table, [], cleanup, file)
+    except DataValidationError:
+        con.execute(f"drop table if exists {table}")
+        raise
     return RawTable(file, view, _columns(con, view), len(frame), cleanup=cleanup)

@@ -4,8 +4,12 @@ from __future__ import annotations
 import codecs
 import gzip
 import os
+import sqlite3
 import tempfile
+import unicodedata
+import uuid
 import weakref
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +19,8 @@ FORMATS = ("csv", "parquet", "json", "sqlite")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
+#: longest file name kept as a label in messages (the rest is cut with an ellipsis)
+LABEL_CHARS = 120
 
 
 @dataclass(eq=False)
@@ -52,10 +58,8 @@ class FileSource:
             with gzip.open(self.path, "rb") as fh:
                 try:
                     return fh.read(n)
-                except (OSError, EOFError) as exc:
-                    raise DataValidationError(
-                        f"{self.name}: the gzip data is damaged ({exc}). Re-compress the file or upload it "
-                        "uncompressed.", file=self.name) from None
+                except (OSError, EOFError, zlib.error) as exc:
+                    raise gzip_damaged(self, exc) from None
         return self.head(n)
 
     @property
@@ -66,6 +70,23 @@ class FileSource:
     def open_text_bytes(self):
         """A binary file object over the decompressed content."""
         return gzip.open(self.path, "rb") if self.compressed else open(self.path, "rb")
+
+
+def label(name: str) -> str:
+    """A user-supplied file name made fit to show in a message: control characters (NUL, line
+    breaks) become '?', and a long name is cut to :data:`LABEL_CHARS` characters. It is only ever a
+    label: files are stored under generated names."""
+    text = "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(name))
+    text = text.strip() or "upload"
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+
+
+def _spool(data: bytes) -> tuple[tempfile.TemporaryDirectory, Path]:
+    """Write ``data`` to a fresh private temp folder under a generated name."""
+    tmp = tempfile.TemporaryDirectory(prefix="attribution_upload_")
+    path = Path(tmp.name) / f"{uuid.uuid4().hex}.data"
+    path.write_bytes(data)
+    return tmp, path
 
 
 def as_source(obj) -> FileSource:
@@ -84,12 +105,9 @@ def as_source(obj) -> FileSource:
             raise DataValidationError(f"{path}: no such file. Check the path.", file=str(path))
         return FileSource(name=path.name, path=path, size=path.stat().st_size)
     if isinstance(obj, tuple) and len(obj) == 2 and isinstance(obj[1], (bytes, bytearray, memoryview)):
-        name, data = str(obj[0]), bytes(obj[1])
-        tmp = tempfile.TemporaryDirectory(prefix="attribution_upload_")
-        # keep the name's suffix: DuckDB picks the compression from it
-        path = Path(tmp.name) / (Path(name).name or "upload")
-        path.write_bytes(data)
-        src = FileSource(name=name, path=path, size=len(data), _tmpdir=tmp)
+        # the user's name is only a label: it never becomes part of a path or URI
+        tmp, path = _spool(bytes(obj[1]))
+        src = FileSource(name=label(obj[0]), path=path, size=path.stat().st_size, _tmpdir=tmp)
         weakref.finalize(src, tmp.cleanup)
         return src
     raise DataValidationError(
@@ -130,6 +148,76 @@ def check_size(src: FileSource, max_bytes: int) -> None:
             f"{src.name} is {_mb(src.size)}, over the {_mb(max_bytes)} limit. Raise the limit "
             f"(load_into(..., max_bytes={src.size}) or more, or the app's upload limit), "
             "or split the file, or convert it to Parquet.", file=src.name)
+
+
+def gzip_damaged(src: FileSource, exc: BaseException) -> DataValidationError:
+    """The error for gzip data that ends early or is corrupt."""
+    what = "ends before its end marker (truncated)" if isinstance(exc, EOFError) else f"is damaged ({exc})"
+    return DataValidationError(f"{src.name}: the gzip data {what}. Compress the file again, or upload it "
+                               "uncompressed.", file=src.name)
+
+
+def expanded(src: FileSource, max_bytes: int | None) -> FileSource:
+    """``src`` with gzip content decompressed into a private temp file, reading at most ``max_bytes``.
+
+    Checks the *uncompressed* size, so a small archive that inflates a thousand-fold (a
+    decompression bomb) is refused after ``max_bytes`` have been read instead of filling memory or
+    disk. Uncompressed files are returned as they are (after the plain size check).
+
+    Raises
+    ------
+    DataValidationError
+        The file is over the limit, expands to more than it, or its gzip data is damaged.
+    """
+    if max_bytes:
+        check_size(src, max_bytes)
+    if not src.compressed:
+        return src
+    tmp = tempfile.TemporaryDirectory(prefix="attribution_gunzip_")
+    path = Path(tmp.name) / f"{uuid.uuid4().hex}.data"
+    total = 0
+    try:
+        with gzip.open(src.path, "rb") as fh, open(path, "wb") as out:
+            while chunk := fh.read(1 << 20):
+                total += len(chunk)
+                if max_bytes and total > max_bytes:
+                    raise DataValidationError(
+                        f"{src.name} expands to more than {max_bytes / 2**20:.0f} MB when decompressed (the "
+                        f"limit is on the uncompressed size). Split the file, convert it to Parquet, or raise "
+                        f"the limit (load_into(..., max_bytes=...), or the app's ATTRIBUTION_MAX_UPLOAD_MB).",
+                        file=src.name)
+                out.write(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        tmp.cleanup()
+        raise gzip_damaged(src, exc) from None
+    except BaseException:
+        tmp.cleanup()
+        raise
+    out_src = FileSource(name=src.name, path=path, size=total, _tmpdir=tmp)
+    weakref.finalize(out_src, tmp.cleanup)
+    return out_src
+
+
+def open_sqlite_readonly(src: FileSource) -> sqlite3.Connection:
+    """Open an SQLite file read-only, by its path, so nothing in the path is read as URI syntax.
+
+    The path is made absolute and percent-encoded (``Path.as_uri``), so '?', '#' and '%2f' in it
+    stay literal characters of the file name; ``mode=ro`` means the file is never created or
+    written. A damaged file raises our error naming it.
+    """
+    uri = Path(os.path.abspath(src.path)).as_uri() + "?mode=ro"
+    try:
+        db = sqlite3.connect(uri, uri=True)
+        db.execute("select count(*) from sqlite_master").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise sqlite_damaged(src, exc) from None
+    return db
+
+
+def sqlite_damaged(src: FileSource, exc: BaseException) -> DataValidationError:
+    """The error for an SQLite file that cannot be read (truncated or corrupt)."""
+    return DataValidationError(f"{src.name}: the SQLite database cannot be read ({exc}); it may be truncated "
+                               "or damaged. Copy it again from its source and re-upload it.", file=src.name)
 
 
 def _mb(n: int) -> str:

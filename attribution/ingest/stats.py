@@ -8,14 +8,10 @@ import pandas as pd
 from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
 from attribution.ingest.report import Issue
-from attribution.store.sqlfiles import registered
+from attribution.store.sqlfiles import quote_identifier, registered
 
 if TYPE_CHECKING:  # validate imports this module
     from attribution.ingest.validate import Field
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def view_stats(con, view: str, fields: list[Field], flags: list[str], *, with_hash: bool
@@ -29,7 +25,7 @@ def view_stats(con, view: str, fields: list[Field], flags: list[str], *, with_ha
     keys += [f"__fmt_{f.name}" for f in fields if f.source and f.kind in ("ts", "date")]
     keys += [f"__empty_{f.name}" for f in fields if f.source and f.kind == "number" and f.empty is not None]
     keys += [f"__flag_{name}" for name in flags]
-    cols = ", ".join(_q(k) for k in keys)
+    cols = ", ".join(quote_identifier(k) for k in keys)
     if not with_hash:
         stats = con.execute(f"select {cols}, count(*) as n, min(__row) as first from {view} group by all").df()
         return stats, pd.DataFrame({"__h": []})
@@ -45,7 +41,7 @@ def duplicates(con, raw: RawTable, candidates: pd.DataFrame) -> str | None:
     ``candidates`` holds the row hashes (column ``__h``) seen more than once; rows sharing a hash
     are compared on every column, so hash collisions are not taken for duplicates.
     """
-    cols = ", ".join(_q(c) for c in raw.columns)
+    cols = ", ".join(quote_identifier(c) for c in raw.columns)
     cand = temp_name("dupcand")
     with registered(con, temp_name("df"), candidates[["__h"]]) as df:
         con.execute(f"create temp table {cand} as select __h as h from {df}")

@@ -13,6 +13,7 @@ from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
 from attribution.ingest.report import Issue
 from attribution.ingest.stats import duplicates, format_issues, view_stats
+from attribution.store.sqlfiles import quote_identifier
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
             "UBIGINT", "FLOAT", "DOUBLE", "REAL")
@@ -59,10 +60,6 @@ class Staged:
     rejected: str | None = None   # temp table (__row, __column, __value, __reason), None if none
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def lit(s: str | None) -> str:
     """SQL string literal (or NULL)."""
     return "NULL" if s is None else "'" + s.replace("'", "''") + "'"
@@ -96,7 +93,7 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
                issues: list[Issue]) -> None:
     """Add the typed expression of ``f`` (raw column alias ``s`` of DuckDB type ``typ``) and its
     rejection conditions to ``sql``."""
-    v = _q(f.name)
+    v = quote_identifier(f.name)
     empty = _empty(s, typ)
     dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
     if f.kind == "text":
@@ -112,7 +109,7 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
                                 "info"))
         sql.level_b.append(f"coalesce({num}, case when {empty} then {dflt} end) as {v}")
         if f.empty is not None:
-            sql.level_b.append(f"({num} is null and {empty}) as {_q('__empty_' + f.name)}")
+            sql.level_b.append(f"({num} is null and {empty}) as {quote_identifier('__empty_' + f.name)}")
     elif f.kind == "bool":
         conv = (f"coalesce(try_cast({s} as boolean), try_cast(trim({s}) as boolean), "
                 f"try_cast({s} as double) <> 0)" if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
@@ -120,7 +117,7 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
     else:
         value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, sql.level_z, sql.level_p, issues)
         sql.level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
-        sql.level_b.append(f"{code} as {_q('__fmt_' + f.name)}")
+        sql.level_b.append(f"{code} as {quote_identifier('__fmt_' + f.name)}")
     # conditions test the typed value first so that the emptiness test runs on few rows; text
     # tests the raw value, so that counting rows never computes the trimmed value
     if f.kind != "text" and f.empty is None:
@@ -171,17 +168,17 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     srcs = sorted({f.source for f in fields if f.source})
     alias = {c: f"s{i}" for i, c in enumerate(srcs)}
     types = {c: _base_type(raw.columns[c]) for c in srcs}
-    sql = _Sql(level_a=[f"{_q(c)} as {alias[c]}" for c in srcs])
+    sql = _Sql(level_a=[f"{quote_identifier(c)} as {alias[c]}" for c in srcs])
     for f in fields:
         if f.source is None:
-            sql.level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {_q(f.name)}")
+            sql.level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {quote_identifier(f.name)}")
         else:
             _field_sql(con, raw, f, alias[f.source], types[f.source], ts_format, sql, issues)
     level_a, level_z, level_p, level_b, conds = sql.level_a, sql.level_z, sql.level_p, sql.level_b, sql.conds
     for c in checks:
         conds.append((c.cond, c.reason, c.column, c.value))
     table = temp_name("staged")
-    hash_cols = ", ".join(_q(c) for c in raw.columns) if dedupe else None
+    hash_cols = ", ".join(quote_identifier(c) for c in raw.columns) if dedupe else None
     level_a += [f"hash({hash_cols}) as __h"] if dedupe else []
     base = len(conds)
 
@@ -199,7 +196,7 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                                               for i, item in enumerate(conds)) + " end")
 
         join = f"left join {dup_table} d using (__row)" if dup_table else ""
-        flag_cols = [f"({sql}) as {_q('__flag_' + name)}" for name, sql in (flags or {}).items()]
+        flag_cols = [f"({sql}) as {quote_identifier('__flag_' + name)}" for name, sql in (flags or {}).items()]
         drop = ["__row", "__code", *alias.values(), *_p_cols(level_z + level_p)]
         drop += ["__dup_of"] if dup_table else []
         # a view, not a table: writing 10 M typed rows twice (stage, then final) costs more than
@@ -260,7 +257,7 @@ def _decimal_comma(con, raw: RawTable, col: str) -> bool:
     it, a decimal comma is only assumed in files not separated by commas.
     """
     step = max(1, raw.n_rows // tsfmt.SAMPLE_ROWS)
-    c = _q(col)
+    c = quote_identifier(col)
     comma_num = f"try_cast(replace(replace({c}, '.', ''), ',', '.') as double)"
     n, commas, three = con.execute(
         f"select count(*), count({comma_num}) filter (where contains({c}, ',')), "
@@ -283,7 +280,7 @@ def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, 
                 f"else make_timestamp(cast({s} * 1000000 as bigint)) end"), "0", None
     if typ != "VARCHAR":
         s = f"cast({s} as varchar)"
-    plan = tsfmt.plan_column(con, raw.table, _q(f.source), raw.n_rows, ts_format)
+    plan = tsfmt.plan_column(con, raw.table, quote_identifier(f.source), raw.n_rows, ts_format)
     if plan.assumed:
         issues.append(Issue(raw.file, f.source, None, plan.assumed + ".", "warning"))
     tz, major, value, code = tsfmt.parse_levels(plan, s, f.name)

@@ -56,6 +56,11 @@ class PathData:
     paths: pd.DataFrame
     fingerprint: str = ""
     source: str = "paths"
+    #: ``() -> (spend frame | None, source)``: the spend of the dataset these paths came from, over
+    #: their date range and grouped by their channel rules (set by the engine; None for frames made
+    #: by hand). :func:`attribution.reports.channel_report.channel_report` reads it when no spend is
+    #: passed, so ``at.channel_report(ds.journeys())`` reports the dataset's spend.
+    load_spend: Callable[[], tuple[pd.DataFrame | None, str]] | None = field(default=None, repr=False)
 
     has_touches = False
 

@@ -42,7 +42,7 @@ from attribution.models.path_arrays import (
     path_hashes,
     prefix_hashes,
 )
-from attribution.models.registry import empty_credit, register, tidy_credit
+from attribution.models.registry import FastRefit, empty_credit, register, tidy_credit
 
 PATH_TRANSFORMS = ("unique", "exposure", "first", "frequency")
 
@@ -111,7 +111,8 @@ def _leave_one_out_hashes(enc: EncodedPaths, collapse_neighbours: bool) -> tuple
 
 @register("counterfactual", label="Counterfactual (fractribution)",
           description="Leave-one-out drop in path conversion rate, normalised per path (fractribution)",
-          needs_touches=False)
+          needs_touches=False,
+          touch_rule=None, bootstrap=FastRefit("attribution.uncertainty.refit_counterfactual:CounterfactualRefit"))
 def counterfactual(data: PathData, *, path_transform: str = "exposure",
                    retransform: bool = True) -> pd.DataFrame:
     """Fractribution-style leave-one-out attribution (see module docstring).

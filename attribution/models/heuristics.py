@@ -14,32 +14,28 @@ import pandas as pd
 
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
-from attribution.models.registry import register
+from attribution.models.registry import LOCAL_CREDIT, TouchRule, register
 from attribution.models.touch_table import (
-    TOUCH_WEIGHTS,
     TouchTable,
+    WeightFunction,
     channel_flags,
     credit_from_weights,
     path_table,
-    touch_weights,
 )
 
 DIRECT_CHANNELS = ("direct", "(direct)", "direct traffic", "(none)")
 
 
-@touch_weights("first_touch")
 def first_touch_weights(table: TouchTable) -> np.ndarray:
     """Weight 1 on each journey's first touch."""
     return (table.position == 1).astype(float)
 
 
-@touch_weights("last_touch")
 def last_touch_weights(table: TouchTable) -> np.ndarray:
     """Weight 1 on each journey's last touch."""
     return (table.position == table.n_touches).astype(float)
 
 
-@touch_weights("last_non_direct")
 def last_non_direct_weights(table: TouchTable, *,
                             direct_channels: Sequence[str] | str = DIRECT_CHANNELS) -> np.ndarray:
     """Weight 1 on the last touch whose channel is not direct; the last touch if all are direct."""
@@ -52,13 +48,11 @@ def last_non_direct_weights(table: TouchTable, *,
     return (table.position == target).astype(float)
 
 
-@touch_weights("linear")
 def linear_weights(table: TouchTable) -> np.ndarray:
     """Weight 1/k on each of a journey's k touches."""
     return 1.0 / table.n_touches
 
 
-@touch_weights("position_based")
 def position_based_weights(table: TouchTable, *, first: float = 0.4, last: float = 0.4) -> np.ndarray:
     """U-shaped weights: ``first`` and ``last`` to the end touches, the rest shared by the middle.
 
@@ -82,13 +76,16 @@ def _check_position_params(first: float, last: float) -> None:
                          f"got first={first}, last={last}")
 
 
-def _on_paths(name: str, data: PathData, **params) -> pd.DataFrame:
+def _on_paths(name: str, weights: WeightFunction, data: PathData, **params) -> pd.DataFrame:
     table = path_table(data)
-    return credit_from_weights(name, table, TOUCH_WEIGHTS[name](table, **params))
+    return credit_from_weights(name, table, weights(table, **params))
 
 
 @register("first_touch", label="First touch", needs_touches=False,
-          description="All credit to the first touch of each converting journey.")
+          description="All credit to the first touch of each converting journey.",
+          touch_rule=TouchRule(first_touch_weights, inputs=("position",),
+                               formula="w = 1 if position == 1 else 0"),
+          bootstrap=LOCAL_CREDIT)
 def first_touch(data: PathData) -> pd.DataFrame:
     """Credit each conversion (and its revenue) to the journey's first touch.
 
@@ -101,11 +98,14 @@ def first_touch(data: PathData) -> pd.DataFrame:
     DataFrame
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
-    return _on_paths("first_touch", data)
+    return _on_paths("first_touch", first_touch_weights, data)
 
 
 @register("last_touch", label="Last touch", needs_touches=False,
-          description="All credit to the last touch before each conversion.")
+          description="All credit to the last touch before each conversion.",
+          touch_rule=TouchRule(last_touch_weights, inputs=("position", "n_touches"),
+                               formula="w = 1 if position == n_touches else 0"),
+          bootstrap=LOCAL_CREDIT)
 def last_touch(data: PathData) -> pd.DataFrame:
     """Credit each conversion (and its revenue) to the journey's last touch.
 
@@ -118,12 +118,18 @@ def last_touch(data: PathData) -> pd.DataFrame:
     DataFrame
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
-    return _on_paths("last_touch", data)
+    return _on_paths("last_touch", last_touch_weights, data)
 
 
 @register("last_non_direct", label="Last non-direct touch", needs_touches=False,
           description="All credit to the last touch that is not direct traffic "
-                      "(direct only when the whole journey is direct).")
+                      "(direct only when the whole journey is direct).",
+          touch_rule=TouchRule(last_non_direct_weights,
+                               inputs=("journey_id", "position", "n_touches", "channel"),
+                               formula="w = 1 on the journey's last touch whose channel is not one of "
+                                       "direct_channels (case-insensitive, trimmed), or on its last touch "
+                                       "when every touch is direct; else 0"),
+          bootstrap=LOCAL_CREDIT)
 def last_non_direct(data: PathData, *, direct_channels: Sequence[str] | str = DIRECT_CHANNELS) -> pd.DataFrame:
     """Credit each conversion to the last touch whose channel is not direct.
 
@@ -139,11 +145,14 @@ def last_non_direct(data: PathData, *, direct_channels: Sequence[str] | str = DI
     DataFrame
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
-    return _on_paths("last_non_direct", data, direct_channels=direct_channels)
+    return _on_paths("last_non_direct", last_non_direct_weights, data, direct_channels=direct_channels)
 
 
 @register("linear", label="Linear", needs_touches=False,
-          description="Equal credit to every touch (a channel touched twice gets twice the share).")
+          description="Equal credit to every touch (a channel touched twice gets twice the share).",
+          touch_rule=TouchRule(linear_weights, inputs=("n_touches",),
+                               formula="w = 1 / n_touches"),
+          bootstrap=LOCAL_CREDIT)
 def linear(data: PathData) -> pd.DataFrame:
     """Credit 1/k of each conversion to each of the journey's k touches.
 
@@ -156,11 +165,17 @@ def linear(data: PathData) -> pd.DataFrame:
     DataFrame
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
-    return _on_paths("linear", data)
+    return _on_paths("linear", linear_weights, data)
 
 
 @register("position_based", label="Position based (U-shaped)", needs_touches=False,
-          description="40 % to the first touch, 40 % to the last, 20 % shared by the touches between.")
+          description="40 % to the first touch, 40 % to the last, 20 % shared by the touches between.",
+          touch_rule=TouchRule(position_based_weights, inputs=("position", "n_touches"),
+                               formula="n_touches = 1: w = 1. n_touches = 2: w = first / (first + last) at "
+                                       "position 1 and last / (first + last) at 2 (1/2 each when both are 0). "
+                                       "Otherwise w = first at position 1, last at n_touches and "
+                                       "(1 - first - last) / (n_touches - 2) in between"),
+          bootstrap=LOCAL_CREDIT)
 def position_based(data: PathData, *, first: float = 0.4, last: float = 0.4) -> pd.DataFrame:
     """U-shaped credit: ``first`` to the first touch, ``last`` to the last, the rest to the middle.
 
@@ -177,4 +192,4 @@ def position_based(data: PathData, *, first: float = 0.4, last: float = 0.4) -> 
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
     _check_position_params(first, last)
-    return _on_paths("position_based", data, first=first, last=last)
+    return _on_paths("position_based", position_based_weights, data, first=first, last=last)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
-from attribution.models.registry import register
+from attribution.models.registry import LOCAL_CREDIT, TouchRule, register
 from attribution.models.touch_table import (
     TouchTable,
     bool_column,
@@ -41,7 +41,6 @@ from attribution.models.touch_table import (
     hours_to_conversion,
     journey_table,
     normalise,
-    touch_weights,
 )
 
 IHC_COLUMNS = ("hours_since_previous", "ts", "hours_to_conversion", "conversion_ts",
@@ -108,7 +107,6 @@ def _blend(initializer: np.ndarray, holder: np.ndarray, closer: np.ndarray,
     return weights[0] * initializer + weights[1] * holder + weights[2] * closer
 
 
-@touch_weights("ihc", columns=IHC_COLUMNS)
 def ihc_weights(table: TouchTable, *, w_initializer: float = 1 / 3, w_holder: float = 1 / 3,
                 w_closer: float = 1 / 3, initializer_half_life_hours: float = 24.0,
                 closer_half_life_hours: float = 24.0, closer_engagement_boost: float = 1.0) -> np.ndarray:
@@ -119,9 +117,19 @@ def ihc_weights(table: TouchTable, *, w_initializer: float = 1 / 3, w_holder: fl
     return _blend(*parts, w_initializer, w_holder, w_closer)
 
 
+IHC_RULE = TouchRule(
+    ihc_weights, inputs=("journey_id", "position", *IHC_COLUMNS),
+    formula="w = (w_I·I + w_H·H + w_C·C) / (w_I + w_H + w_C), each part normalised to sum to 1 per "
+            "journey: I ∝ 1 − 2^(−g / H_I) with g = hours_since_previous (1 for a user's first session; "
+            "gaps from ts within the journey when the column is absent; the first touch when all are 0), "
+            "H ∝ holder_engagement (uniform when no touch is engaged), "
+            "C ∝ 2^(−hours_to_conversion / H_C) · (1 + b·closer_engagement)")
+
+
 @register("ihc", label="IHC (initializer / holder / closer)", needs_touches=True,
           description="Blend of initializer (time since previous session), holder (engagement) and "
-                      "closer (time to conversion) credit, 1/3 each by default.")
+                      "closer (time to conversion) credit, 1/3 each by default.",
+          touch_rule=IHC_RULE, bootstrap=LOCAL_CREDIT)
 def ihc(data: PathData, *, w_initializer: float = 1 / 3, w_holder: float = 1 / 3, w_closer: float = 1 / 3,
         initializer_half_life_hours: float = 24.0, closer_half_life_hours: float = 24.0,
         closer_engagement_boost: float = 1.0) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Per-journey credit for any registered model: how each conversion splits among its channels.
 
 Rule-based models (first/last touch, linear, position based, time decay, W-shaped, IHC, ...)
-have an exact per-touch rule, so their per-journey credit is exact and sums, by channel, to the
+have an exact per-touch rule (their spec's ``touch_rule``), so their per-journey credit is exact and sums, by channel, to the
 model's tidy output. Models defined on the whole data set (Markov, Shapley, ...) give only channel
 totals; their credit is spread over journeys by *raking* (iterative proportional fitting):
 
@@ -29,12 +29,7 @@ from attribution.errors import ModelError
 from attribution.journeys.data import PathData
 from attribution.models.raking import patterns, rake
 from attribution.models.registry import check_params, run_model
-from attribution.models.touch_table import (
-    TOUCH_COLUMNS_NEEDED,
-    TOUCH_WEIGHTS,
-    TouchTable,
-    journey_table,
-)
+from attribution.models.touch_table import TouchTable, journey_table
 
 JOURNEY_CREDIT_COLUMNS = ["journey_id", "channel", "conversions", "revenue"]
 
@@ -66,9 +61,9 @@ def journey_credit(name: str, data: PathData, *, totals: pd.DataFrame | None = N
     if not data.has_touches:
         raise ModelError("per-journey credit needs built journeys (a touches table); aggregated paths "
                          "have no journeys. Load touchpoints and conversions (or an event log).")
-    if name in TOUCH_WEIGHTS:
-        table = journey_table(data, TOUCH_COLUMNS_NEEDED[name], label=spec.label)
-        weights = TOUCH_WEIGHTS[name](table, **params)
+    if spec.touch_rule is not None:
+        table = journey_table(data, spec.touch_rule.columns, label=spec.label)
+        weights = spec.touch_rule.weights(table, **params)
         rows, cols, cell = _cells(table, table.group, table.channel)
         conv = np.bincount(cell, weights=weights * table.group_conversions[table.group], minlength=len(rows))
         rev = np.bincount(cell, weights=weights * table.group_revenue[table.group], minlength=len(rows))

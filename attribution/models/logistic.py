@@ -40,7 +40,7 @@ from attribution.models.path_arrays import (
     group_identical,
     sort_within_paths,
 )
-from attribution.models.registry import empty_credit, register, tidy_credit
+from attribution.models.registry import FastRefit, empty_credit, register, tidy_credit
 
 RIDGE = 1.0 / 2.5**2
 EXPOSURES = ("binary", "count")
@@ -144,7 +144,8 @@ def _predict(fit: _Fit, x: np.ndarray) -> np.ndarray:
 
 @register("logistic", label="Logistic regression",
           description="Logit of conversion on channel exposure; credit by drop in predicted probability",
-          needs_touches=False)
+          needs_touches=False,
+          touch_rule=None, bootstrap=FastRefit("attribution.uncertainty.refit_logistic:LogisticRefit"))
 def logistic(data: PathData, *, exposure: str = "binary") -> pd.DataFrame:
     """Logistic-regression attribution (see module docstring).
 

@@ -36,7 +36,7 @@ from attribution.models.markov_chain import (
     prepare_paths,
 )
 from attribution.models.path_arrays import encode_paths
-from attribution.models.registry import empty_credit, register, safe_share, tidy_credit
+from attribution.models.registry import FastRefit, empty_credit, register, safe_share, tidy_credit
 
 
 def fit_chain(data: PathData, *, order: int = 1, collapse_repeats: bool = True,
@@ -93,7 +93,8 @@ def removal_effects(data: PathData, order: int = 1, *, collapse_repeats: bool = 
 
 @register("markov", label="Markov chain",
           description="Absorbing Markov chain (order k); credit by exact removal effect",
-          needs_touches=False)
+          needs_touches=False,
+          touch_rule=None, bootstrap=FastRefit("attribution.uncertainty.refit_markov:MarkovRefit"))
 def markov(data: PathData, *, order: int = 1, collapse_repeats: bool = True,
            use_nulls: bool = True) -> pd.DataFrame:
     """Markov-chain removal-effect attribution (see module docstring for the definitions).

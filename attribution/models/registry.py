@@ -4,7 +4,9 @@ Every model is a function ``f(data, *, param=default, ...) -> DataFrame`` return
 ``model, channel, conversions, revenue, share`` (one row per channel; conversions sum to the total
 conversions, revenue to the total revenue, share to 1). ``data`` is a
 :class:`~attribution.journeys.data.Journeys` or :class:`~attribution.journeys.data.PathData`.
-Models register themselves with :func:`register`; :data:`MODELS` maps name to function.
+Models register themselves with :func:`register`, which records everything a model is on one
+:class:`ModelSpec` in :data:`MODEL_SPECS` (function, label, parameters, per-touch rule, bootstrap
+strategy); :data:`MODELS` is the same registry seen as name -> function.
 """
 from __future__ import annotations
 
@@ -21,36 +23,213 @@ from attribution.journeys.data import PathData
 CREDIT_COLUMNS = ["model", "channel", "conversions", "revenue", "share"]
 
 
+# The inputs a per-touch weight may read, with their meaning. Every engine that computes weights
+# provides them under these names, one row per touch of a converting journey.
+TOUCH_INPUTS: Mapping[str, str] = {
+    "journey_id": "the journey (conversion) the touch belongs to; weights sum to 1 within it",
+    "position": "1-based order of the touch in its journey (1 = first, n_touches = last)",
+    "n_touches": "number of touches in the journey",
+    "channel": "channel name of the touch",
+    "ts": "timestamp of the touch",
+    "conversion_ts": "timestamp of the journey's conversion",
+    "hours_to_conversion": "hours from the touch to its conversion (>= 0)",
+    "hours_since_previous": "hours since the user's previous session; null for the user's first",
+    "milestone": "funnel stage the touch created (e.g. lead, opportunity), or null",
+    "holder_engagement": "true when the session kept the customer engaged (holder flag)",
+    "closer_engagement": "true when the session showed buying intent (closer flag)",
+}
+# Inputs every touches table has; the others are optional touch columns a rule reads when present.
+STRUCTURAL_INPUTS = ("journey_id", "position", "n_touches", "channel")
+
+
+@dataclass(frozen=True)
+class TouchRule:
+    """How a rule-based model splits one conversion over the touches of its journey.
+
+    The definition is engine-neutral: a weight depends only on the touches of the same journey,
+    through the named ``inputs`` (see :data:`TOUCH_INPUTS`), and the weights of a journey are >= 0
+    and sum to 1. ``formula`` states the rule; ``weights`` is its reference implementation,
+    ``weights(table, **params) -> ndarray`` over a :class:`~attribution.models.touch_table.TouchTable`
+    (one value per touch, journeys numbered by ``table.group``). It takes exactly the model's
+    parameters. Another engine hands whole journeys to :meth:`weigh` (e.g. per partition of journeys)
+    instead of re-implementing the formula.
+    """
+
+    weights: Callable[..., np.ndarray]
+    inputs: tuple[str, ...]
+    formula: str
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.inputs if c not in TOUCH_INPUTS]
+        if unknown:
+            raise ModelError(f"touch rule {self.weights.__name__} reads unknown input(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(TOUCH_INPUTS)}")
+        if not self.formula.strip():
+            raise ModelError(f"touch rule {self.weights.__name__} needs its formula written out")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The optional touch columns the rule reads (copied into ``TouchTable.extra``)."""
+        return tuple(c for c in self.inputs if c not in STRUCTURAL_INPUTS)
+
+    def reads_touches(self, data: PathData) -> bool:
+        """True when ``data`` has touches carrying a value in one of the rule's optional columns."""
+        if not self.columns or not data.has_touches:
+            return False
+        touches = data.touches
+        return any(c in touches.columns and bool(touches[c].notna().any()) for c in self.columns)
+
+    def weigh(self, touches: pd.DataFrame, **params) -> np.ndarray:
+        """Weights for a frame of whole journeys, aligned with its rows.
+
+        ``touches`` holds ``journey_id``, ``position`` (1..k within each journey) and ``channel``
+        for every touch of each journey it names, plus those of the rule's optional columns the
+        data has. Journeys must not be split between calls: the weights of a journey sum to 1.
+        """
+        from attribution.models.touch_table import table_from_touches
+
+        return self.weights(table_from_touches(touches, self.columns), **params)
+
+
+@dataclass(frozen=True)
+class LocalCredit:
+    """Bootstrap strategy: a journey's credit depends only on that journey.
+
+    A replicate's channel credit is then its resampled counts times the credit of one conversion
+    on each unique path (or each journey), computed once. The per-path credit comes from
+    ``path_rule`` when given, else from the model's touch rule (on the unique paths); when the model
+    reads touch data (it needs touches, or its rule's optional columns have values) journeys are
+    resampled and multiplied by the model's exact per-journey credit, which needs a touch rule.
+    """
+
+    path_rule: TouchRule | None = None
+
+
+@dataclass(frozen=True)
+class FastRefit:
+    """Bootstrap strategy: the model is refitted per replicate by a dedicated estimator.
+
+    ``estimator`` is ``"module:Class"`` of a class in :mod:`attribution.uncertainty` (the layer
+    above the models, so it is named, not imported): ``Class(base, **params)`` builds the refit
+    once and ``Class.supports(**params)`` (optional) says which parameters it covers; parameters
+    it does not cover are refitted by running the model per replicate.
+    """
+
+    estimator: str
+
+    def __post_init__(self) -> None:
+        module, _, cls = self.estimator.partition(":")
+        if not module.startswith("attribution.uncertainty.") or not cls:
+            raise ModelError(f"fast refit {self.estimator!r} must be 'attribution.uncertainty.<module>:<Class>'")
+
+
+@dataclass(frozen=True)
+class ModelRefit:
+    """Bootstrap strategy: run the model on each replicate's resampled paths (exact, slowest)."""
+
+
+BootstrapStrategy = LocalCredit | FastRefit | ModelRefit
+LOCAL_CREDIT = LocalCredit()
+MODEL_REFIT = ModelRefit()
+
+
 @dataclass(frozen=True)
 class ModelSpec:
-    """What the app and API need to know about one registered model."""
+    """Everything the library, the app and the API know about one registered model.
+
+    ``func`` computes the tidy credit frame; ``label`` and ``description`` are for people;
+    ``needs_touches`` says whether it runs on aggregated paths; ``defaults`` are its keyword-only
+    parameters. ``touch_rule`` is its exact per-touch weight (None for a global model, whose
+    per-journey credit is raked to its channel totals); ``bootstrap`` is how replicates are
+    computed. :func:`register` checks the pieces fit together, so a model cannot silently miss one.
+    """
 
     name: str
     func: Callable[..., pd.DataFrame]
     label: str
     description: str
     needs_touches: bool
+    touch_rule: TouchRule | None
+    bootstrap: BootstrapStrategy
     defaults: Mapping[str, object] = field(default_factory=dict)
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Optional touch columns the model reads (besides journey, position and channel)."""
+        return self.touch_rule.columns if self.touch_rule is not None else ()
 
-MODELS: dict[str, Callable[..., pd.DataFrame]] = {}
+    def reads_touches(self, data: PathData) -> bool:
+        """True when the model's result on ``data`` depends on touch data, not only on the paths."""
+        if not data.has_touches:
+            return False
+        return self.needs_touches or (self.touch_rule is not None and self.touch_rule.reads_touches(data))
+
+
 MODEL_SPECS: dict[str, ModelSpec] = {}
 
 
-def register(name: str, *, label: str, description: str, needs_touches: bool):
-    """Decorator: add a model function to :data:`MODELS` under ``name``.
+class _ModelFunctions(Mapping[str, Callable[..., pd.DataFrame]]):
+    """Read-only view of :data:`MODEL_SPECS` as name -> model function (registration order)."""
 
-    Its keyword-only parameters (with their defaults) become the model's parameters.
+    def __getitem__(self, name: str) -> Callable[..., pd.DataFrame]:
+        return MODEL_SPECS[name].func
+
+    def __iter__(self):
+        return iter(MODEL_SPECS)
+
+    def __len__(self) -> int:
+        return len(MODEL_SPECS)
+
+    def __repr__(self) -> str:
+        return f"MODELS({', '.join(MODEL_SPECS)})"
+
+
+MODELS: Mapping[str, Callable[..., pd.DataFrame]] = _ModelFunctions()
+
+
+def _keyword_defaults(func: Callable) -> dict[str, object]:
+    return {p.name: p.default for p in inspect.signature(func).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def _check_spec(spec: ModelSpec) -> None:
+    """Raise when a piece of the spec is missing or does not fit the others."""
+    name = spec.name
+    if not spec.label.strip() or not spec.description.strip():
+        raise ModelError(f"model {name!r} needs a label and a description")
+    if spec.touch_rule is not None and not isinstance(spec.touch_rule, TouchRule):
+        raise ModelError(f"model {name!r}: touch_rule must be a TouchRule or None")
+    if not isinstance(spec.bootstrap, LocalCredit | FastRefit | ModelRefit):
+        raise ModelError(f"model {name!r}: bootstrap must be LocalCredit, FastRefit or ModelRefit, "
+                         f"got {spec.bootstrap!r}")
+    rules = [r for r in (spec.touch_rule, getattr(spec.bootstrap, "path_rule", None)) if r is not None]
+    for rule in rules:
+        if _keyword_defaults(rule.weights) != dict(spec.defaults):
+            raise ModelError(f"model {name!r}: its rule {rule.weights.__name__} must take exactly the model's "
+                             f"parameters {dict(spec.defaults)}, got {_keyword_defaults(rule.weights)}")
+    if isinstance(spec.bootstrap, LocalCredit) and not rules:
+        raise ModelError(f"model {name!r}: LocalCredit bootstrap needs a touch_rule or a path_rule")
+    if spec.needs_touches and (spec.touch_rule is None or not isinstance(spec.bootstrap, LocalCredit)):
+        raise ModelError(f"model {name!r} needs touches, so its bootstrap resamples journeys: "
+                         "it needs a touch_rule and the LocalCredit bootstrap")
+
+
+def register(name: str, *, label: str, description: str, needs_touches: bool,
+             touch_rule: TouchRule | None, bootstrap: BootstrapStrategy):
+    """Decorator: add a model function to :data:`MODEL_SPECS` under ``name``.
+
+    Its keyword-only parameters (with their defaults) become the model's parameters. Every piece
+    is required (``touch_rule=None`` declares a global model); :class:`ModelError` when the pieces
+    do not fit (see :class:`ModelSpec`).
     """
 
     def decorate(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-        if name in MODELS:
+        if name in MODEL_SPECS:
             raise RuntimeError(f"model {name!r} registered twice")
-        sig = inspect.signature(func)
-        defaults = {p.name: p.default for p in sig.parameters.values()
-                    if p.kind is inspect.Parameter.KEYWORD_ONLY}
-        MODELS[name] = func
-        MODEL_SPECS[name] = ModelSpec(name, func, label, description, needs_touches, defaults)
+        spec = ModelSpec(name, func, label, description, needs_touches, touch_rule, bootstrap,
+                         _keyword_defaults(func))
+        _check_spec(spec)
+        MODEL_SPECS[name] = spec
         return func
 
     return decorate

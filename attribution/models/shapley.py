@@ -22,7 +22,8 @@ import pandas as pd
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
 from attribution.models.path_arrays import EncodedPaths, encode_paths, first_occurrences
-from attribution.models.registry import empty_credit, register, tidy_credit
+from attribution.models.registry import LocalCredit, TouchRule, empty_credit, register, tidy_credit
+from attribution.models.touch_table import TouchTable, group_sum
 
 
 def _distinct_touches(data: PathData) -> tuple[EncodedPaths, np.ndarray]:
@@ -33,9 +34,33 @@ def _distinct_touches(data: PathData) -> tuple[EncodedPaths, np.ndarray]:
     return enc, per_touch
 
 
+def distinct_channel_weights(table: TouchTable, *, ordered: bool = False) -> np.ndarray:
+    """1/|S| on the first touch of each of a journey's |S| distinct channels, 0 on repeats.
+
+    This is one conversion's simplified Shapley credit (``ordered`` does not change it).
+    """
+    n_channels = max(len(table.channels), 1)
+    key = table.group.astype(np.int64) * n_channels + table.channel
+    order = np.lexsort((table.position, key))
+    first = np.zeros(len(key), dtype=bool)
+    if len(key):
+        sorted_key = key[order]
+        first[order] = np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]])
+    distinct = group_sum(table, first.astype(float))
+    return np.where(first, 1.0 / np.maximum(distinct, 1.0)[table.group], 0.0)
+
+
+# Each journey's credit depends only on its own channel set, so a bootstrap replicate is the
+# resampled path counts times this rule's per-path credit.
+SHAPLEY_PATH_RULE = TouchRule(
+    distinct_channel_weights, inputs=("journey_id", "position", "channel"),
+    formula="w = 1 / |S| on the first touch of each channel, |S| = distinct channels in the journey; "
+            "0 on a channel's later touches")
+
+
 @register("shapley", label="Shapley (simplified)",
           description="Zhao et al. simplified Shapley: each conversion shared equally by its distinct channels",
-          needs_touches=False)
+          needs_touches=False, touch_rule=None, bootstrap=LocalCredit(path_rule=SHAPLEY_PATH_RULE))
 def shapley(data: PathData, *, ordered: bool = False) -> pd.DataFrame:
     """Simplified Shapley value per channel (see module docstring).
 

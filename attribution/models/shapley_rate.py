@@ -33,7 +33,7 @@ import pandas as pd
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
 from attribution.models.path_arrays import channel_masks, encode_paths
-from attribution.models.registry import empty_credit, register, safe_share, tidy_credit
+from attribution.models.registry import FastRefit, empty_credit, register, safe_share, tidy_credit
 
 MAX_EXACT_LIMIT = 16
 
@@ -117,7 +117,8 @@ def _clipped_shares(phi: np.ndarray) -> np.ndarray:
 
 @register("shapley_rate", label="Shapley (conversion rates)",
           description="Shapley values of channel sets' conversion rates, using non-converting journeys",
-          needs_touches=False)
+          needs_touches=False,
+          touch_rule=None, bootstrap=FastRefit("attribution.uncertainty.refit_shapley_rate:ShapleyRateRefit"))
 def shapley_rate(data: PathData, *, max_exact: int = 12, n_samples: int = 2000,
                  seed: int = 0) -> pd.DataFrame:
     """Data-driven Shapley attribution on conversion rates (see module docstring).

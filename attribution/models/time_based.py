@@ -13,7 +13,7 @@ import pandas as pd
 
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
-from attribution.models.registry import register
+from attribution.models.registry import LOCAL_CREDIT, TouchRule, register
 from attribution.models.touch_table import (
     TouchTable,
     credit_from_weights,
@@ -22,7 +22,6 @@ from attribution.models.touch_table import (
     journey_table,
     normalise,
     path_table,
-    touch_weights,
 )
 
 MILESTONES = ("lead", "opportunity")
@@ -48,7 +47,6 @@ def _calendar_days(values) -> np.ndarray:
     return values.astype("datetime64[D]").astype(np.int64)
 
 
-@touch_weights("linear_by_day", columns=("ts",))
 def linear_by_day_weights(table: TouchTable) -> np.ndarray:
     """Each calendar day with touches gets an equal share, split equally among that day's touches."""
     day = _calendar_days(table.column("ts"))
@@ -61,7 +59,6 @@ def linear_by_day_weights(table: TouchTable) -> np.ndarray:
     return 1.0 / (days_in_journey[table.group] * touches_that_day)
 
 
-@touch_weights("time_decay", columns=("hours_to_conversion", "ts", "conversion_ts"))
 def time_decay_weights(table: TouchTable, *, half_life_days: float = 7.0) -> np.ndarray:
     """w = 2^(-Δt / H) per touch (Δt = time to conversion, H = half life), normalised per journey."""
     if not half_life_days > 0:
@@ -88,7 +85,6 @@ def _milestone_positions(table: TouchTable, name: str, fallback: np.ndarray) -> 
     return np.where(found > 0, found, fallback)
 
 
-@touch_weights("w_shaped", columns=("milestone",))
 def w_shaped_weights(table: TouchTable, *, milestones: Sequence[str] = MILESTONES) -> np.ndarray:
     """30 % each to the first, lead-creation and opportunity-creation touch; 10 % to the others.
 
@@ -110,15 +106,25 @@ def w_shaped_weights(table: TouchTable, *, milestones: Sequence[str] = MILESTONE
     return np.where(table.n_touches <= 3, 1.0 / table.n_touches, w)
 
 
-def _has_milestones(data: PathData) -> bool:
-    if not data.has_touches:
-        return False
-    touches = data.touches
-    return "milestone" in touches.columns and bool(touches["milestone"].notna().any())
+LINEAR_BY_DAY_RULE = TouchRule(
+    linear_by_day_weights, inputs=("journey_id", "ts"),
+    formula="w = 1 / (D × n_d): D = distinct calendar dates (of ts, wall clock) in the journey, "
+            "n_d = the journey's touches on the touch's date")
+TIME_DECAY_RULE = TouchRule(
+    time_decay_weights, inputs=("journey_id", "hours_to_conversion", "ts", "conversion_ts"),
+    formula="w ∝ 2^(−Δt / (24·half_life_days)), Δt = hours_to_conversion (or conversion_ts − ts "
+            "where it is missing; negative counts as 0), normalised to sum to 1 per journey")
+W_SHAPED_RULE = TouchRule(
+    w_shaped_weights, inputs=("journey_id", "position", "n_touches", "milestone"),
+    formula="n_touches <= 3: w = 1 / n_touches. Otherwise anchors are position 1, the lead touch (last "
+            "touch whose milestone is milestones[0], else position ⌈n_touches/2⌉) and the opportunity "
+            "touch (last tagged milestones[1], else position n_touches); w = 0.3 per anchor a touch is, "
+            "0.1 shared equally by the non-anchor touches, then normalised to sum to 1 per journey")
 
 
 @register("linear_by_day", label="Linear by day", needs_touches=True,
-          description="Each calendar day of a journey gets equal credit, split among that day's touches.")
+          description="Each calendar day of a journey gets equal credit, split among that day's touches.",
+          touch_rule=LINEAR_BY_DAY_RULE, bootstrap=LOCAL_CREDIT)
 def linear_by_day(data: PathData) -> pd.DataFrame:
     """Give each calendar day of a converting journey an equal share, split among its touches.
 
@@ -132,13 +138,14 @@ def linear_by_day(data: PathData) -> pd.DataFrame:
     DataFrame
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
-    table = journey_table(data, ("ts",), label="Linear by day")
+    table = journey_table(data, LINEAR_BY_DAY_RULE.columns, label="Linear by day")
     return credit_from_weights("linear_by_day", table, linear_by_day_weights(table))
 
 
 @register("time_decay", label="Time decay", needs_touches=True,
           description="Touches closer to the conversion get more credit: weight halves every "
-                      "half_life_days before it.")
+                      "half_life_days before it.",
+          touch_rule=TIME_DECAY_RULE, bootstrap=LOCAL_CREDIT)
 def time_decay(data: PathData, *, half_life_days: float = 7.0) -> pd.DataFrame:
     """Credit touches by w = 2^(−Δt/H), Δt = time to conversion, normalised per journey.
 
@@ -154,13 +161,14 @@ def time_decay(data: PathData, *, half_life_days: float = 7.0) -> pd.DataFrame:
     DataFrame
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
-    table = journey_table(data, ("hours_to_conversion", "ts", "conversion_ts"), label="Time decay")
+    table = journey_table(data, TIME_DECAY_RULE.columns, label="Time decay")
     return credit_from_weights("time_decay", table, time_decay_weights(table, half_life_days=half_life_days))
 
 
 @register("w_shaped", label="W-shaped", needs_touches=False,
           description="30 % each to the first, lead-creation and opportunity-creation touch, "
-                      "10 % shared by the others.")
+                      "10 % shared by the others.",
+          touch_rule=W_SHAPED_RULE, bootstrap=LOCAL_CREDIT)
 def w_shaped(data: PathData, *, milestones: Sequence[str] = MILESTONES) -> pd.DataFrame:
     """W-shaped credit: 30/30/30 to the first, lead and opportunity touch, 10 % to the rest.
 
@@ -177,8 +185,8 @@ def w_shaped(data: PathData, *, milestones: Sequence[str] = MILESTONES) -> pd.Da
     DataFrame
         ``model, channel, conversions, revenue, share``, one row per channel.
     """
-    if _has_milestones(data):
-        table = journey_table(data, ("milestone",), label="W-shaped")
+    if W_SHAPED_RULE.reads_touches(data):
+        table = journey_table(data, W_SHAPED_RULE.columns, label="W-shaped")
     else:
         table = path_table(data)
     return credit_from_weights("w_shaped", table, w_shaped_weights(table, milestones=milestones))

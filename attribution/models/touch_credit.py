@@ -3,7 +3,7 @@
 Reports that date credit by touch, or split it by journey phase, need credit per touch:
 
 - rule-based models (first/last touch, linear, time decay, position based, W-shaped, IHC, ...)
-  have an exact per-touch rule (``attribution.models.touch_table.TOUCH_WEIGHTS``), used as is;
+  have an exact per-touch rule (the ``touch_rule`` of their registered spec), used as is;
 - global models (Markov, Shapley, counterfactual, logistic, ...) only give channel totals. Their
   per-journey credit (:func:`attribution.models.journey_credit.journey_credit`, raked) is spread
   over touches by the rule below, then scaled per channel to the model's totals, because raking
@@ -80,12 +80,13 @@ def spread_journey_credit(credit: pd.DataFrame, touches: pd.DataFrame) -> pd.Dat
 def _exact_touch_credit(model: str, data: PathData, params: dict) -> pd.DataFrame | None:
     """Per-touch credit from a rule-based model's touch weights, or None for global models."""
     from attribution.models.registry import model_spec
-    from attribution.models.touch_table import TOUCH_COLUMNS_NEEDED, TOUCH_WEIGHTS, journey_table
+    from attribution.models.touch_table import journey_table
 
-    if model not in TOUCH_WEIGHTS:
+    spec = model_spec(model)
+    if spec.touch_rule is None:
         return None
-    table = journey_table(data, TOUCH_COLUMNS_NEEDED[model], label=model_spec(model).label)
-    weights = TOUCH_WEIGHTS[model](table, **params)
+    table = journey_table(data, spec.touch_rule.columns, label=spec.label)
+    weights = spec.touch_rule.weights(table, **params)
     return pd.DataFrame({
         "journey_id": table.group_ids[table.group],
         "position": table.position,

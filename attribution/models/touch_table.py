@@ -1,8 +1,9 @@
-"""Touches in long form, and per-touch weight functions shared by the rule-based models.
+"""Touches in long form, and the helpers the rule-based models' weight functions share.
 
-A rule-based model is a *weight function*: given the touches of converting journeys (or of unique
-paths) it returns one weight per touch, summing to 1 within each journey. The same function gives
-the model's channel totals (weights times each journey's conversions and revenue, summed by
+A rule-based model is a *weight function* (the ``weights`` of its registered
+:class:`~attribution.models.registry.TouchRule`): given the touches of converting journeys (or of
+unique paths) it returns one weight per touch, summing to 1 within each journey. The same function
+gives the model's channel totals (weights times each journey's conversions and revenue, summed by
 channel) and its exact per-journey credit (:func:`attribution.models.journey_credit`).
 """
 from __future__ import annotations
@@ -53,22 +54,28 @@ class TouchTable:
 
 
 WeightFunction = Callable[..., np.ndarray]
-TOUCH_WEIGHTS: dict[str, WeightFunction] = {}
-TOUCH_COLUMNS_NEEDED: dict[str, tuple[str, ...]] = {}
 
 
-def touch_weights(name: str, columns: Sequence[str] = ()) -> Callable[[WeightFunction], WeightFunction]:
-    """Decorator: declare ``func(table, **params) -> weights`` as the per-touch rule of model ``name``.
+def table_from_touches(touches: pd.DataFrame, columns: Sequence[str] = ()) -> TouchTable:
+    """A :class:`TouchTable` over every row of ``touches`` (whole journeys, any row order).
 
-    ``columns`` names the optional touch columns the rule reads from ``table.extra``.
+    ``touches`` needs ``journey_id``, ``position`` and ``channel``; ``columns`` are optional touch
+    columns copied into ``extra`` when present. Each journey counts as one conversion (revenue 0):
+    the table is for computing weights, which do not depend on either.
     """
-
-    def decorate(func: WeightFunction) -> WeightFunction:
-        TOUCH_WEIGHTS[name] = func
-        TOUCH_COLUMNS_NEEDED[name] = tuple(columns)
-        return func
-
-    return decorate
+    missing = [c for c in ("journey_id", "position", "channel") if c not in touches.columns]
+    if missing:
+        raise ModelError(f"touch weights need the column(s) {', '.join(missing)}")
+    codes, channels = pd.factorize(touches["channel"])
+    _check_channels(codes)
+    group, group_ids = pd.factorize(touches["journey_id"].to_numpy())
+    n_groups = len(group_ids)
+    everything = np.ones(len(touches), dtype=bool)
+    return TouchTable(group=group, position=touches["position"].to_numpy(dtype=np.int64),
+                      n_touches=np.bincount(group, minlength=n_groups)[group], channel=codes,
+                      channels=np.asarray(channels, dtype=object), group_ids=np.asarray(group_ids),
+                      group_conversions=np.ones(n_groups), group_revenue=np.zeros(n_groups),
+                      extra={c: _masked(touches[c], everything) for c in columns if c in touches.columns})
 
 
 def group_sum(table: TouchTable, values: np.ndarray) -> np.ndarray:

@@ -70,9 +70,12 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
     freq : {"day", "week", "month"} or None
         Period length (weeks start on Monday); None gives one row per channel for the whole range.
     spend : DataFrame, optional
-        ``date, channel, spend``. Without it, spend is the summed ``cost`` of the journey touches
-        (by touch date), or unknown (NaN) when no touch has a cost. Spend is kept to the journeys'
-        date range (``data.settings.start``/``end``) when they have one.
+        ``date, channel, spend``. Without it, journeys built from a dataset report the dataset's
+        spend (``data.load_spend``: its spend table, else the summed cost of all its touchpoints,
+        over the journeys' date range and channel groups), the same figures as the app and the CLI;
+        journeys made by hand report the summed ``cost`` of their touches (by touch date), or unknown
+        (NaN) when no touch has a cost. Spend is kept to the journeys' date range
+        (``data.settings.start``/``end``) when they have one.
     spend_source : str, optional
         Label of where ``spend`` came from (kept in ``attrs["spend_source"]``).
     credit : DataFrame, optional
@@ -99,6 +102,8 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
         if missing:
             raise DataValidationError(f"spend lacks column(s) {', '.join(sorted(missing))}; it needs "
                                       "date, channel, spend", column=sorted(missing)[0])
+    if spend is None and getattr(data, "load_spend", None) is not None:
+        spend, spend_source = data.load_spend()
     if not data.has_touches:
         return _paths_report(data, model, freq, spend, spend_source, params)
     if credit is None:
@@ -188,8 +193,10 @@ def channel_reporting(report: pd.DataFrame) -> pd.DataFrame:
 
 def dataset_channel_report(ds, data: PathData, model: str = "linear", freq: str | None = "day",
                            **kwargs) -> pd.DataFrame:
-    """:func:`channel_report` with the dataset's spend (:meth:`~attribution.engine.base.Dataset.spend`:
-    the spend table, else touch costs) over the journeys' date range, grouped by their channel rules."""
+    """:func:`channel_report` with the spend of ``ds`` (:meth:`~attribution.engine.base.Dataset.spend`:
+    the spend table, else touch costs) over the journeys' date range, grouped by their channel rules.
+    Journeys built by ``ds.journeys()`` already carry it, so this equals ``channel_report(data, ...)``
+    for them; it is for journeys built elsewhere."""
     start, end = _settings_range(data)
     spend, source = ds.spend(start, end, getattr(getattr(data, "settings", None), "channel_rules", ()))
     return channel_report(data, model, freq, spend=spend, spend_source=source, **kwargs)

@@ -1,4 +1,4 @@
-"""Plotly figure builders shared by the app (through ``ui.charts``) and the HTML report.
+"""Plotly figure builders shared by the app and the HTML report.
 
 One function per chart kind; pure plotly, no streamlit, so the CLI's report draws the same charts
 as the pages. Pages never build figures themselves.

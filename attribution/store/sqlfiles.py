@@ -22,6 +22,16 @@ def check_identifier(name: str) -> str:
     return name
 
 
+def quote_identifier(name: str) -> str:
+    """``name`` as a double-quoted SQL identifier (DuckDB and SQLite), any characters allowed: an
+    embedded '"' is doubled so the name cannot end the quoting. Used for column and table names
+    that come from a user's file; NUL, which no SQL engine accepts in a name, is refused."""
+    name = str(name)
+    if "\x00" in name:
+        raise ValueError(f"a column or table name contains a NUL character: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
 @cache
 def _read(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")

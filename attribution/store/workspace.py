@@ -13,6 +13,8 @@ DuckDB connections are not thread-safe: every unit of work takes its own ``curso
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import threading
 import uuid
 from contextlib import contextmanager
@@ -29,6 +31,8 @@ from attribution.store.sqlfiles import check_identifier
 MODES = ("personal", "shared", "private")
 PUBLIC_OWNER = "public"
 DEFAULT_PATH = Path("workspace") / "attribution.duckdb"
+DEFAULT_MEMORY_LIMIT = "2GB"
+_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,29 +42,60 @@ class WorkspaceConfig:
     path: str | None = str(DEFAULT_PATH)
     mode: str = "personal"
     max_upload_mb: float = 200
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @classmethod
     def from_env(cls) -> WorkspaceConfig:
         """``ATTRIBUTION_WORKSPACE`` (file path), ``ATTRIBUTION_WORKSPACE_MODE``
-        (personal/shared/private) and ``ATTRIBUTION_MAX_UPLOAD_MB``."""
+        (personal/shared/private), ``ATTRIBUTION_MAX_UPLOAD_MB`` (a positive number; the limit
+        applies to each file after decompression) and ``ATTRIBUTION_MEMORY_LIMIT`` (DuckDB's
+        memory limit for the workspace, e.g. '2GB'; work beyond it spills to disk).
+
+        Raises DataValidationError naming the variable when a value is not usable.
+        """
         mode = os.environ.get("ATTRIBUTION_WORKSPACE_MODE", "personal").strip().lower()
         if mode not in MODES:
             raise DataValidationError(f"ATTRIBUTION_WORKSPACE_MODE must be one of {', '.join(MODES)}, "
                                       f"not {mode!r}")
         path = None if mode == "private" else os.environ.get("ATTRIBUTION_WORKSPACE", str(DEFAULT_PATH))
-        return cls(path=path, mode=mode,
-                   max_upload_mb=float(os.environ.get("ATTRIBUTION_MAX_UPLOAD_MB", "200")))
+        raw_mb = os.environ.get("ATTRIBUTION_MAX_UPLOAD_MB", "200").strip()
+        try:
+            max_mb = float(raw_mb)
+        except ValueError:
+            max_mb = float("nan")
+        if not (0 < max_mb < 1e7):
+            raise DataValidationError(f"ATTRIBUTION_MAX_UPLOAD_MB must be a positive number of megabytes "
+                                      f"(e.g. 200), not {raw_mb!r}")
+        memory = os.environ.get("ATTRIBUTION_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
+        if not _MEMORY_RE.match(memory):
+            raise DataValidationError(f"ATTRIBUTION_MEMORY_LIMIT must be a size such as '2GB' or '512MB', "
+                                      f"not {memory!r}")
+        return cls(path=path, mode=mode, max_upload_mb=max_mb, memory_limit=memory)
 
 
 class Workspace:
     """A DuckDB database holding named datasets and their catalogue."""
 
-    def __init__(self, path: str | Path | None = None, *, shared: bool = False) -> None:
+    def __init__(self, path: str | Path | None = None, *, shared: bool = False, memory_limit: str | None = None,
+                 temp_directory: str | Path | None = None) -> None:
+        """Open (or create) the workspace at ``path`` (in memory when None).
+
+        ``memory_limit`` (e.g. '2GB') bounds DuckDB's memory on this connection, and work beyond it
+        spills to ``temp_directory`` (default: a ``tmp`` folder next to the file, or the system temp
+        folder for an in-memory workspace), so one large upload cannot take the server's memory.
+        """
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = None if path is None else str(path)
         self.shared = shared
-        self._con = duckdb.connect(self.path or ":memory:")
+        config = {}
+        if memory_limit:
+            if temp_directory is None:
+                temp_directory = (Path(self.path).parent / "tmp" if self.path
+                                  else Path(tempfile.gettempdir()) / "attribution_spill")
+            Path(temp_directory).mkdir(parents=True, exist_ok=True)
+            config = {"memory_limit": memory_limit, "temp_directory": str(temp_directory)}
+        self._con = duckdb.connect(self.path or ":memory:", config=config)
         self._write_lock = threading.RLock()
         with self.cursor() as cur:
             cur.execute("""

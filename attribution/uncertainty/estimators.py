@@ -1,12 +1,18 @@
-"""Which bootstrap estimator each model gets: linear in the counts, a fast refit, or a full refit.
+"""Which bootstrap estimator each model gets, read from its registered spec's ``bootstrap`` strategy.
 
 An estimator maps a :class:`~attribution.uncertainty.resample.Chunk` of replicates to per-replicate
 channel credit ``(conversions (C, k), revenue (C, k))``; a replicate the model cannot fit gives a
-column of NaN. Models without a fast path (and parameter choices the fast paths do not cover) are
-refitted per replicate by running the registered model on the resampled paths: exact, slower.
+column of NaN. The strategies:
+
+- ``LocalCredit``: linear in the resampled counts (:mod:`attribution.uncertainty.local_credit`);
+- ``FastRefit``: the estimator class the spec names, built once; parameter choices it does not
+  cover (its ``supports``), or data it declines (it raises :class:`NoFastRefit`), are refitted by
+  running the model per replicate;
+- ``ModelRefit``: run the registered model on each replicate's resampled paths (exact, slowest).
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import numpy as np
@@ -14,16 +20,15 @@ import pandas as pd
 
 from attribution.errors import AttributionError, ModelError
 from attribution.journeys.data import PathData
-from attribution.models.registry import model_spec, run_model
-from attribution.models.touch_table import TOUCH_WEIGHTS
-from attribution.uncertainty.local_credit import JourneyLocal, PathLocal, is_path_local, needs_journeys
-from attribution.uncertainty.refit_counterfactual import CounterfactualRefit
-from attribution.uncertainty.refit_logistic import LogisticRefit
-from attribution.uncertainty.refit_markov import MarkovRefit
-from attribution.uncertainty.refit_shapley_rate import ShapleyRateRefit, TooLarge
+from attribution.models.registry import FastRefit, LocalCredit, model_spec, run_model
+from attribution.uncertainty.local_credit import JourneyLocal, PathLocal
 from attribution.uncertainty.resample import BaseData, Chunk, JourneyIndex
 
 Estimator = Callable[[Chunk], tuple[np.ndarray, np.ndarray]]
+
+
+class NoFastRefit(Exception):
+    """Raised by a fast refit that cannot take this data (e.g. too large); the model is run instead."""
 
 
 class FullRefit:
@@ -50,24 +55,29 @@ class FullRefit:
         return out_conv, out_rev
 
 
+def fast_refit_class(strategy: FastRefit) -> type:
+    """The estimator class a ``FastRefit`` strategy names (ImportError/AttributeError if it is wrong)."""
+    module, _, cls = strategy.estimator.partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
 def make_estimator(name: str, base: BaseData, params: dict, journeys: JourneyIndex | None) -> Estimator:
     """The fastest exact bootstrap estimator for model ``name`` with ``params`` on ``base``."""
-    if needs_journeys(name, base):
-        if name not in TOUCH_WEIGHTS or journeys is None:
-            raise ModelError(f"{model_spec(name).label} has no bootstrap on journeys yet: it needs touch "
+    spec = model_spec(name)
+    strategy = spec.bootstrap
+    if spec.reads_touches(base.data):
+        if not isinstance(strategy, LocalCredit) or spec.touch_rule is None or journeys is None:
+            raise ModelError(f"{spec.label} has no bootstrap on journeys yet: it needs touch "
                              "data but no per-journey credit rule")
         return JourneyLocal(name, base, params, journeys)
-    if is_path_local(name):
+    if isinstance(strategy, LocalCredit):
         return PathLocal(name, base, params)
-    if name == "markov":
-        return MarkovRefit(base, **params)
-    if name == "logistic":
-        return LogisticRefit(base, **params)
-    if name == "counterfactual" and CounterfactualRefit.supports(**params):
-        return CounterfactualRefit(base, **params)
-    if name == "shapley_rate":
-        try:
-            return ShapleyRateRefit(base, **params)
-        except TooLarge:
-            pass
+    if isinstance(strategy, FastRefit):
+        refit = fast_refit_class(strategy)
+        supports = getattr(refit, "supports", None)
+        if supports is None or supports(**params):
+            try:
+                return refit(base, **params)
+            except NoFastRefit:
+                pass
     return FullRefit(name, base, params)

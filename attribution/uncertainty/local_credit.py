@@ -1,46 +1,37 @@
 """Bootstrap estimators of models whose credit for a journey depends only on that journey.
 
-For these models a replicate needs no refit: the credit of one conversion on each unique path (or
-of each converting journey) is computed once into a sparse matrix, and a replicate's channel
-credit is its resampled counts times that matrix. Rule-based models (first/last touch, linear,
-position based, W-shaped, ...) use their registered per-touch weight functions; the simplified
-Shapley value shares each conversion equally among the journey's distinct channels; touch-level
-models (time decay, linear by day, IHC, and W-shaped with funnel milestones) use
-:func:`~attribution.models.journey_credit`.
+For these models (registered with the ``LocalCredit`` bootstrap strategy) a replicate needs no
+refit: the credit of one conversion on each unique path (or of each converting journey) is
+computed once into a sparse matrix, and a replicate's channel credit is its resampled counts times
+that matrix. On paths the matrix comes from the model's per-path rule (its strategy's
+``path_rule``, else its ``touch_rule``); a model that reads touch data (it needs touches, or its
+rule's optional columns have values, e.g. W-shaped with funnel milestones) uses its exact
+per-journey credit (:func:`~attribution.models.journey_credit`) on resampled journeys instead.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
+from attribution.errors import ModelError
 from attribution.models.journey_credit import journey_credit
-from attribution.models.path_arrays import first_occurrences
-from attribution.models.registry import model_spec
-from attribution.models.touch_table import TOUCH_WEIGHTS, path_table
+from attribution.models.registry import LocalCredit, ModelSpec, TouchRule, model_spec
+from attribution.models.touch_table import path_table
 from attribution.uncertainty.resample import BaseData, Chunk, JourneyIndex
-
-PATH_LOCAL_EXTRA = ("shapley",)  # path-local models without a per-touch weight function
-
-
-def is_path_local(name: str) -> bool:
-    """True when the model's credit on a path depends only on that path (and not on touch data)."""
-    return name in PATH_LOCAL_EXTRA or (name in TOUCH_WEIGHTS and not model_spec(name).needs_touches)
 
 
 def needs_journeys(name: str, base: BaseData) -> bool:
-    """True when the model reads touch columns beyond the path, so journeys must be resampled.
+    """True when the model's credit reads touch data beyond the paths, so journeys must be resampled."""
+    return model_spec(name).reads_touches(base.data)
 
-    W-shaped reads funnel milestones when the touches have them (as the model itself does).
-    """
-    data = base.data
-    if not data.has_touches:
-        return False
-    if model_spec(name).needs_touches:
-        return True
-    if name == "w_shaped":
-        touches = data.touches
-        return "milestone" in touches.columns and bool(touches["milestone"].notna().any())
-    return False
+
+def path_rule(spec: ModelSpec) -> TouchRule:
+    """The rule giving a ``LocalCredit`` model's credit of one conversion on a unique path."""
+    rule = spec.bootstrap.path_rule if isinstance(spec.bootstrap, LocalCredit) else None
+    rule = rule or spec.touch_rule
+    if rule is None:   # register() refuses such a model; guard against a spec built by hand
+        raise ModelError(f"{spec.label} has no per-path credit rule for the bootstrap")
+    return rule
 
 
 class PathLocal:
@@ -57,16 +48,10 @@ class PathLocal:
 def path_unit_credit(name: str, base: BaseData, params: dict) -> sp.csr_matrix:
     """Sparse (rows of ``paths``) × channels: how one conversion on each path is split."""
     n_rows, n_channels = len(base.data.paths), len(base.channels)
-    if name == "shapley":
-        distinct = first_occurrences(base.enc)
-        rows = base.rows[distinct.path_of_touch]
-        cols = distinct.codes
-        values = 1.0 / np.repeat(distinct.lengths, distinct.lengths)
-    else:
-        table = path_table(base.data)
-        values = TOUCH_WEIGHTS[name](table, **params)
-        rows = table.group_ids[table.group]
-        cols = base.channel_index(table.channels)[table.channel]
+    table = path_table(base.data)
+    values = path_rule(model_spec(name)).weights(table, **params)
+    rows = table.group_ids[table.group]
+    cols = base.channel_index(table.channels)[table.channel]
     return sp.csr_matrix((values, (rows, cols)), shape=(n_rows, n_channels))
 
 

@@ -17,13 +17,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from attribution.models.path_arrays import channel_masks
+from attribution.uncertainty.estimators import NoFastRefit
 from attribution.uncertainty.resample import BaseData, Chunk, observed_counts
 
 MAX_ENTRIES = 30_000_000   # above this G is too large to keep; the bootstrap refits the model instead
 BLOCK = 2**22              # bound on the (sets, 2^n, n) work array while building G
 
 
-class TooLarge(Exception):
+class TooLarge(NoFastRefit):
     """G would not fit comfortably in memory."""
 
 

@@ -149,6 +149,19 @@ def test_target_response_finds_least_spend():
         budget.spend_for_target(LOG)
 
 
+def test_plan_dispatches_by_mode():
+    # the same closed forms as above, reached through the one dispatcher the app and the API use
+    split = budget.plan(LOG, "budget", 300.0).allocation["recommended_spend"]
+    np.testing.assert_allclose(split, budget.optimize(LOG, total=300.0).allocation["recommended_spend"])
+    roas = budget.plan(LOG, "marginal_roas", 8.0).allocation["recommended_spend"]
+    np.testing.assert_allclose(roas, [2.5, 5.0, 7.5], atol=1e-6)
+    assert budget.plan(LOG, "response", 600 * np.log(6)).recommended_spend == pytest.approx(300.0, rel=1e-4)
+    with pytest.raises(OptimizationError, match="unknown plan mode 'profit'"):
+        budget.plan(LOG, "profit", 1.0)
+    with pytest.raises(OptimizationError, match="target marginal ROAS is needed"):
+        budget.plan(LOG, "marginal_roas")
+
+
 @pytest.mark.parametrize("kwargs, pattern", [
     ({"total": 100, "bounds": {"x": (60, None), "y": (60, None)}}, "lower bounds add up to 120.00"),
     ({"total": 300, "bounds": {c: (0, 50) for c in "xyz"}}, "upper bounds add up to 150.00"),

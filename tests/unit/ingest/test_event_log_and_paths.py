@@ -112,3 +112,18 @@ def test_read_paths_parquet(tmp_path):
     path = tmp_path / "p.parquet"
     pd.DataFrame({"path": ["A > B", "B"], "total_conversions": [1, 2], "total_null": [0, 5]}).to_parquet(path)
     assert _frame(read_paths(path)) == [(("A", "B"), 1.0, 0.0, 0.0), (("B",), 2.0, 0.0, 5.0)]
+
+
+def test_spend_from_another_business_is_flagged(con, write):
+    # generated counterpart of the ../shared "other reports as spend" test: a spend report whose
+    # channels and (DD-MM-YY) dates belong to another business loads, with both cross-checks warning
+    spend = write("report.csv", "date,channel,spend\n01-04-20,Radio,10\n22-04-20,Radio,5\n15-04-20,Print,2\n")
+    report = load_into(con, "ds", event_log=write("log.csv", LOG), spend=spend)
+    files = report.files
+    assert (files["rows"] == files["loaded"] + files["rejected"]).all()
+    assert report.tables["spend"] == 3
+    msgs = [i.message for i in report.warnings if i.severity == "warning"]
+    assert ("spend has 2 channel(s) not seen in touchpoints: 'Radio', 'Print' (check the spellings; their "
+            "spend cannot be matched to conversions)") in msgs
+    assert ("spend covers 2020-04-01 to 2020-04-22 but touchpoints cover 2018-07-01 to 2018-07-03: the "
+            "periods do not overlap") in msgs

@@ -96,6 +96,16 @@ def as_paths(data: Journeys) -> PathData:
     return PathData(paths=data.paths, fingerprint=data.fingerprint + "-paths")
 
 
+def path_rows(*rows: tuple[str, float, float, float]) -> PathData:
+    """PathData from (path "A>B", conversions, revenue, nulls) rows, for hand-worked path models."""
+    return PathData(pd.DataFrame({
+        "path": [tuple(r[0].split(">")) for r in rows],
+        "conversions": [float(r[1]) for r in rows],
+        "revenue": [float(r[2]) for r in rows],
+        "nulls": [float(r[3]) for r in rows],
+    }))
+
+
 def small_journeys() -> Journeys:
     """The hand-made set of the module docstring."""
     return build_journeys([

@@ -8,8 +8,7 @@ import pytest
 from attribution.errors import ModelError
 from attribution.models import MODELS, journey_credit, run_model
 from attribution.models.raking import rake
-from attribution.models.registry import MODEL_SPECS, register, tidy_credit
-from attribution.models.touch_table import TOUCH_WEIGHTS
+from attribution.models.registry import MODEL_REFIT, MODEL_SPECS, register, tidy_credit
 from tests.unit.models.fixtures import as_paths, random_journeys, small_journeys
 
 
@@ -67,13 +66,13 @@ def global_model():
     """A temporary 'global' model (no per-touch rule) whose credit is the linear model's."""
     name = "test_global_linear"
 
-    @register(name, label="Test global", description="test only", needs_touches=False)
+    @register(name, label="Test global", description="test only", needs_touches=False, touch_rule=None,
+              bootstrap=MODEL_REFIT)
     def model(data):
         lin = run_model("linear", data).set_index("channel")
         return tidy_credit(name, lin["conversions"], lin["revenue"])
 
     yield name
-    MODELS.pop(name)
     MODEL_SPECS.pop(name)
 
 
@@ -106,14 +105,14 @@ def test_every_model_journey_credit(name):
     totals = run_model(name, data).set_index("channel")
     got = out.groupby("channel")[["conversions", "revenue"]].sum().reindex(totals.index, fill_value=0.0)
     # rule models are exact; raked global models come as close as IPF gets (1e-3 of the total)
-    tol = 1e-9 if name in TOUCH_WEIGHTS else 1e-3 * data.total_conversions
+    tol = 1e-9 if MODEL_SPECS[name].touch_rule is not None else 1e-3 * data.total_conversions
     assert np.abs(got["conversions"] - totals["conversions"]).max() < tol
 
 
 def test_rule_weights_take_the_models_parameters():
-    for name, func in TOUCH_WEIGHTS.items():
-        assert name in MODEL_SPECS
-        assert (func.__kwdefaults__ or {}) == dict(MODEL_SPECS[name].defaults), name
+    for name, spec in MODEL_SPECS.items():
+        if spec.touch_rule is not None:
+            assert (spec.touch_rule.weights.__kwdefaults__ or {}) == dict(spec.defaults), name
 
 
 def test_errors():

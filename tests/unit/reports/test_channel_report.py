@@ -198,3 +198,22 @@ def test_totals_agree_with_run_model_for_every_model():
                 assert report.attrs["spend_source"] == "spend table"
     finally:
         ws.close()
+
+
+def test_journeys_from_a_dataset_report_the_dataset_spend():
+    # The README's call channel_report(j) must give the app's and the CLI's table: the spend table,
+    # not the journeys' touch costs (touch cost here: Search 4, Social 3, Email 1 on Jan 1-3).
+    ws = Workspace(None)
+    try:
+        ds = build_dataset(ws)
+        j = ds.journeys(JourneySettings(lookback_days=None, start=date(2024, 1, 2), end=date(2024, 1, 3)))
+        plain = channel_report(j, "linear", None)
+        assert plain.attrs["spend_source"] == "spend table"
+        # spend table Jan 2 Social 20, Email 0; Jan 3 Search 6
+        assert plain.set_index("channel")["spend"].dropna().to_dict() == {"Email": 0.0, "Search": 6.0,
+                                                                        "Social": 20.0}
+        pd.testing.assert_frame_equal(plain, dataset_channel_report(ds, j, "linear", None))
+        # hand-made journeys keep reporting their touch cost
+        assert channel_report(make_journeys(ROWS), "linear", None).attrs["spend_source"] == "touch cost"
+    finally:
+        ws.close()
