@@ -22,7 +22,7 @@ DIAGNOSTICS = {  # key -> (label, format, what it says)
     "holdout_nrmse": ("Hold-out NRMSE", "{:.1%}", "NRMSE on periods the fit did not see"),
     "n_obs": ("Periods fitted", "{:,}", ""),
     "n_holdout": ("Hold-out periods", "{:,}", ""),
-    "n_params": ("Parameters", "{:,}", "intercept, trend, seasonality, controls and 3 per channel"),
+    "n_params": ("Parameters", "{:,}", "level, trend, seasonality, events, controls and each channel's adstock, saturation and coefficient"),
     "aic": ("AIC", "{:,.1f}", "lower is better (same data only)"),
     "bic": ("BIC", "{:,.1f}", "lower is better (same data only)"),
     "n_boot": ("Bootstrap replicates", "{:,}", "refits used for the intervals"),
@@ -74,6 +74,43 @@ def headline(res: MMMResult, spec: FitSpec) -> None:
         col.metric(label, "—" if math.isnan(v) else fmt.format(v), help=meaning)
     for text in fit_warnings(res):
         st.warning(text)
+    model_choice(res, spec)
+
+
+SELECTION_COLUMNS = {"step": "Choice", "trend_segments": "Trend segments", "max_lag": "Carry-over window",
+                     "adstock": "Adstock", "saturation": "Saturation", "n_params": "Parameters",
+                     "r2": "R²", "delta_bic": "BIC vs best", "holdout_mape": "Hold-out MAPE", "chosen": "Chosen"}
+
+
+def model_choice(res: MMMResult, spec: FitSpec) -> None:
+    """What the automatic choices picked and the candidates they compared (fit and ROAS per channel)."""
+    d = res.diagnostics
+    table = d.get("selection")
+    segments = d.get("trend_segments", 1)
+    trend_text = "no trend" if not segments else ("a straight-line trend" if segments == 1
+                                                   else f"a trend of {segments} straight segments")
+    st.caption(f"Baseline: {trend_text}; carry-over window {res.max_lag} {spec.unit}s; "
+               f"{ADSTOCKS[res.adstock].split(' (')[0].lower()} adstock, {SATURATIONS[res.saturation].split(' (')[0]} "
+               "saturation.")
+    if table is None or table.empty:
+        return
+    with st.expander("How the model was chosen (candidates compared)"):
+        for note in d.get("choices", []):
+            st.text(note)
+        roas_cols = {f"roas_{ch}": NUM(f"ROAS {ch}", format="%.2f") for ch in res.channels}
+        config = dict(SELECTION_COLUMNS)
+        config["r2"] = NUM("R²", format="%.3f", help="share of the outcome's variation explained on the fitted periods")
+        config["holdout_mape"] = NUM("Hold-out MAPE", format="percent",
+                                     help="percentage error on the latest periods the fit did not see (blank without a hold-out)")
+        config["delta_bic"] = NUM("BIC vs best", format="%.1f",
+                                  help="BIC minus the lowest BIC; lower is better, under 2 is about as good")
+        config["max_lag"] = NUM(f"Carry-over window ({spec.unit}s)", format="%d")
+        st.dataframe(table, hide_index=True, column_order=[*SELECTION_COLUMNS, *roas_cols],
+                     column_config={**config, **roas_cols})
+        st.caption("Each candidate is a quick fit (no ROAS prior) of the same data; the choices are made one at a "
+                   "time (trend, then carry-over, then forms). Candidates within a few BIC points fit about "
+                   "equally well: if their ROAS differ, the answer depends on the choice, so treat it as uncertain.")
+        csv_download(table, "mmm_model_selection.csv", key="dl_mmm_selection")
 
 
 def _summary_view(summary: pd.DataFrame, unit: str, level: float) -> tuple[list[str], dict]:

@@ -14,7 +14,14 @@ from attribution.mmm.identifiability import low_spend, saturation_bounds
 from attribution.mmm.inputs import infer_freq, model_param_count, prepare_wide
 from attribution.mmm.result import MMMResult
 from attribution.mmm.solver import MediaProblem, Solution, single_blas_thread
-from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics, fit_warnings
+from attribution.mmm.summaries import (
+    FitContext,
+    build_tables,
+    channel_params,
+    diagnostics,
+    fit_warnings,
+    mape,
+)
 from attribution.mmm.transforms import (
     ADSTOCK_SPECS,
     SATURATION_SPECS,
@@ -136,10 +143,17 @@ def _bic(d: _Data, f: _Fit) -> float:
 
 
 def _candidate_row(d: _Data, step: str, f: _Fit, segments: int) -> dict:
+    """One row of the selection table: the candidate, its fit (R², BIC), hold-out error and ROAS per channel."""
     feats = f.problem.features(f.sol.theta) * f.sol.beta * d.y_scale
     roas = feats.sum(axis=0) / d.spend[d.fit_rows].sum(axis=0)
+    base, media = f.problem.fitted(f.sol)
+    pred = (base.sum(axis=1) + media.sum(axis=1)) * d.y_scale
+    y_fit = d.y[d.fit_rows]
+    tss = float(((y_fit - y_fit.mean()) ** 2).sum())
+    r2 = 1 - float(((y_fit - pred[d.fit_rows]) ** 2).sum()) / tss if tss > 0 else float("nan")
     return {"step": step, "trend_segments": segments, "max_lag": f.lag, "adstock": f.adstock,
-            "saturation": f.saturation, "n_params": f.n_params, "bic": _bic(d, f),
+            "saturation": f.saturation, "n_params": f.n_params, "r2": r2, "bic": _bic(d, f),
+            "holdout_mape": mape(d.y[~d.fit_rows], pred[~d.fit_rows]),
             **{f"roas_{ch}": float(r) for ch, r in zip(d.channels, roas, strict=True)}}
 
 

@@ -142,7 +142,8 @@ def _nrmse(actual: np.ndarray, pred: np.ndarray) -> float:
     return float(rmse / span) if span > 0 else float("nan")
 
 
-def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
+def mape(actual: np.ndarray, pred: np.ndarray) -> float:
+    """Mean absolute percentage error as a fraction, over the periods where the actual is not 0 (NaN if none)."""
     keep = actual != 0
     return float(np.mean(np.abs((actual[keep] - pred[keep]) / actual[keep]))) if keep.any() else float("nan")
 
@@ -162,9 +163,9 @@ def diagnostics(ctx: FitContext, fitted: np.ndarray, n_params: int) -> dict:
         "r2": r2,
         "adj_r2": 1 - (1 - r2) * (n - 1) / dof if dof > 0 else float("nan"),
         "nrmse": _nrmse(y, f),
-        "mape": _mape(y, f),
+        "mape": mape(y, f),
         "durbin_watson": float(np.sum(np.diff(res) ** 2) / rss) if rss > 0 else float("nan"),
-        "holdout_mape": _mape(ctx.y[~rows], fitted[~rows]),
+        "holdout_mape": mape(ctx.y[~rows], fitted[~rows]),
         "holdout_nrmse": _nrmse(ctx.y[~rows], fitted[~rows]),
         "n_obs": n,
         "n_holdout": int((~rows).sum()),
