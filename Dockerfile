@@ -38,7 +38,7 @@ VOLUME ["/app/workspace"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read().strip()==b'ok' else 1)"
 # production flags on the command line (.streamlit/config.toml keeps friendly defaults for dev and tests):
-# no file watcher, no usage stats, viewer-only toolbar, exception types without tracebacks in the browser
+# no file watcher, no usage stats, viewer-only toolbar, no exception details in the browser (they are logged)
 CMD ["streamlit", "run", "app.py", "--server.headless=true", "--server.port=8501", "--server.address=0.0.0.0", \
      "--server.fileWatcherType=none", "--server.runOnSave=false", "--browser.gatherUsageStats=false", \
-     "--client.toolbarMode=viewer", "--client.showErrorDetails=type"]
+     "--client.toolbarMode=viewer", "--client.showErrorDetails=none"]

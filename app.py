@@ -10,6 +10,7 @@ many Linux machines (and headless browsers) lack.
 import streamlit as st
 
 from ui import state
+from ui.guard import guarded
 from ui.journey_sidebar import journey_sidebar
 
 st.set_page_config(page_title="Attribution analytics", page_icon="📈", layout="wide")
@@ -24,7 +25,14 @@ pages = [
     st.Page("app_pages/budget_optimiser.py", title="Budget optimiser", icon=":material/savings:"),
 ]
 page = st.navigation(pages)
-dataset = state.current_dataset()
-if dataset is not None:
-    journey_sidebar(dataset)
-page.run()
+
+
+def _run_page() -> None:
+    dataset = state.current_dataset()
+    if dataset is not None:
+        journey_sidebar(dataset)
+    page.run()
+
+
+# our errors show their message, any other exception a note (the traceback is only logged)
+guarded(_run_page)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from attribution.errors import OptimizationError
 from ui import budget_controls, budget_views, cache_mmm, mmm_controls, state
+from ui.text import plain
 
 st.title("Budget optimiser")
 st.caption("Moves spend between channels to where the media-mix model expects the most extra outcome, within "
@@ -20,7 +21,7 @@ try:
     plan = cache_mmm.plan(res, spec.key(), inputs.mode, inputs.amount, inputs.bounds, list(inputs.locked),
                               inputs.periods)
 except OptimizationError as err:
-    st.error(f"These constraints cannot all hold: {err}")
+    st.error(f"These constraints cannot all hold: {plain(err)}")
     st.stop()
 
 budget_views.headline(plan, spec)

@@ -10,6 +10,7 @@ from ui.downloads import csv_download, excel_download, show_chart
 from ui.page_start import journeys_or_stop
 from ui.report_button import report_button
 from ui.report_tables import long_report_table, report_table
+from ui.text import plain
 
 FREQS = {"Day": "day", "Week": "week", "Month": "month"}
 SPEND_NOTES = {
@@ -40,7 +41,7 @@ try:
     overall = cache_reports.channel_reports(ds, settings, models, None, date_by)
     periodic = cache_reports.channel_reports(ds, settings, models, FREQS[freq_label], date_by) if freq_label else None
 except AttributionError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 
 st.subheader("Whole date range")

@@ -6,6 +6,7 @@ from ui import cache, state
 from ui.data_upload import report_view, upload_form
 from ui.downloads import csv_download
 from ui.identity_section import identity_section
+from ui.text import plain
 
 st.title("Data")
 ds = state.current_dataset()
@@ -18,7 +19,7 @@ with tab_current:
     if ds is None:
         st.info("No dataset yet: upload files in the Upload tab or load the sample.")
     else:
-        st.subheader(ds.name)
+        st.subheader(plain(ds.name))
         names = ["touchpoints", "conversions", "spend"] if ds.has_touches else ["paths"]
         for name, tab in zip(names, st.tabs([n.capitalize() for n in names]), strict=True):
             tab.dataframe(ds.table(name, limit=200), hide_index=True)

@@ -8,6 +8,7 @@ from ui import cache, cache_reports
 from ui import charts_reports as charts
 from ui.downloads import csv_download, show_chart
 from ui.page_start import journeys_or_stop
+from ui.text import plain
 
 SOURCES = {"stage": "Conversion stages", "interaction": "Touch interactions"}
 PCT = st.column_config.NumberColumn(format="percent")
@@ -61,7 +62,7 @@ with stage_tab:
         try:
             split = cache_reports.journey_phases(ds, settings, models[label])
         except AttributionError as err:
-            st.error(str(err))
+            st.error(plain(err))
         else:
             show_chart(charts.phase_bars(split, f"{label} credit by journey phase"), "credit_by_phase")
             st.caption("Early: first 25% of a journey's touches; mid: middle 50%; late: last 25%. A touch on a "

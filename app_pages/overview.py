@@ -6,6 +6,7 @@ from ui import cache, state
 from ui.downloads import show_chart
 from ui.journey_sidebar import current_settings
 from ui.report_button import report_button
+from ui.text import plain
 
 st.title("Marketing attribution analytics")
 st.markdown("Find out which channels earn their budget: compare attribution models with confidence "
@@ -18,7 +19,7 @@ if ds is None:
 settings = current_settings()
 kpi = cache.summary(ds)
 left, right = st.columns([4, 1])
-left.subheader(ds.name)
+left.subheader(plain(ds.name))
 with right:
     report_button(ds, settings)
 if ds.has_touches:

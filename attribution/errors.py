@@ -41,3 +41,7 @@ class OptimizationError(AttributionError):
 
 # The British spelling was public before the names were made consistent; kept as an alias.
 OptimisationError = OptimizationError
+
+
+class WorkspaceError(AttributionError):
+    """The workspace database cannot be opened as configured (e.g. another process holds it)."""

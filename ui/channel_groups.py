@@ -12,6 +12,7 @@ from attribution.errors import DataValidationError
 from attribution.journeys.rules_table import read_channel_rules, rules_frame
 from attribution.journeys.settings import RULE_COLUMNS, ChannelRule, check_channel_rules
 from ui.downloads import csv_download
+from ui.text import plain
 
 RULES_KEY = "js_channel_rules"
 ERROR_KEY = "channel_rule_error"
@@ -51,7 +52,7 @@ def _load_rules() -> None:
     try:
         st.session_state[RULES_KEY] = read_channel_rules((upload.name, upload.getvalue()))
     except DataValidationError as err:
-        st.session_state[ERROR_KEY] = f"Rules not loaded: {err}"
+        st.session_state[ERROR_KEY] = f"Rules not loaded: {plain(err)}"
         return
     st.session_state.pop(ERROR_KEY, None)
 

@@ -11,6 +11,7 @@ from attribution.models import MODEL_SPECS
 from ui import cache_validation
 from ui.charts_validation import CI_OF
 from ui.downloads import csv_download
+from ui.text import plain
 
 LEVELS = {"80 %": 0.80, "90 %": 0.90, "95 %": 0.95, "99 %": 0.99}
 
@@ -38,7 +39,7 @@ def bootstrap_draws(ds: Dataset, settings: JourneySettings, names: list[str], pa
     try:
         return cache_validation.draws(ds, settings, names, params, n_boot, seed)
     except AttributionError as err:
-        st.warning(f"Confidence intervals could not be computed: {err}")
+        st.warning(f"Confidence intervals could not be computed: {plain(err)}")
         return None
 
 

@@ -8,6 +8,7 @@ from attribution.engine.duckdb_dataset import create_dataset
 from attribution.errors import DataValidationError
 from ui import state
 from ui.downloads import csv_download
+from ui.text import plain
 
 NONE = "— not in file —"
 SHAPES: dict[str, list[tuple[str, str, bool]]] = {
@@ -45,9 +46,9 @@ def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None
     try:
         prev = _preview(upload, role)
     except DataValidationError as err:
-        st.error(str(err))
+        st.error(plain(err))
         return None
-    st.caption(f"{prev.name}: {prev.format}" + (f", delimiter “{prev.delimiter}”" if prev.delimiter else "")
+    st.caption(f"{plain(prev.name)}: {prev.format}" + (f", delimiter “{prev.delimiter}”" if prev.delimiter else "")
                + f", {prev.n_bytes / 1e6:.1f} MB")
     st.dataframe(prev.rows, hide_index=True, height=180)
     if role == "ihc_db":
@@ -64,7 +65,7 @@ def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None
                                        key=f"{key}_{canonical}")
         mapping[canonical] = None if choice == NONE else choice
     if required and not any(mapping.get(c) for c in required):
-        st.warning(f"No column of {prev.name} could be matched to {', '.join(required)}. Check that this is "
+        st.warning(f"No column of {plain(prev.name)} could be matched to {', '.join(required)}. Check that this is "
                    "the right file and that it is delimited text (CSV, TSV, gzip) or Parquet with a header "
                    "row; if it is, choose its columns above.")
     return mapping
@@ -80,7 +81,7 @@ def upload_form() -> None:
             if required:
                 missing.append(label)
             continue
-        with st.expander(f"Columns of {upload.name}", expanded=True):
+        with st.expander(f"Columns of {plain(upload.name)}", expanded=True):
             mapping = _mapping_editor(role, upload, f"map_{role}")
         if mapping is None:
             missing.append(label)
@@ -106,7 +107,7 @@ def _load(name: str, files: dict, mappings: dict) -> None:
             ds = create_dataset(state.workspace(), name or "Upload", state.owner(), mappings=mappings,
                                 max_bytes=int(cfg.max_upload_mb * 2**20), **files)
     except DataValidationError as err:
-        st.error(f"Nothing was loaded. {err}")
+        st.error(f"Nothing was loaded. {plain(err)}")
         if getattr(err, "rejected", None) is not None and len(err.rejected):
             csv_download(err.rejected, "rejected_rows.csv", "Download the offending rows")
         return
@@ -122,7 +123,7 @@ def report_view(report) -> None:
     for issue in report.warnings:
         where = ", ".join(x for x in (issue.file, issue.column and f"column {issue.column}",
                                       issue.row and f"row {issue.row}") if x)
-        (st.warning if issue.severity == "warning" else st.info)(f"{issue.message}" + (f" ({where})" if where else ""))
+        (st.warning if issue.severity == "warning" else st.info)(plain(f"{issue.message}" + (f" ({where})" if where else "")))
     if len(report.rejected_counts):
         st.warning(f"{int(report.rejected_counts['rows'].sum()):,} rows were rejected and kept aside:")
         st.dataframe(report.rejected_counts, hide_index=True)

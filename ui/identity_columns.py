@@ -16,6 +16,7 @@ from attribution.identity import guess_customer_columns, guess_interaction_colum
 from ui import cache_identity, state
 from ui.cache_identity import Upload
 from ui.downloads import csv_download
+from ui.text import plain
 
 NONE = "— not in file —"
 INTERACTION_ROLES = {"ts": "Date/time *", "channel": "Channel", "customer_id": "Customer id", "phone": "Phone",
@@ -33,10 +34,10 @@ def read_upload(upload, digest: str | None = None) -> Upload | None:
     try:
         up = cache_identity.read_upload(upload.name, upload.getvalue(), max_bytes(), digest)
     except DataValidationError as err:
-        st.error(str(err))
+        st.error(plain(err))
         return None
     if len(up.read.rejected):
-        st.warning(f"{up.name}: {len(up.read.rejected):,} lines could not be split into columns and are left out.")
+        st.warning(f"{plain(up.name)}: {len(up.read.rejected):,} lines could not be split into columns and are left out.")
         csv_download(up.read.rejected, f"unreadable_lines_{up.name}.csv", f"Download the unreadable lines of {up.name}",
                      key=f"id_unreadable_{up.digest}")
     return up
@@ -68,14 +69,14 @@ def _pick(label: str, columns: list[str], default: str | None, key: str, contain
 
 
 def _show_error(err: DataValidationError, hint: str) -> None:
-    st.error(f"{err} {hint}")
+    st.error(f"{plain(err)} {hint}")
 
 
 def customer_columns(upload: Upload, key: str) -> dict | None:
     """Confirm the customers file's id, phone and e-mail columns; None (error shown) when unusable."""
     guess, err = partial_guess(guess_customer_columns, upload, ["customer_id"])
     columns = [str(c) for c in upload.read.frame.columns]
-    with st.expander(f"Columns of {upload.name}", expanded=err is not None):
+    with st.expander(f"Columns of {plain(upload.name)}", expanded=err is not None):
         st.dataframe(upload.read.frame.head(5), hide_index=True)
         left, mid, right = st.columns(3)
         mapping = {
@@ -88,10 +89,10 @@ def customer_columns(upload: Upload, key: str) -> dict | None:
     try:
         guess_customer_columns(upload.read.frame, mapping, file=upload.name)
     except DataValidationError as exc:
-        _show_error(exc, f"Or pick the column under “Columns of {upload.name}”.")
+        _show_error(exc, f"Or pick the column under “Columns of {plain(upload.name)}”.")
         return None
     if not mapping["phone"] and not mapping["email"]:
-        st.warning(f"{upload.name}: no phone or e-mail column, so interactions can only match by customer id.")
+        st.warning(f"{plain(upload.name)}: no phone or e-mail column, so interactions can only match by customer id.")
     return mapping
 
 
@@ -102,13 +103,13 @@ def interaction_columns(upload: Upload, key: str) -> tuple[dict, str | None] | N
     """
     columns = [str(c) for c in upload.read.frame.columns]
     head, chan_box = st.columns([2, 1])
-    head.markdown(f"**{upload.name}** · {len(upload.read.frame):,} rows")
+    head.markdown(f"**{plain(upload.name)}** · {len(upload.read.frame):,} rows")
     channel = chan_box.text_input(f"Channel for every row of {upload.name}", key=f"{key}_const",
                                   placeholder="e.g. Phone", help="For a file without a channel column (a call "
                                   "log, a web-form export). When filled in, it replaces the channel column.")
     channel = channel.strip() or None
     guess, err = partial_guess(guess_interaction_columns, upload, list(INTERACTION_ROLES), channel=channel)
-    with st.expander(f"Columns of {upload.name}", expanded=err is not None):
+    with st.expander(f"Columns of {plain(upload.name)}", expanded=err is not None):
         st.dataframe(upload.read.frame.head(5), hide_index=True)
         boxes = st.columns(len(INTERACTION_ROLES))
         mapping = {role: _pick(label, columns, guess.get(role), f"{key}_{role}", box)
@@ -119,8 +120,8 @@ def interaction_columns(upload: Upload, key: str) -> tuple[dict, str | None] | N
         guess_interaction_columns(upload.read.frame, mapping, file=upload.name, channel=channel)
     except DataValidationError as exc:
         hint = (f"Type a channel for every row of {upload.name} (e.g. Phone) or pick the channel column "
-                f"under “Columns of {upload.name}”." if exc.column == "channel"
-                else f"Or pick the column under “Columns of {upload.name}”.")
+                f"under “Columns of {plain(upload.name)}”." if exc.column == "channel"
+                else f"Or pick the column under “Columns of {plain(upload.name)}”.")
         _show_error(exc, hint)
         return None
     return mapping, channel
@@ -130,7 +131,7 @@ def stage_event_columns(upload: Upload, key: str) -> dict | None:
     """Confirm a stage-events file's customer, stage, date and revenue columns; None when unusable."""
     guess, err = partial_guess(guess_stage_event_columns, upload, list(EVENT_ROLES))
     columns = [str(c) for c in upload.read.frame.columns]
-    with st.expander(f"Columns of {upload.name}", expanded=err is not None):
+    with st.expander(f"Columns of {plain(upload.name)}", expanded=err is not None):
         st.dataframe(upload.read.frame.head(5), hide_index=True)
         boxes = st.columns(len(EVENT_ROLES))
         mapping = {role: _pick(label, columns, guess.get(role), f"{key}_{role}", box)
@@ -138,6 +139,6 @@ def stage_event_columns(upload: Upload, key: str) -> dict | None:
     try:
         guess_stage_event_columns(upload.read.frame, mapping, file=upload.name)
     except DataValidationError as exc:
-        _show_error(exc, f"Or pick the column under “Columns of {upload.name}”.")
+        _show_error(exc, f"Or pick the column under “Columns of {plain(upload.name)}”.")
         return None
     return mapping

@@ -15,6 +15,7 @@ from ui import cache_identity
 from ui.cache_identity import Upload, digest_of
 from ui.downloads import csv_download
 from ui.identity_columns import NONE, read_upload, stage_event_columns
+from ui.text import plain
 
 SOURCES = {"customers": "Date columns of the customers file",
            "events": "A stage-events file (customer, stage, date, optional revenue)"}
@@ -82,7 +83,7 @@ def conversion_picker(customers: Upload, cust_map: dict, dayfirst: bool) -> pd.D
         if revenue and stages:
             se = _with_revenue(customers, cust_map, columns, revenue, stages, dayfirst)
     except AttributionError as err:
-        st.error(f"No conversions could be made. {err}")
+        st.error(f"No conversions could be made. {plain(err)}")
         return None
     if len(se.rejected):
         st.warning(f"{len(se.rejected):,} stage values could not be used (missing id, unreadable date…).")

@@ -16,6 +16,7 @@ from ui import cache_identity, charts_identity, state
 from ui.downloads import csv_download, show_chart
 from ui.identity_columns import customer_columns, interaction_columns, max_bytes, read_upload
 from ui.identity_conversions import conversion_picker
+from ui.text import plain
 
 FILE_TYPES = ["csv", "gz", "parquet", "txt", "tsv"]
 REGIONS = {"GB": "United Kingdom", "IE": "Ireland", "US": "United States", "CA": "Canada", "AU": "Australia",
@@ -62,7 +63,7 @@ def identity_section() -> None:
     for upload in inter_files:
         digest = cache_identity.digest_of(upload.name, upload.getvalue())
         if digest in seen:  # the same file twice would count every interaction twice
-            st.warning(f"{upload.name} was uploaded twice; it is used once.")
+            st.warning(f"{plain(upload.name)} was uploaded twice; it is used once.")
             continue
         seen.add(digest)
         up = read_upload(upload, digest)
@@ -82,7 +83,7 @@ def identity_section() -> None:
         with st.spinner("Matching interactions to customers…"):
             result = cache_identity.match(customers, cust_map, files, options)
     except AttributionError as err:
-        st.error(f"Nothing was matched. {err}")
+        st.error(f"Nothing was matched. {plain(err)}")
         return
     match_report(result)
     conversions = conversion_picker(customers, cust_map, options.dayfirst)
@@ -143,7 +144,7 @@ def _use_as_dataset(result: IdentityMatch, conversions) -> None:
             ds = create_dataset(state.workspace(), name.strip() or "Matched offline contacts", state.owner(),
                                 source="identity", max_bytes=limit, **inputs)
     except DataValidationError as err:
-        st.error(f"The dataset was not created. {err}")
+        st.error(f"The dataset was not created. {plain(err)}")
         return
     state.use_dataset(ds.dataset_id)
     st.session_state["last_report"] = ds.report

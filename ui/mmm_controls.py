@@ -18,6 +18,7 @@ from attribution.errors import AttributionError
 from attribution.mmm import ADSTOCK_SPECS, DEFAULT_MAX_LAG, SATURATION_SPECS, infer_freq
 from attribution.mmm.wide_csv import guess_wide_roles
 from ui import cache, cache_mmm
+from ui.text import plain
 
 FIT_KEY, SPEC_KEY, FRAME_KEY = "mmm_fit", "mmm_fit_spec", "mmm_fit_frame"
 SOURCES = ("Current dataset (spend + conversions)", "Upload a wide CSV")
@@ -120,7 +121,7 @@ def _dataset_input(ds: Dataset) -> MMMInput | None:
     try:
         frame = cache_mmm.dataset_frame(ds, freq, target, stage)
     except AttributionError as err:
-        st.error(str(err))
+        st.error(plain(err))
         return None
     found = [c for c in frame.columns if c not in ("date", "y")]
     channels = st.multiselect("Channels (spend per channel from the spend table)", found, default=found,
@@ -143,10 +144,10 @@ def _upload_input() -> MMMInput | None:
     try:
         raw = cache_mmm.read_upload(data, upload.name)
     except AttributionError as err:
-        st.error(str(err))
+        st.error(plain(err))
         return None
     key = cache_mmm.upload_key(data)
-    with st.expander(f"Preview of {upload.name} ({len(raw):,} rows, {raw.shape[1]} columns)"):
+    with st.expander(f"Preview of {plain(upload.name)} ({len(raw):,} rows, {raw.shape[1]} columns)"):
         st.dataframe(raw.head(8), hide_index=True)
     guess, cols = guess_wide_roles(raw), list(raw.columns)
     a, b = st.columns(2)
@@ -172,7 +173,7 @@ def _checked(frame, key, label, date, target, target_label, channels, controls) 
         clean = cache_mmm.prepare(frame, key, date, target, tuple(channels), tuple(controls))
         freq = infer_freq(clean[date], date)
     except AttributionError as err:
-        st.error(str(err))
+        st.error(plain(err))
         return None
     st.caption(f"{len(clean):,} {FREQS[freq].lower()} periods from {clean[date].min():%Y-%m-%d} to "
                f"{clean[date].max():%Y-%m-%d}; {plural(len(channels), 'channel')}, "
@@ -186,7 +187,7 @@ def data_source(ds: Dataset | None) -> MMMInput | None:
     reason = ("No dataset is loaded: load one on the **Data** page, or upload a wide CSV below." if ds is None
               else cache_mmm.unavailable_reason(ds))
     if ds is not None:
-        st.sidebar.caption(f"Dataset: **{ds.name}**")
+        st.sidebar.caption(f"Dataset: **{plain(ds.name)}**")
     if reason:
         st.info(reason)
     source = st.radio("Data", SOURCES, index=1 if reason else 0, horizontal=True, key="mmm_source")
@@ -237,7 +238,7 @@ def run_fit(frame: pd.DataFrame, spec: FitSpec) -> bool:
             result = cache_mmm.fit(frame, spec.source_key, spec.fit_kwargs())
         except AttributionError as err:
             box.update(label="The model could not be fitted", state="error")
-            st.error(str(err))
+            st.error(plain(err))
             return False
         box.update(label=f"Model fitted in {time.perf_counter() - t0:,.1f} s", state="complete")
     st.session_state[FIT_KEY], st.session_state[SPEC_KEY], st.session_state[FRAME_KEY] = result, spec, frame

@@ -79,9 +79,14 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
     if conversions is not None and touchpoints is None:
         raise DataValidationError("a conversions file needs a touchpoints file (touchpoints=...). For one "
                                   "file holding both, pass it as event_log=.")
-    # an empty mapping says nothing (the app sends one for the IHC database, which has no columns to map)
-    mappings = {role: m for role, m in (mappings or {}).items() if m}
-    unknown = sorted(set(mappings) - set(ROLES))
+    # An empty mapping says nothing: the app sends one for the IHC database, which has no columns to
+    # map. Any other name that is not a role is a typo and is refused, empty or not.
+    mappings = mappings or {}
+    unknown = sorted(set(mappings) - set(ROLES) - {"ihc_db"})
+    if mappings.get("ihc_db"):
+        raise DataValidationError("the IHC database has fixed tables and no columns to map: "
+                                  "drop the 'ihc_db' entry from mappings.")
+    mappings = {role: m for role, m in mappings.items() if m and role in ROLES}
     if unknown:
         raise DataValidationError(f"mappings has unknown roles {unknown}; use: {', '.join(ROLES)}.")
     # gzip files are decompressed up front, counting the uncompressed bytes against max_bytes

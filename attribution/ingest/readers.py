@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,8 +148,15 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
             [str(src.path), *opts.values()])
     except duckdb.Error as exc:
         msg = str(exc)
-        if "unicode" in msg.lower() or "encod" in msg.lower():
+        # DuckDB's sniffer lists the encoding among its hints for any failure: only a file that
+        # really has an invalid byte is called not UTF-8
+        if enc == "utf-8" and first_invalid_utf8(src) is not None:
             raise encoding_error(src, role) from None
+        if re.search(rb"\r(?!\n)", src.text_head(1 << 20)):
+            raise DataValidationError(
+                f"{src.name}: the file contains a lone carriage return (CR, \\r) that is not a line end, so the "
+                "CSV reader cannot tell where rows end. Quote values that contain line breaks, or remove the "
+                "line breaks inside values, and upload it again.", file=src.name) from None
         raise DataValidationError(
             f"{src.name}: the CSV reader failed ({msg.splitlines()[0]}). Check that the file is a "
             f"{delimiter_name(delimiter)}-separated text file with a header row.", file=src.name) from None

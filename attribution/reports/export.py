@@ -20,8 +20,13 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV bytes (with BOM so Excel reads accents) safe against formula injection."""
-    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV bytes (with BOM so Excel reads accents) safe against formula injection.
+
+    Formula-like cells are neutralised (:func:`attribution.safe_text.neutralise_cell`), and rows end
+    in CRLF, which makes the writer quote every field containing a CR or an LF: a line break inside a
+    cell can then never start a new row (whose first cell could be a formula).
+    """
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:

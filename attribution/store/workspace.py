@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from attribution.errors import DataValidationError
+from attribution.errors import DataValidationError, WorkspaceError
 from attribution.store.sqlfiles import check_identifier
 
 MODES = ("personal", "shared", "private")
@@ -95,7 +95,22 @@ class Workspace:
                                   else Path(tempfile.gettempdir()) / "attribution_spill")
             Path(temp_directory).mkdir(parents=True, exist_ok=True)
             config = {"memory_limit": memory_limit, "temp_directory": str(temp_directory)}
-        self._con = duckdb.connect(self.path or ":memory:", config=config)
+        try:
+            self._con = duckdb.connect(self.path or ":memory:")
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise WorkspaceError(
+                f"The workspace {self.path} is in use by another process (another app server or script has it "
+                "open; DuckDB lets one process write a database file at a time). Stop the other process, or "
+                "point this one elsewhere with ATTRIBUTION_WORKSPACE=<another file>, or use "
+                "ATTRIBUTION_WORKSPACE_MODE=private (in-memory, nothing saved).") from None
+        # Set after connecting, not as connect(config=...): DuckDB refuses a second connection to the
+        # same file with a different configuration, and these settings apply to the whole database.
+        for name, value in config.items():
+            if name == "memory_limit" and not _MEMORY_RE.match(value):
+                raise DataValidationError(f"memory limit must be a size such as '2GB', not {value!r}")
+            self._con.execute(f"SET {name} = '{value.replace(chr(39), chr(39) * 2)}'")
         self._write_lock = threading.RLock()
         with self.cursor() as cur:
             cur.execute("""

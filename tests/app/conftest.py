@@ -34,3 +34,10 @@ def app(workspace_env):
 def errors_of(at: AppTest) -> list[str]:
     """Exceptions and error boxes shown on the page."""
     return [e.value for e in at.exception] + [e.value for e in at.error]
+
+
+def unescape(text: str) -> str:
+    """What the reader sees of Markdown whose user text was escaped (ui/text.plain): the text."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", text)

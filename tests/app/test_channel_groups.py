@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.app.conftest import errors_of
+from tests.app.conftest import errors_of, unescape
 
 # The sample's channels: Affiliate, Direct, Display, Email, Organic Search, Paid Search, Paid Social.
 
@@ -56,7 +56,7 @@ def test_the_channel_report_puts_spend_on_the_group(app):
 def test_a_bad_rule_is_explained_and_not_added(app, group, pattern, match, words):
     at = _add_rule(app, group, pattern, match)
     assert not at.exception
-    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert any(words in unescape(e.value) for e in at.error), [e.value for e in at.error]
     assert not any("→" in t.value for t in at.text)  # no rule listed
 
 
@@ -72,7 +72,7 @@ def test_rules_load_from_a_csv_and_a_bad_file_is_explained(app):
     bad = b"group,pattern,match\nPaid media,(,regex\n"
     at = at.file_uploader(key="rules_upload").set_value(("bad.csv", bad, "text/csv")).run()
     assert not at.exception
-    assert any("Rules not loaded: bad.csv, row 1" in e.value for e in at.error)
+    assert any("Rules not loaded: bad.csv, row 1" in unescape(e.value) for e in at.error)
     assert "Owned" in set(at.dataframe[0].value["channel"])  # the rules in force stay
 
 
@@ -82,7 +82,7 @@ def test_grouped_credit_is_not_compared_with_the_per_channel_truth(app):
     app.multiselect(key="val_models").set_value(["Linear"]).run()
     at = _add_rule(app, "Paid media", "paid")
     assert errors_of(at) == []
-    shown = " ".join(i.value for i in at.info)
+    shown = unescape(" ".join(i.value for i in at.info))
     assert "remove the **Channel groups**" in shown
     assert not any("true incremental share" in json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "")
                    for c in at.get("plotly_chart"))

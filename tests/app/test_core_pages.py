@@ -6,7 +6,7 @@ import gzip
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP, errors_of
+from tests.app.conftest import APP, errors_of, unescape
 
 TOUCHES = b"user_id,ts,channel\nu1,2024-01-01 10:00,Search\nu1,2024-01-02 10:00,Email\nu2,2024-01-03,Display\n"
 CONVERSIONS = b"user_id,ts,revenue\nu1,2024-01-02 12:00,50\n"
@@ -64,7 +64,7 @@ def test_bad_touchpoint_files_give_a_message_not_a_traceback(app, name, data, wo
     at = _upload(app, "Touchpoints + conversions (+ spend)",
                  {"touchpoints": (name, data), "conversions": ("conv.csv", CONVERSIONS)})
     assert not at.exception
-    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.caption)
+    shown = unescape(" ".join(e.value for e in at.error) + " ".join(c.value for c in at.caption))
     for word in words:
         assert word.lower() in shown.lower(), shown
 
@@ -74,8 +74,8 @@ def test_a_file_with_no_recognisable_columns_is_named_before_loading(app):
     at = _upload(app, "Touchpoints + conversions (+ spend)",
                  {"touchpoints": ("junk.csv", b"\xff\xfe\x00garbage\x00\n\x01\x02"), "conversions": ("conv.csv", CONVERSIONS)})
     assert not at.exception and at.button(key="upload_go").proto.disabled
-    assert any("No column of junk.csv could be matched to user_id, ts, channel" in w.value for w in at.warning)
-    assert any("junk.csv: the column for user_id, ts, channel" in c.value for c in at.caption)
+    assert any("No column of junk.csv could be matched to user_id, ts, channel" in unescape(w.value) for w in at.warning)
+    assert any("junk.csv: the column for user_id, ts, channel" in unescape(c.value) for c in at.caption)
 
 
 def test_rejected_rows_are_reported(app):
@@ -83,7 +83,7 @@ def test_rejected_rows_are_reported(app):
     at = _upload(app, "Touchpoints + conversions (+ spend)",
                  {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", bad_revenue)})
     assert not at.exception
-    assert any("rejected" in w.value for w in at.warning)
+    assert any("rejected" in unescape(w.value) for w in at.warning)
 
 
 def test_two_sessions_do_not_see_each_others_uploads(workspace_env):
@@ -112,7 +112,7 @@ def test_journey_settings_survive_page_changes(app):
 
 
 def _shown(at: AppTest) -> str:
-    return " | ".join(e.value for kind in (at.error, at.warning, at.info, at.caption) for e in kind)
+    return unescape(" | ".join(e.value for kind in (at.error, at.warning, at.info, at.caption) for e in kind))
 
 
 @pytest.mark.parametrize("files, words", [

@@ -31,3 +31,78 @@ def test_gzip_bomb_upload_is_refused_by_its_expanded_size(app, monkeypatch):
     at = _upload(app, TP_SHAPE, {"touchpoints": ("bomb.csv.gz", bomb), "conversions": ("c.csv", CONVERSIONS)})
     assert not at.exception
     assert "bomb.csv.gz expands to more than 1 MB" in _shown(at)
+
+
+MARKUP = "![t](http://127.0.0.1:9/x.png) <img src=x> :red[big] $x^2$ **b**"
+
+
+def _markdown_texts(at) -> list[str]:
+    kinds = ("markdown", "caption", "subheader", "header", "title", "error", "warning", "info", "success")
+    out = []
+    for kind in kinds:
+        out += [e.value for e in getattr(at, kind, [])]
+        out += [e.value for e in getattr(at.sidebar, kind, [])]
+    out += [e.label for e in at.get("expandable")]
+    return out
+
+
+def test_user_text_is_never_markdown(app):
+    """A dataset, file and channel named with Markdown/HTML is shown as written, not rendered."""
+    from markdown_it import MarkdownIt
+
+    touches = ("user_id,ts,channel\nu1,2024-01-01 10:00,\"" + MARKUP + "\"\n").encode()
+    app.switch_page("app_pages/data_sources.py").run()
+    app.text_input(key="upload_name").set_value(MARKUP).run()
+    at = _upload(app, TP_SHAPE, {"touchpoints": (MARKUP + ".csv", touches),
+                                 "conversions": ("c.csv", CONVERSIONS)})
+    assert not at.exception
+    at.switch_page("app_pages/overview.py").run()
+    at.switch_page("app_pages/data_sources.py").run()
+    shown = [t for t in _markdown_texts(at) if "png" in t]
+    assert shown, _markdown_texts(at)
+    md = MarkdownIt("commonmark")
+    for text in shown:
+        html = md.render(text)
+        assert "<img" not in html and "<a " not in html and "<strong>" not in html, (text, html)
+        assert ":red[" not in text and "$x^2$" not in text
+
+
+def test_a_foreign_exception_shows_a_note_not_a_traceback(workspace_env, monkeypatch, caplog):
+    from streamlit.testing.v1 import AppTest
+
+    from attribution.engine.duckdb_dataset import DuckDBDataset
+    from tests.app.conftest import APP
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("boom at /srv/secret/path.py")
+
+    monkeypatch.setattr(DuckDBDataset, "summary", broken)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "Something went wrong while drawing this page" in shown and "/srv/secret" not in shown
+    assert "boom at /srv/secret/path.py" in caplog.text  # logged for the operator
+
+
+def test_a_workspace_in_use_by_another_process_is_explained(workspace_env):
+    import subprocess
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    path = workspace_env / "ws.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        assert not at.exception
+        shown = " ".join(e.value for e in at.error)
+        assert "is in use by another process" in shown and "ATTRIBUTION\\_WORKSPACE" in shown
+    finally:
+        holder.kill()
+        holder.wait()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from attribution.identity import InteractionFile, match_interactions
 from attribution.ingest.frames import read_frame
 from attribution.reports.export import to_safe_csv
-from tests.app.conftest import errors_of
+from tests.app.conftest import errors_of, unescape
 
 # Four customers. C3 and C4 share one landline written two ways: (020) 7946-0003 = 0044 20 7946 0003
 # = +442079460003. C1's e-mail is upper case. Stages: contact 4 customers, booked 3 (C1, C2, C4),
@@ -82,8 +82,8 @@ def test_a_file_without_channel_asks_for_one(app):
     at = _upload(app)
     assert not at.exception
     # the call log has no channel column: a clear message, and nothing can be matched yet
-    assert any("calls.csv" in e.value and "no channel column" in e.value and "Type a channel" in e.value
-               for e in at.error), [e.value for e in at.error]
+    assert any("calls.csv" in unescape(e.value) and "no channel column" in unescape(e.value)
+               and "Type a channel" in unescape(e.value) for e in at.error), [e.value for e in at.error]
     assert at.button(key="id_match").proto.disabled
 
 
@@ -124,7 +124,7 @@ def test_unmatched_rows_download_holds_every_issue_with_its_reason():
 
 def test_use_as_dataset_with_every_stage(app):
     at = _matched(app)
-    assert any("Customers per stage: contact 4 → booked 3 → paid 2" in c.value for c in at.caption)
+    assert any("Customers per stage: contact 4 → booked 3 → paid 2" in unescape(c.value) for c in at.caption)
     at.text_input(key="id_dataset_name").set_value("Offline contacts").run()
     at.button(key="id_use").click().run()
     assert errors_of(at) == []
@@ -144,7 +144,7 @@ def test_use_as_dataset_first_paid_with_revenue(app):
     rev.set_value("paid_amount").run()
     conv = next(s for s in at.selectbox if s.label == "Conversion = first …")
     conv.set_value("paid").run()
-    assert any("2 conversions, revenue 150.00" in c.value for c in at.caption)  # C1 100 + C4 50
+    assert any("2 conversions, revenue 150.00" in unescape(c.value) for c in at.caption)  # C1 100 + C4 50
     at.button(key="id_use").click().run()
     assert errors_of(at) == []
     at.switch_page("app_pages/overview.py").run()
@@ -159,8 +159,8 @@ def test_stage_events_file(app):
     at.file_uploader(key="id_stage_events").set_value(("history.csv", events, "text/csv")).run()
     assert errors_of(at) == []
     # booked: C1, C2 → 2 customers; paid: C1 → 1; every stage: 3 conversions, revenue 80
-    assert any("Customers per stage: booked 2 → paid 1" in c.value for c in at.caption)
-    assert any("3 conversions, revenue 80.00" in c.value for c in at.caption)
+    assert any("Customers per stage: booked 2 → paid 1" in unescape(c.value) for c in at.caption)
+    assert any("3 conversions, revenue 80.00" in unescape(c.value) for c in at.caption)
 
 
 def test_customers_without_id_column_give_a_clear_error(app):
@@ -168,7 +168,7 @@ def test_customers_without_id_column_give_a_clear_error(app):
     at = _upload(app, no_id)
     _channel_box(at, "calls.csv").set_value("Phone").run()
     assert not at.exception
-    assert any("customers.csv" in e.value and "customer_id" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("customers.csv" in unescape(e.value) and "customer_id" in unescape(e.value) for e in at.error), [e.value for e in at.error]
     assert at.button(key="id_match").proto.disabled
     # picking the id column under the file's columns fixes it
     box = next(s for s in at.selectbox if s.label == "Customer id *")
@@ -184,7 +184,7 @@ def test_the_same_file_twice_is_used_once(app):
     _channel_box(at, "calls.csv").set_value("Phone").run()
     at.button(key="id_match").click().run()
     assert errors_of(at) == []
-    assert any("calls.csv was uploaded twice" in w.value for w in at.warning)
+    assert any("calls.csv was uploaded twice" in unescape(w.value) for w in at.warning)
     # the 7 calls once: 3 matched (calls 0, 1, 6) of 7 = 42.9%
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Matched"], metrics["Match rate"]) == ("3", "42.9%")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
-from tests.app.conftest import errors_of
+from tests.app.conftest import errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 from ui.budget_controls import bounds_from_table
 from ui.cache_mmm import upload_key
@@ -47,9 +47,9 @@ def _wide_csv(n: int = 60, negative_row: int | None = None) -> bytes:
 def test_media_mix_on_the_sample(app):
     at = app.switch_page("app_pages/media_mix.py").run()
     assert errors_of(at) == []
-    assert any("press **Fit model**" in i.value for i in at.info)
+    assert any("press **Fit model**" in unescape(i.value) for i in at.info)
     # 180 days of sample spend are only 25 full weeks: too few for 4 channels weekly
-    assert any("Daily granularity chosen" in c.value for c in at.caption)
+    assert any("Daily granularity chosen" in unescape(c.value) for c in at.caption)
     at = _fit_on_page(at)
     assert errors_of(at) == []
     res = at.session_state["mmm_fit"]
@@ -66,7 +66,7 @@ def test_media_mix_on_the_sample(app):
     summary = _table(at, "roas_ci_low")
     assert summary["share"].sum() == pytest.approx(1.0)
     assert (summary["roas_ci_low"] <= summary["roas_ci_high"]).all()
-    assert any(SATURATION_FORM_WARNING in w.value for w in at.warning)
+    assert any(SATURATION_FORM_WARNING in unescape(w.value) for w in at.warning)
     assert {m.label for m in at.metric} >= {"R²", "Hold-out MAPE"}
 
     at.toggle(key="mmm_compare_forms").set_value(True).run()
@@ -84,13 +84,13 @@ def test_media_mix_on_the_sample(app):
 def test_wide_csv_upload_good_and_bad(app):
     at = app.switch_page("app_pages/media_mix.py").run()
     at.radio(key="mmm_source").set_value("Upload a wide CSV").run()
-    assert any("one spend column per channel" in i.value for i in at.info)
+    assert any("one spend column per channel" in unescape(i.value) for i in at.info)
     good = _wide_csv()
     at.file_uploader(key="mmm_upload").set_value(("weekly.csv", good, "text/csv")).run()
     key = upload_key(good)
     assert at.multiselect(key=f"mmm_x_{key}").value == ["tv_spend", "search_spend"]
     at.multiselect(key=f"mmm_z_{key}").set_value(["promo"]).run()
-    assert any("60 weekly periods" in c.value for c in at.caption)
+    assert any("60 weekly periods" in unescape(c.value) for c in at.caption)
     at = _fit_on_page(at, n_boot=0, n_starts=2)
     assert errors_of(at) == []
     res = at.session_state["mmm_fit"]
@@ -107,10 +107,10 @@ def test_wide_csv_upload_good_and_bad(app):
 
     bad = _wide_csv(negative_row=5)
     at.file_uploader(key="mmm_upload").set_value(("bad.csv", bad, "text/csv")).run()
-    assert at.exception == [] and any("'tv_spend', row 5" in e.value and "negative" in e.value for e in at.error)
+    assert at.exception == [] and any("'tv_spend', row 5" in unescape(e.value) and "negative" in unescape(e.value) for e in at.error)
     assert at.button(key="mmm_fit_go").proto.disabled
     at.file_uploader(key="mmm_upload").set_value(("empty.csv", b"", "text/csv")).run()
-    assert at.exception == [] and any("empty.csv is empty" in e.value for e in at.error)
+    assert at.exception == [] and any("empty.csv is empty" in unescape(e.value) for e in at.error)
 
 
 def test_dataset_without_spend_offers_the_upload(app):
@@ -118,17 +118,17 @@ def test_dataset_without_spend_offers_the_upload(app):
                  {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
     at.switch_page("app_pages/media_mix.py").run()
     assert errors_of(at) == []
-    assert any("no spend table" in i.value and "wide CSV" in i.value for i in at.info)
+    assert any("no spend table" in i.value and "wide CSV" in unescape(i.value) for i in at.info)
     assert at.radio(key="mmm_source").value == "Upload a wide CSV"
     at.switch_page("app_pages/budget_optimiser.py").run()
-    assert errors_of(at) == [] and any("no spend table" in i.value for i in at.info)
+    assert errors_of(at) == [] and any("no spend table" in unescape(i.value) for i in at.info)
 
 
 def test_budget_page_fits_a_default_model(app, monkeypatch):
     monkeypatch.setattr("ui.mmm_controls.DEFAULT_N_BOOT", 3)
     at = app.switch_page("app_pages/budget_optimiser.py").run()
     assert errors_of(at) == []
-    assert any("none has been fitted" in i.value for i in at.info)
+    assert any("none has been fitted" in unescape(i.value) for i in at.info)
     at.button(key="budget_default_fit").click().run()
     assert errors_of(at) == []
     spec = at.session_state["mmm_fit_spec"]

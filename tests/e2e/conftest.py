@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,20 +40,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """URL of the app served from a fresh workspace (the sample is loaded on first use)."""
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    tmp = tmp_path_factory.mktemp("e2e_app")
+@contextmanager
+def serve_app(tmp: Path, extra_args: tuple[str, ...] = ()):
+    """Run the app from a fresh workspace in ``tmp`` on a free port; yields its URL."""
     port = _free_port()
     env = {**os.environ, "ATTRIBUTION_WORKSPACE": str(tmp / "workspace.duckdb")}
     env.pop("ATTRIBUTION_WORKSPACE_MODE", None)
     log = open(tmp / "server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         *extra_args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -74,6 +72,16 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """URL of the app served from a fresh workspace (the sample is loaded on first use)."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with serve_app(tmp_path_factory.mktemp("e2e_app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -51,3 +51,21 @@ def test_bad_memory_limit_is_a_clear_error(monkeypatch, value):
     monkeypatch.setenv("ATTRIBUTION_MEMORY_LIMIT", value)
     with pytest.raises(DataValidationError, match="ATTRIBUTION_MEMORY_LIMIT must be a size"):
         WorkspaceConfig.from_env()
+
+
+def test_a_workspace_held_by_another_process_is_named(tmp_path):
+    import subprocess
+    import sys
+
+    from attribution.errors import WorkspaceError
+
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WorkspaceError, match="in use by another process.*ATTRIBUTION_WORKSPACE"):
+            Workspace(path, memory_limit="256MB")
+    finally:
+        holder.kill()
+        holder.wait()

@@ -1,0 +1,22 @@
+"""User text inside Streamlit's Markdown: dataset, file, channel and campaign names, and our error
+messages that quote them.
+
+Most Streamlit elements (st.error, st.caption, st.subheader, widget and expander labels) render
+their text as Markdown, so a dataset called ``![t](http://host/x.png)`` would make every viewer's
+browser fetch that URL, and ``:red[...]`` or ``$...$`` would restyle the page. Where an element
+shows only user text, use ``st.text``; where user text sits inside a sentence, pass it through
+:func:`plain` first.
+"""
+from __future__ import annotations
+
+import re
+
+# every character CommonMark or Streamlit's Markdown treats specially (links, images, emphasis,
+# code, HTML, tables, headings, lists, colour and icon directives, LaTeX)
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
+
+
+def plain(text) -> str:
+    """``text`` with every Markdown-special character backslash-escaped, so Markdown shows it as
+    written. Line breaks become spaces (a message stays one paragraph)."""
+    return _SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
