@@ -30,7 +30,9 @@ def residual_block_bootstrap(problem: MediaProblem, point: Solution, y: np.ndarr
                              block_len: int | None, seed: int) -> tuple[list[Solution], int]:
     """Refit on ``fitted + resampled residual blocks`` ``n_boot`` times; returns the fits and failures.
 
-    ``y`` is the scaled outcome on the fit rows, as used for ``point``.
+    ``y`` is the scaled outcome on the fit rows, as used for ``point``. With lift tests on the problem,
+    each replicate also redraws every test's measured change from ``N(delta_y, sigma)`` (parametric
+    bootstrap of the experiment), so a vague test widens the intervals and a precise one narrows them.
     """
     rng = np.random.default_rng(seed)
     fitted = problem.features(point.theta) @ point.beta + problem.baseline[problem.fit_rows] @ point.gamma
@@ -42,10 +44,18 @@ def residual_block_bootstrap(problem: MediaProblem, point: Solution, y: np.ndarr
     length = block_len or default_block_len(len(y))
     start = [point.theta.ravel()]
     fits, failures = [], 0
-    for _ in range(n_boot):
-        y_star = fitted + resid[block_indices(len(y), length, rng)]
-        try:
-            fits.append(problem.fit(y_star, start, max_nfev=100))
-        except ConvergenceError:
-            failures += 1
+    measured = problem.lift[0].delta if problem.lift is not None else None
+    try:
+        for _ in range(n_boot):
+            y_star = fitted + resid[block_indices(len(y), length, rng)]
+            if measured is not None:  # redraw each experiment's measurement within its standard error
+                sigma = problem.lift[0].sigma
+                problem.set_lift_delta(measured + sigma * rng.standard_normal(len(sigma)))
+            try:
+                fits.append(problem.fit(y_star, start, max_nfev=100))
+            except ConvergenceError:
+                failures += 1
+    finally:
+        if measured is not None:
+            problem.set_lift_delta(measured)
     return fits, failures

@@ -12,6 +12,7 @@ from attribution.mmm.bootstrap import residual_block_bootstrap
 from attribution.mmm.design import BaselineDesign, build_baseline, check_rank
 from attribution.mmm.identifiability import low_spend, saturation_bounds
 from attribution.mmm.inputs import infer_freq, model_param_count, prepare_wide
+from attribution.mmm.lift import LiftRows, check_lift_tests, lift_rows
 from attribution.mmm.result import MMMResult
 from attribution.mmm.solver import MediaProblem, Solution, single_blas_thread
 from attribution.mmm.summaries import (
@@ -66,20 +67,30 @@ def _problem(spend_scaled: np.ndarray, design: BaselineDesign, fit_rows: np.ndar
                         level_cols=design.level_cols, lower=lower, upper=upper)
 
 
-def _pooled_fit(problem: MediaProblem, first: Solution, y: np.ndarray, spend_y: np.ndarray, prior_sd: float,
-                dof: int, starts: list[np.ndarray]) -> Solution:
-    """Refit with every channel's ROAS pulled toward a common (fitted) ROAS by a weak Gaussian prior.
+def _penalised_fit(problem: MediaProblem, first: Solution, y: np.ndarray, spend_y: np.ndarray,
+                   prior_sd: float | None, lift: LiftRows | None, dof: int, starts: list[np.ndarray]) -> Solution:
+    """Refit with the ROAS prior and the lift tests, both weighed against the noise of the first fit.
 
-    The prior is ``roas_c ~ N(rho, (prior_sd * rho_1)**2)`` with ``rho`` free and ``rho_1`` the pooled
-    ROAS of the unpenalised fit ``first``; weighed against the residual variance of ``first`` it is
-    the penalty ``(sigma / (prior_sd * rho_1))**2 * sum_c (roas_c - rho)**2`` (posterior mode).
+    ``sigma``, the residual sd of the unpenalised fit ``first``, puts every extra term on the scale
+    of the outcome's noise. The prior is ``roas_c ~ N(rho, (prior_sd * rho_1)**2)`` with ``rho`` free
+    and ``rho_1`` the pooled ROAS of ``first``: the penalty ``(sigma / (prior_sd * rho_1))**2 *
+    sum_c (roas_c - rho)**2`` (posterior mode); it is skipped when ``first`` has no media effect.
+    Each lift test adds ``(sigma / sigma_i)**2 * (predicted_i - delta_y_i)**2`` (see
+    :meth:`MediaProblem.set_lift`).
     """
-    feats = problem.features(first.theta).sum(axis=0)
-    pooled = float((first.beta * feats).sum() / spend_y.sum())
-    if pooled <= 0:  # no media effect at all: nothing to pool
-        return first
     sigma = np.sqrt(2 * first.cost / max(dof, 1))
-    problem.pool_roas(spend_y, sigma / (prior_sd * pooled))
+    feats = problem.features(first.theta).sum(axis=0)
+    if lift is not None:
+        resid = problem.residual(first.theta.ravel(), y)[: len(y)]
+        rho = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.95)) if len(y) > 2 else 0.0
+        lift_sigma = sigma * np.sqrt((1 + rho) / (1 - rho))
+    pooled = float((first.beta * feats).sum() / spend_y.sum())
+    if prior_sd and pooled > 0:
+        problem.pool_roas(spend_y, sigma / (prior_sd * pooled))
+    if lift is not None:
+        problem.set_lift(lift, lift_sigma)
+    if problem.pool is None and problem.lift is None:
+        return first
     return problem.fit(y, [first.theta.ravel(), *starts])
 
 
@@ -123,16 +134,17 @@ def _n_params(d: _Data, design: BaselineDesign, adstock: str, saturation: str) -
 
 
 def _solve(d: _Data, segments: int, lag: int, adstock: str, saturation: str, n_starts: int, seed: int,
-           prior_sd: float | None, max_nfev: int = 200) -> _Fit:
+           prior_sd: float | None, max_nfev: int = 200, lift: pd.DataFrame | None = None) -> _Fit:
     design = build_baseline(d.dates, d.controls, n_fourier=d.n_fourier, trend=segments, events=d.events)
     check_rank(design, d.fit_rows)
     problem = _problem(d.spend / d.scale, design, d.fit_rows, adstock, saturation, lag)
     y_fit = d.y[d.fit_rows] / d.y_scale
     n_params = _n_params(d, design, adstock, saturation)
     sol = problem.fit(y_fit, problem.starts(n_starts, seed), max_nfev=max_nfev)
-    if prior_sd:
-        sol = _pooled_fit(problem, sol, y_fit, d.spend[d.fit_rows].sum(axis=0) / d.y_scale, prior_sd,
-                          int(d.fit_rows.sum()) - n_params, problem.starts(n_starts, seed))
+    rows = lift_rows(lift, d.channels, d.scale, d.y_scale) if lift is not None and len(lift) else None
+    if prior_sd or rows is not None:
+        sol = _penalised_fit(problem, sol, y_fit, d.spend[d.fit_rows].sum(axis=0) / d.y_scale, prior_sd, rows,
+                             int(d.fit_rows.sum()) - n_params, problem.starts(n_starts, seed))
     return _Fit(design, problem, sol, n_params, adstock, saturation, lag)
 
 
@@ -251,6 +263,7 @@ def _relaxed_baseline(d: _Data, f: _Fit) -> dict | None:
     free = MediaProblem(d.spend / d.scale, design.matrix, np.flatnonzero(d.fit_rows), f.adstock, f.saturation,
                         f.lag, level_cols=(), lower=f.problem.lower.reshape(f.sol.theta.shape),
                         upper=f.problem.upper.reshape(f.sol.theta.shape))
+    free.pool, free.lift = f.problem.pool, f.problem.lift  # the same prior and experiments, only the level freed
     y_fit = d.y[d.fit_rows] / d.y_scale
     try:
         relaxed = free.fit(y_fit, [f.sol.theta.ravel(), *f.problem.starts(2, 0)])
@@ -270,7 +283,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         max_lag: int | str | None = None, freq: str | None = None, holdout_share: float = 0.0,
         n_fourier: int = 2, trend: int | bool | str = AUTO, events: pd.DataFrame | None = None,
         n_starts: int = 5, seed: int = 0, n_boot: int = 0, block_len: int | None = None, ci_level: float = 0.9,
-        roas_prior_sd: float | None = 1.0) -> MMMResult:
+        roas_prior_sd: float | None = 1.0, lift_tests: pd.DataFrame | None = None) -> MMMResult:
     """Fit ``y_t = level + trend + seasonality + events + controls + sum_c beta_c sat_c(adstock_c(x_c / max x_c))``.
 
     Parameters
@@ -299,6 +312,14 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         apart (few periods, noisy outcome, always-on spend) it shares the media effect in proportion
         to spend instead of handing it all to whichever channel happens to fit the noise. 1.0 is weak.
         Bootstrap replicates keep the point fit's prior weight.
+    lift_tests : optional experiments, a table with columns ``channel, x, delta_x, delta_y, sigma``
+        (spend per period before the test, the change in spend, the measured change in outcome per
+        period and its standard error; checked by :func:`attribution.mmm.lift.check_lift_tests`).
+        Each is a measurement of the channel's steady-state response curve,
+        ``beta * (sat((x + delta_x) / max) - sat(x / max)) = delta_y +- sigma``, added to the fit as a
+        Gaussian likelihood term weighed against the outcome's noise; bootstrap replicates redraw each
+        measurement from ``N(delta_y, sigma)`` so its uncertainty reaches the intervals.
+        ``diagnostics["lift_tests"]`` compares each test with the fitted curve.
 
     Automatic choices are made one at a time (trend, then lag, then forms) by BIC on the fit rows;
     ``diagnostics["selection"]`` holds every candidate (BIC, ROAS per channel, which was chosen) and
@@ -333,6 +354,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     if lag_arg != AUTO and (isinstance(lag_arg, str) or int(lag_arg) < 1):
         raise ModelError(f"max_lag must be at least 1, or 'auto' (got {max_lag!r})")
     channels, controls = [str(c) for c in channels], [str(c) for c in controls]
+    lift = check_lift_tests(lift_tests, channels) if lift_tests is not None else None
     n_events = int(events["event"].nunique()) if events is not None and "event" in events and len(events) else 0
     n_params = model_param_count(len(channels), len(controls) + n_events, n_fourier=n_fourier,
                                  trend_params=1 if trend == AUTO else int(trend),
@@ -360,7 +382,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     with single_blas_thread():
         choice, table = _choose(d, trend, lag_arg, adstock, saturation, freq, seed)
         f = _solve(d, choice["trend"], choice["lag"], choice["adstock"], choice["saturation"], n_starts, seed,
-                   roas_prior_sd)
+                   roas_prior_sd, lift=lift)
         relaxed = _relaxed_baseline(d, f)
         sol, problem, design, lag = f.sol, f.problem, f.design, f.lag
         adstock, saturation = f.adstock, f.saturation
@@ -377,7 +399,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
                  "max_lag": lag, "trend_segments": design.trend_segments, "roas_prior_sd": roas_prior_sd or None,
                  "selection": table, "choices": _choice_notes(table, choice, unit), "auto_forms": auto_forms,
                  "baseline_relaxed": relaxed})
-    return MMMResult(
+    result = MMMResult(
         params=tables["params"], fitted=tables["fitted"], contributions=tables["contributions"],
         channel_summary=tables["channel_summary"], diagnostics=diag, channels=tuple(channels),
         controls=tuple(controls), adstock=adstock, saturation=saturation, max_lag=lag, freq=freq,
@@ -385,6 +407,22 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         current_spend={c: float(v) for c, v in zip(channels, spend[fit_rows].mean(axis=0), strict=True)},
         channel_params=channel_params(ctx, sol), boot_params=tuple(channel_params(ctx, b) for b in boots),
         ci_level=ci_level)
+    if lift is not None:
+        diag["lift_tests"] = lift_comparison(result, lift)
+    return result
+
+
+def lift_comparison(res: MMMResult, tests: pd.DataFrame) -> pd.DataFrame:
+    """Each lift test next to the fitted curve: ``predicted_delta_y`` and ``z`` = (predicted - measured) / sigma.
+
+    ``predicted_delta_y`` is the steady-state change in outcome per period the model predicts for the
+    test's change in spend; ``|z|`` above about 2 means the model and the experiment disagree.
+    """
+    out = tests.copy()
+    out["predicted_delta_y"] = [float(res.response(c, x + dx) - res.response(c, x))
+                                for c, x, dx in zip(tests["channel"], tests["x"], tests["delta_x"], strict=True)]
+    out["z"] = (out["predicted_delta_y"] - out["delta_y"]) / out["sigma"]
+    return out
 
 
 def compare_saturation(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.optimize import least_squares, nnls
 
 from attribution.errors import ConvergenceError
+from attribution.mmm.lift import LiftRows
 from attribution.mmm.transforms import ParamSpec, adstock_spec, param_specs, saturation_spec
 
 try:  # optional: without it BLAS keeps its default thread count
@@ -109,7 +110,30 @@ class MediaProblem:
         init = np.broadcast_to([s.init for s in self.specs], shape).ravel()
         self.init = np.clip(init, self.lower, self.upper)
         self.pool: tuple[np.ndarray, float] | None = None
+        self.lift: tuple[LiftRows, np.ndarray] | None = None
         self._cache: tuple | None = None
+
+    def set_lift(self, rows: LiftRows | None, noise_sd: float = 1.0) -> None:
+        """Add one residual per lift test, ``(noise_sd / sigma_i) * (beta_c * dsat_i - delta_i)``.
+
+        ``dsat_i = sat(high_i) - sat(low_i)`` on test ``i``'s channel (steady state: the adstock
+        weights sum to 1). Squared and added to the residual sum of squares, each is the test's
+        Gaussian log-likelihood on the scale of the outcome's noise ``noise_sd`` (scaled units), so
+        the fit is the joint maximum likelihood of the series and the experiments. ``None`` removes them.
+        """
+        self.lift = (rows, noise_sd / rows.sigma) if rows is not None and len(rows) else None
+        self._cache = None
+
+    def set_lift_delta(self, delta: np.ndarray) -> None:
+        """Replace the measured changes (scaled) of the lift tests already set, keeping their weights."""
+        rows, weight = self.lift
+        self.lift = (replace(rows, delta=np.asarray(delta, dtype="float64")), weight)
+        self._cache = None
+
+    def _lift_sat(self, theta: np.ndarray, rows: LiftRows) -> np.ndarray:
+        """``sat(high) - sat(low)`` per lift test at saturation parameters ``theta[:, n_ad:]``."""
+        params = theta[rows.channel, self.n_ad:].T
+        return self._curve(rows.high, *params) - self._curve(rows.low, *params)
 
     def pool_roas(self, spend_total: np.ndarray, weight: float) -> None:
         """Add the penalty ``weight**2 * sum_c (roas_c - rho)**2`` with a free pooled ROAS ``rho >= 0``.
@@ -149,6 +173,12 @@ class MediaProblem:
             rows[:, -1] = -w
             a_perp = np.vstack([np.hstack([a_perp, np.zeros((len(a_perp), 1))]), rows])
             target = np.concatenate([target, np.zeros(c)])
+        if self.lift is not None:  # lift rows w_i (beta_c dsat_i - delta_i)
+            lift, w = self.lift
+            rows = np.zeros((len(lift), a_perp.shape[1]))
+            rows[np.arange(len(lift)), self.level.shape[1] + lift.channel] = w * self._lift_sat(theta, lift)
+            a_perp = np.vstack([a_perp, rows])
+            target = np.concatenate([target, w * lift.delta])
         coef, _ = nnls(a_perp, target)
         self._cache = (key, y, coef, a_perp, theta, target)
         return coef, a_perp, theta, target
@@ -156,7 +186,8 @@ class MediaProblem:
     def residual(self, flat: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Residuals of the best bounded linear terms given nonlinear parameters ``flat``.
 
-        One per fit row, then one per channel when ROAS pooling is on (:meth:`pool_roas`).
+        One per fit row, then one per channel when ROAS pooling is on (:meth:`pool_roas`), then one
+        per lift test (:meth:`set_lift`).
         """
         coef, a_perp, _, target = self._linear(flat, y)
         return target - a_perp @ coef
@@ -187,6 +218,18 @@ class MediaProblem:
             pen = np.zeros((c, c, p))
             pen[np.arange(c), np.arange(c)] = w * d.sum(axis=0) / spend_total[:, None]
             flat_d = np.vstack([flat_d, pen.reshape(c, c * p)])
+        if self.lift is not None:  # d(lift row i)/d theta_cj = w_i beta_c d(dsat_i)/d theta_cj (saturation only)
+            lift, w = self.lift
+            rows = np.zeros((len(lift), c, p))
+            base_sat = self._lift_sat(theta, lift)
+            for j in range(self.n_ad, p):
+                step = 1.5e-8 * np.maximum(1.0, np.abs(theta[:, j]))
+                step = np.where(theta[:, j] + step > upper[:, j], -step, step)
+                moved = theta.copy()
+                moved[:, j] += step
+                rows[np.arange(len(lift)), lift.channel, j] = (
+                    w * beta[lift.channel] * (self._lift_sat(moved, lift) - base_sat) / step[lift.channel])
+            flat_d = np.vstack([flat_d, rows.reshape(len(lift), c * p)])
         free = coef > 0
         if free.any():
             qf, _ = np.linalg.qr(a_perp[:, free])
