@@ -17,7 +17,7 @@ from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.mmm import ADSTOCK_SPECS, DEFAULT_MAX_LAG, SATURATION_SPECS, infer_freq
 from attribution.mmm.wide_csv import guess_wide_roles
-from ui import cache, cache_mmm
+from ui import cache, cache_mmm, mmm_lift
 from ui.text import plain
 
 FIT_KEY, SPEC_KEY, FRAME_KEY = "mmm_fit", "mmm_fit_spec", "mmm_fit_frame"
@@ -68,12 +68,17 @@ class FitSpec:
     max_lag: int | str = "auto"
     n_boot: int = DEFAULT_N_BOOT
     n_starts: int = 5
+    lift_tests: tuple[tuple, ...] = ()  # rows channel, x, delta_x, delta_y, sigma (see ui.mmm_lift)
 
-    def fit_kwargs(self) -> dict:
-        """Keyword arguments of :func:`attribution.mmm.fit`."""
+    def fit_kwargs(self, calibrated: bool = True) -> dict:
+        """Keyword arguments of :func:`attribution.mmm.fit` (hashable: lift tests stay a tuple of rows,
+        ``ui.cache_mmm`` turns them into the table); ``calibrated=False`` leaves the lift tests out."""
         keep = ("date", "target", "channels", "controls", "adstock", "saturation", "holdout_share", "n_fourier",
                 "trend", "max_lag", "n_boot", "n_starts")
-        return {k: v for k, v in asdict(self).items() if k in keep}
+        out = {k: v for k, v in asdict(self).items() if k in keep}
+        if calibrated and self.lift_tests:
+            out["lift_tests"] = self.lift_tests
+        return out
 
     def key(self) -> str:
         """A short string naming this fit (cache key of derived results)."""
@@ -196,8 +201,9 @@ def data_source(ds: Dataset | None) -> MMMInput | None:
     return _upload_input()
 
 
-def model_settings(inp: MMMInput) -> FitSpec:
-    """Adstock and saturation forms, hold-out and the advanced fit settings for ``inp``."""
+def model_settings(inp: MMMInput) -> FitSpec | None:
+    """Adstock and saturation forms, hold-out, the advanced fit settings and lift tests for ``inp``
+    (None, after an error box, while the lift-test table has a bad row)."""
     a, b, c = st.columns(3)
     adstocks, saturations = {"auto": AUTO_LABEL, **ADSTOCKS}, {"auto": AUTO_LABEL, **SATURATIONS}
     adstock = a.selectbox("Adstock (carry-over)", list(adstocks), format_func=adstocks.get, key="mmm_adstock",
@@ -223,9 +229,12 @@ def model_settings(inp: MMMInput) -> FitSpec:
                             help="Automatic: the number of straight segments with the lowest BIC, so a curved "
                                  "baseline is followed by the trend rather than credited to media.")
         n_starts = e.number_input("Random starts of the fit", 1, 30, 5, key="mmm_starts")
+    lift = mmm_lift.lift_tests_input(inp.channels, inp.source_key)
+    if lift is None:
+        return None
     return FitSpec(inp.source_key, inp.label, inp.target_label, inp.date, inp.target, inp.channels, inp.controls,
                    inp.freq, adstock, saturation, holdout / 100, int(fourier), trend,
-                   "auto" if auto_lag else int(lag), int(n_boot), int(n_starts))
+                   "auto" if auto_lag else int(lag), int(n_boot), int(n_starts), lift)
 
 
 def run_fit(frame: pd.DataFrame, spec: FitSpec) -> bool:

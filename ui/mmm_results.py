@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult
-from ui import cache_mmm, charts_mmm
+from ui import cache_mmm, charts_mmm, mmm_lift
 from ui.downloads import csv_download, excel_download, show_chart
 from ui.mmm_controls import ADSTOCKS, FREQS, SATURATIONS, FitSpec, plural
 
@@ -145,8 +145,8 @@ def fit_tab(res: MMMResult, spec: FitSpec) -> None:
     csv_download(res.contributions, "mmm_contributions.csv", key="dl_mmm_contrib")
 
 
-def roas_tab(res: MMMResult, spec: FitSpec) -> None:
-    """Channel summary table and the ROAS / marginal ROAS chart."""
+def roas_tab(res: MMMResult, spec: FitSpec, frame: pd.DataFrame) -> None:
+    """Channel summary table, the ROAS / marginal ROAS chart and, with lift tests, the calibration."""
     order, config = _summary_view(res.channel_summary, spec.unit, res.ci_level)
     st.dataframe(res.channel_summary, hide_index=True, column_order=order, column_config=config)
     st.caption(f"ROAS = contribution / spend over the fit range; marginal ROAS = extra {spec.target_label} from "
@@ -154,6 +154,10 @@ def roas_tab(res: MMMResult, spec: FitSpec) -> None:
                "bootstrap interval.")
     csv_download(res.channel_summary, "mmm_channel_summary.csv", key="dl_mmm_summary")
     show_chart(charts_mmm.roas_bars(res.channel_summary, "ROAS and marginal ROAS by channel"), "mmm_roas")
+    if spec.lift_tests:
+        with st.spinner("Fitting the same model without the lift tests, for comparison…"):
+            uncalibrated = cache_mmm.fit(frame, spec.source_key, spec.fit_kwargs(calibrated=False))
+        mmm_lift.calibration_view(res, uncalibrated)
 
 
 def curves_tab(res: MMMResult, spec: FitSpec) -> None:

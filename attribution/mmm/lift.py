@@ -89,3 +89,25 @@ def lift_rows(tests: pd.DataFrame, channels: Sequence[str], spend_scale: np.ndar
     x, dx = tests["x"].to_numpy(), tests["delta_x"].to_numpy()
     return LiftRows(ch, x / scale, (x + dx) / scale, tests["delta_y"].to_numpy() / y_scale,
                     tests["sigma"].to_numpy() / y_scale)
+
+
+def calibration_table(calibrated: pd.DataFrame, uncalibrated: pd.DataFrame) -> pd.DataFrame:
+    """Per channel, ROAS without and with the lift tests side by side (``channel_summary`` tables of two fits).
+
+    Columns ``channel, roas_uncalibrated, roas_calibrated, change`` (calibrated / uncalibrated - 1),
+    plus ``_ci_low`` / ``_ci_high`` of both ROAS when the fits were bootstrapped, and the interval
+    ``width_change`` (calibrated width / uncalibrated width - 1; negative = the tests narrowed it).
+    """
+    def pick(summary: pd.DataFrame, suffix: str) -> pd.DataFrame:
+        cols = [c for c in ("roas", "roas_ci_low", "roas_ci_high") if c in summary]
+        out = summary[["channel", *cols]].copy()
+        return out.rename(columns={c: c.replace("roas", f"roas_{suffix}", 1) for c in cols})
+
+    out = pick(uncalibrated, "uncalibrated").merge(pick(calibrated, "calibrated"), on="channel", how="outer",
+                                                   sort=False)
+    out["change"] = out["roas_calibrated"] / out["roas_uncalibrated"].where(out["roas_uncalibrated"] != 0) - 1
+    if {"roas_calibrated_ci_low", "roas_uncalibrated_ci_low"} <= set(out):
+        before = out["roas_uncalibrated_ci_high"] - out["roas_uncalibrated_ci_low"]
+        after = out["roas_calibrated_ci_high"] - out["roas_calibrated_ci_low"]
+        out["width_change"] = after / before.where(before > 0) - 1
+    return out

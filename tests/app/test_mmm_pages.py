@@ -199,3 +199,35 @@ def test_bounds_table_to_optimiser_arguments():
                           "max": [None, 4.0, 2.0], "locked": [False, True, None]})
     bounds, locked = bounds_from_table(table)
     assert bounds == {"a": (0.5, None), "b": (None, 4.0), "c": (1.0, 2.0)} and locked == ("b",)
+
+
+def test_lift_tests_calibrate_the_fit(app):
+    at = app.switch_page("app_pages/media_mix.py").run()
+    at.radio(key="mmm_source").set_value("Upload a wide CSV").run()
+    good = _wide_csv()
+    at.file_uploader(key="mmm_upload").set_value(("weekly.csv", good, "text/csv")).run()
+    key = upload_key(good)
+    bad = b"channel,x,delta_x,delta_y,sigma\ntv_spend,1000,500,80,10\nradio,1000,500,80,10\n"
+    at.file_uploader(key=f"mmm_lift_upload_{key}").set_value(("lift.csv", bad, "text/csv")).run()
+    shown = [e.value.replace("\\", "") for e in at.error]  # user text is shown escaped
+    assert at.exception == [] and any("row 2, column 'channel': 'radio' is not a channel" in e for e in shown)
+    assert at.button(key="mmm_fit_go").proto.disabled
+    tests = b"channel,x,delta_x,delta_y,sigma\ntv_spend,1000,-1000,-150,15\n"
+    at.file_uploader(key=f"mmm_lift_upload_{key}").set_value(("lift.csv", tests, "text/csv")).run()
+    assert any("1 lift test will calibrate the fit" in c.value for c in at.caption)
+    at = _fit_on_page(at, n_boot=4, n_starts=1)
+    assert errors_of(at) == []
+    res = at.session_state["mmm_fit"]
+    spec = at.session_state["mmm_fit_spec"]
+    assert spec.lift_tests == (("tv_spend", 1000.0, -1000.0, -150.0, 15.0),)
+    side = _table(at, "roas_calibrated")
+    plain = fit(pd.read_csv(__import__("io").BytesIO(good), parse_dates=["date"]),
+                **spec.fit_kwargs(calibrated=False)).channel_summary.set_index("channel")
+    # the uncalibrated column is the same model fitted without the test; the calibrated one is the page's fit
+    assert side.set_index("channel")["roas_uncalibrated"].to_dict() == pytest.approx(plain["roas"].to_dict())
+    assert side.set_index("channel")["roas_calibrated"].to_dict() == pytest.approx(
+        res.channel_summary.set_index("channel")["roas"].to_dict())
+    checked = _table(at, "predicted_delta_y")
+    assert checked["delta_y"].tolist() == [-150.0]
+    assert checked["predicted_delta_y"].iloc[0] == pytest.approx(float(res.response("tv_spend", 0.0)
+                                                                        - res.response("tv_spend", 1000.0)))

@@ -7,7 +7,7 @@ import pytest
 
 from attribution.errors import DataValidationError
 from attribution.mmm import fit, simulate_mmm
-from attribution.mmm.lift import check_lift_tests, lift_rows
+from attribution.mmm.lift import calibration_table, check_lift_tests, lift_rows
 from attribution.mmm.transforms import saturation_spec
 
 CHANNELS = ["x1", "x2"]
@@ -131,3 +131,17 @@ def test_pymc_roas_data_without_its_confounder(shared_data):
     assert cal.loc["x1", "roas"] == pytest.approx(93.39, rel=0.25)
     width = lambda s: s.loc["x1", "roas_ci_high"] - s.loc["x1", "roas_ci_low"]  # noqa: E731
     assert width(cal) < width(plain)
+
+
+def test_calibration_table_side_by_side():
+    plain = pd.DataFrame({"channel": ["a", "b"], "roas": [2.0, 1.0], "roas_ci_low": [1.0, 0.5],
+                          "roas_ci_high": [3.0, 1.5]})
+    cal = pd.DataFrame({"channel": ["a", "b"], "roas": [1.5, 1.0], "roas_ci_low": [1.25, 0.5],
+                        "roas_ci_high": [1.75, 2.0]})
+    table = calibration_table(cal, plain).set_index("channel")
+    assert table.loc["a", "change"] == pytest.approx(-0.25) and table.loc["b", "change"] == pytest.approx(0.0)
+    assert table.loc["a", "width_change"] == pytest.approx(0.5 / 2.0 - 1)  # 2.0 wide -> 0.5 wide
+    assert table.loc["b", "width_change"] == pytest.approx(0.5)             # 1.0 wide -> 1.5 wide
+    assert table.loc["a", "roas_uncalibrated_ci_high"] == 3.0 and table.loc["a", "roas_calibrated_ci_low"] == 1.25
+    no_ci = calibration_table(cal[["channel", "roas"]], plain[["channel", "roas"]])
+    assert list(no_ci.columns) == ["channel", "roas_uncalibrated", "roas_calibrated", "change"]
