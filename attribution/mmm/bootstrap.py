@@ -18,6 +18,24 @@ def default_block_len(n: int) -> int:
     return max(2, int(np.ceil(n ** (1 / 3))))
 
 
+def block_len_for(resid: np.ndarray) -> int:
+    """Block length that keeps the residuals' autocorrelation: Carlstein's (1986) AR(1) rule.
+
+    ``(2 rho / (1 - rho**2)) ** (2/3) * (3 n / 2) ** (1/3)`` with ``rho`` the lag-1 autocorrelation
+    of the residuals (clipped to [0, 0.95]), never below :func:`default_block_len` nor above ``n / 4``.
+    A misspecified baseline (a curve the trend cannot follow) leaves slowly wandering residuals; short
+    blocks would break them up and make the intervals too narrow for the error the misfit causes.
+    """
+    n = len(resid)
+    base = default_block_len(n)
+    if n < 8 or not np.any(resid):
+        return base
+    r = resid - resid.mean()
+    rho = float(np.clip((r[1:] @ r[:-1]) / (r @ r), 0.0, 0.95))
+    carlstein = (2 * rho / (1 - rho ** 2)) ** (2 / 3) * (1.5 * n) ** (1 / 3)
+    return int(min(max(base, np.ceil(carlstein)), max(base, n // 4)))
+
+
 def block_indices(n: int, block_len: int, rng: np.random.Generator) -> np.ndarray:
     """Row indices of ``n`` values made of blocks of ``block_len`` consecutive rows with random starts."""
     block_len = min(max(int(block_len), 1), n)
@@ -41,7 +59,7 @@ def residual_block_bootstrap(problem: MediaProblem, point: Solution, y: np.ndarr
     # (Davison & Hinkley 1997, §6.2) so the intervals are not too narrow.
     n_params = problem.baseline.shape[1] + problem.lower.size + problem.n_channels
     resid = (resid - resid.mean()) * np.sqrt(len(y) / max(len(y) - n_params, 1))
-    length = block_len or default_block_len(len(y))
+    length = block_len or block_len_for(resid)
     start = [point.theta.ravel()]
     fits, failures = [], 0
     measured = problem.lift[0].delta if problem.lift is not None else None

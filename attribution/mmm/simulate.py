@@ -68,7 +68,7 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
                  betas: Mapping[str, float] | None = None, max_lag: int | None = None,
                  intercept: float = 5000.0, trend: float = 500.0, seasonality: float = 400.0,
                  noise: float = 0.03, seed: int = 0, freq: str = "W",
-                 start: str = "2021-01-04", confounder: float = 0.0) -> SimulatedMMM:
+                 start: str = "2021-01-04", confounder: float = 0.0, curve: float = 0.0) -> SimulatedMMM:
     """Simulate ``y = intercept + trend + seasonality + sum_c beta_c sat_c(adstock_c(x_c / max x_c)) + noise``.
 
     Parameters
@@ -82,6 +82,8 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
     noise : standard deviation of the Gaussian noise as a share of the mean noiseless outcome.
     seed : random seed (spend paths and noise).
     freq : ``"W"`` or ``"D"``; ``max_lag`` defaults to 8 weeks or 30 days.
+    curve : height of a curved part of the trend, ``curve * s**2`` with ``s`` running from 0 to 1 (flat
+        at first, then rising faster): a straight-line trend cannot follow it.
     confounder : effect on ``y`` of one standard deviation of a demand series ``z`` (a standardised
         AR(1), column ``z`` of ``data``) that also drives the first channel's spend (multiplied by
         ``exp(0.5 z)``), as marketers spend more when demand is high. 0 (default): no ``z``. Fitting
@@ -118,7 +120,8 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
                                                            *[sat[ch][p] for p in sat_names])
     phase = 2 * np.pi * (dates - dates[0]).days.to_numpy(dtype="float64") / YEAR_DAYS
     parts = {"baseline": np.full(n_periods, intercept),
-             "trend": trend * np.arange(n_periods) / max(n_periods - 1, 1),
+             "trend": trend * np.arange(n_periods) / max(n_periods - 1, 1)
+             + curve * (np.arange(n_periods) / max(n_periods - 1, 1)) ** 2,
              "seasonality": seasonality * np.sin(phase)}
     if z is not None:
         parts["z"] = confounder * z
