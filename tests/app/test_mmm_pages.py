@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from attribution import budget
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
 from tests.app.conftest import errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
@@ -135,6 +136,15 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     assert spec.freq == "D" and spec.target_label == "revenue" and spec.n_boot == 3
     assert {m.label for m in at.metric} >= {"Expected lift"}
     assert "Response curves: current and recommended" in _specs(at)
+    # forward look: the recommended spend kept up, predicted outcome per period with its band
+    assert at.number_input(key="budget_forecast_periods").value == 90
+    band = _specs(at)["Forward look: revenue per day under the recommended plan"]
+    assert {t.get("name") for t in band["data"]} >= {"Actual", "Interval", "Predicted", "Baseline (no media)"}
+    plan = _table(at, "recommended_spend").set_index("channel")["recommended_spend"] / 90
+    res, frame = at.session_state["mmm_fit"], at.session_state["mmm_fit_frame"]
+    ahead = budget.forecast(res, frame, plan.to_dict(), 90)
+    metric = next(m for m in at.metric if m.label == "Predicted revenue over the next 90 days")
+    assert metric.value == f"{ahead['outcome'].sum():,.0f}"
 
 
 @pytest.fixture
