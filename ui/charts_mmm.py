@@ -142,10 +142,13 @@ def spend_comparison(frame: pd.DataFrame, columns: Mapping[str, str], x_label: s
 def forecast_band(history: pd.DataFrame, ahead: pd.DataFrame, y_label: str, title: str | None = None) -> go.Figure:
     """The last periods' actual outcome, then the predicted outcome with its interval band and the baseline.
 
-    ``history``: ``date, actual``; ``ahead``: the :func:`attribution.budget.forecast` table.
+    ``history``: ``date, actual`` (+ ``fitted``); ``ahead``: the :func:`attribution.budget.forecast` table.
     """
     fig = go.Figure()
     fig.add_scatter(x=history["date"], y=history["actual"], name="Actual", mode="lines", line=dict(color=GREY))
+    if "fitted" in history:  # the model's own level on the history, so a jump at the start is visible
+        fig.add_scatter(x=history["date"], y=history["fitted"], name="Fitted", mode="lines",
+                        line=dict(color=COLORS[0], width=1, dash="dash"))
     if "outcome_ci_low" in ahead:
         fig.add_scatter(x=ahead["date"], y=ahead["outcome_ci_high"], mode="lines", line=dict(width=0),
                         showlegend=False, hoverinfo="skip")

@@ -82,6 +82,9 @@ SELECTION_COLUMNS = {"step": "Choice", "trend_segments": "Trend segments", "max_
                      "r2": "R²", "delta_bic": "BIC vs best", "holdout_mape": "Hold-out MAPE", "chosen": "Chosen"}
 
 
+STEP_LABELS = {"trend": "Trend", "max_lag": "Carry-over window", "forms": "Adstock & saturation"}
+
+
 def model_choice(res: MMMResult, spec: FitSpec) -> None:
     """What the automatic choices picked and the candidates they compared (fit and ROAS per channel)."""
     d = res.diagnostics
@@ -100,12 +103,14 @@ def model_choice(res: MMMResult, spec: FitSpec) -> None:
         roas_cols = {f"roas_{ch}": NUM(f"ROAS {ch}", format="%.2f") for ch in res.channels}
         config = dict(SELECTION_COLUMNS)
         config["r2"] = NUM("R²", format="%.3f", help="share of the outcome's variation explained on the fitted periods")
-        config["holdout_mape"] = NUM("Hold-out MAPE", format="percent",
+        config["holdout_mape"] = NUM("Hold-out MAPE", format="%.1f%%",
                                      help="percentage error on the latest periods the fit did not see (blank without a hold-out)")
         config["delta_bic"] = NUM("BIC vs best", format="%.1f",
                                   help="BIC minus the lowest BIC; lower is better, under 2 is about as good")
         config["max_lag"] = NUM(f"Carry-over window ({spec.unit}s)", format="%d")
-        st.dataframe(table, hide_index=True, column_order=[*SELECTION_COLUMNS, *roas_cols],
+        shown = table.assign(step=table["step"].map(STEP_LABELS).fillna(table["step"]),
+                             holdout_mape=100 * table["holdout_mape"])
+        st.dataframe(shown, hide_index=True, column_order=[*SELECTION_COLUMNS, *roas_cols],
                      column_config={**config, **roas_cols})
         st.caption("Each candidate is a quick fit (no ROAS prior) of the same data; the choices are made one at a "
                    "time (trend, then carry-over, then forms). Candidates within a few BIC points fit about "

@@ -99,11 +99,13 @@ def test_wide_csv_upload_good_and_bad(app):
     # the automatic choices are shown: the chosen row of the candidate table is the model fitted
     table = _table(at, "delta_bic")
     chosen = table[table["chosen"]]
-    assert set(table["step"]) == {"trend", "max_lag", "forms"} and len(chosen) >= 1
+    assert set(table["step"]) == {"Trend", "Carry-over window", "Adstock & saturation"} and len(chosen) >= 1
     assert (chosen["max_lag"] == res.max_lag).all() and (chosen["trend_segments"] == res.diagnostics["trend_segments"]).all()
     assert set(chosen["adstock"]) == {res.adstock} and set(chosen["saturation"]) == {res.saturation}
     assert table["delta_bic"].min() == 0 and {"roas_tv_spend", "roas_search_spend", "r2", "holdout_mape"} <= set(table)
     assert table["holdout_mape"].notna().all()  # 10 % hold-out: every candidate forecasts it
+    assert table["holdout_mape"].tolist() == pytest.approx(
+        (100 * res.diagnostics["selection"]["holdout_mape"]).tolist())  # shown in percent
     assert any(c.value.startswith("Baseline: ") for c in at.caption)
 
     bad = _wide_csv(negative_row=5)
