@@ -29,6 +29,7 @@ with fit_tab:
     mmm_results.fit_tab(res, fitted_spec)
 with roas_tab:
     mmm_results.roas_tab(res, fitted_spec, frame)
+    mmm_results.truth_section(res, fitted_spec, state.current_dataset())
 with curves_tab:
     mmm_results.curves_tab(res, fitted_spec)
 with diag_tab:

@@ -6,8 +6,10 @@ import math
 import pandas as pd
 import streamlit as st
 
+from attribution.engine.base import Dataset
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult
-from ui import cache_mmm, charts_mmm, mmm_lift
+from attribution.mmm.truth import compare_with_truth
+from ui import cache_mmm, cache_validation, charts_mmm, mmm_lift
 from ui.downloads import csv_download, excel_download, show_chart
 from ui.mmm_controls import ADSTOCKS, FREQS, SATURATIONS, FitSpec, plural
 
@@ -218,3 +220,31 @@ def all_tables(res: MMMResult, extra: dict[str, pd.DataFrame] | None = None) -> 
               "parameters": res.params, "diagnostics": diagnostics_table(res.diagnostics),
               "response_curves": res.response_curves(), "adstock_weights": res.adstock_weights(), **(extra or {})}
     excel_download(tables, "media_mix_model.xlsx", key="xl_mmm")
+
+
+def truth_section(res: MMMResult, spec: FitSpec, ds: Dataset | None) -> None:
+    """On the built-in sample: each channel's fitted ROAS against the simulator's true ROAS."""
+    if ds is None or not spec.source_key.startswith(f"{ds.fingerprint}|") or spec.target_label != "revenue":
+        return
+    daily = cache_validation.daily_truth(ds)
+    if daily is None:
+        return
+    table = compare_with_truth(res, daily)
+    if table.empty:
+        return
+    st.markdown("**Compared with the simulator's truth**")
+    st.caption("This is the built-in simulated sample, so each channel's true ROAS is known: the simulator re-ran "
+               "the same random draws with the channel switched off, and the revenue that disappeared is its true "
+               "effect (over the fitted periods, hold-out excluded). The Validation page does the same for the "
+               "attribution models.")
+    st.dataframe(table, hide_index=True, column_config={
+        "channel": "Channel", "roas": NUM("Model ROAS", format="%.2f"), "true_roas": NUM("True ROAS", format="%.2f"),
+        "error": NUM("Error", format="percent"), "roas_ci_low": NUM(f"Low ({res.ci_level:.0%})", format="%.2f"),
+        "roas_ci_high": NUM(f"High ({res.ci_level:.0%})", format="%.2f"), "covered": "Interval covers truth"},
+        column_order=["channel", "roas", "roas_ci_low", "roas_ci_high", "true_roas", "error", "covered"])
+    worst = float(table["error"].abs().max())
+    if worst > 0.25:
+        st.warning(f"Some channel's ROAS is {worst:.0%} away from the truth: on this short sample (few periods, "
+                   "always-on spend) the model cannot separate the channels well; longer histories with more "
+                   "varied spend, or lift tests, pin them down.")
+    csv_download(table, "mmm_vs_truth.csv", key="dl_mmm_truth")

@@ -9,6 +9,7 @@ import pytest
 
 from attribution import budget
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
+from attribution.simulate.sample import sample_daily_truth
 from tests.app.conftest import errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 from ui.budget_controls import bounds_from_table
@@ -69,6 +70,16 @@ def test_media_mix_on_the_sample(app):
     assert (summary["roas_ci_low"] <= summary["roas_ci_high"]).all()
     assert any(SATURATION_FORM_WARNING in unescape(w.value) for w in at.warning)
     assert {m.label for m in at.metric} >= {"R²", "Hold-out MAPE"}
+
+    # the sample's truth: true ROAS = incremental revenue / spend over the fitted days (hold-out excluded)
+    vs_truth = _table(at, "true_roas").set_index("channel")
+    daily = pd.read_parquet(sample_daily_truth())
+    fit_days = res.fitted.loc[~res.fitted["is_holdout"], "date"]
+    kept = daily[pd.to_datetime(daily["date"]).between(fit_days.min(), fit_days.max())]
+    sums = kept.groupby("channel")[["incremental_revenue", "spend"]].sum()
+    expected = (sums["incremental_revenue"] / sums["spend"]).loc[list(res.channels)]
+    assert vs_truth["true_roas"].to_dict() == pytest.approx(expected.to_dict())
+    assert any("simulator re-ran the same random draws" in c.value for c in at.caption)
 
     at.toggle(key="mmm_compare_forms").set_value(True).run()
     forms = _table(at, "form")
