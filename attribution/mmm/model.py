@@ -169,12 +169,15 @@ def _candidate_row(d: _Data, step: str, f: _Fit, segments: int) -> dict:
             **{f"roas_{ch}": float(r) for ch, r in zip(d.channels, roas, strict=True)}}
 
 
-def _choose(d: _Data, trend, lag, adstock: str, saturation: str, freq: str, seed: int) -> tuple[dict, pd.DataFrame]:
+def _choose(d: _Data, trend, lag, adstock: str, saturation: str, freq: str, seed: int,
+            lift: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
     """Pick trend segments, then the adstock lag, then the forms, each by lowest BIC (one at a time).
 
     Candidates are fitted quickly (no ROAS prior, one start, at most 40 steps; the BIC compares how well
     each model explains the history for its number of parameters); a candidate with more
-    parameters than half the fit periods is skipped.
+    parameters than half the fit periods is skipped. With lift tests each candidate is fitted with
+    them and its residual sum of squares includes their weighted misfit (the joint likelihood of the
+    history and the experiments), so a form that can agree with the experiments is preferred.
     """
     n_fit = int(d.fit_rows.sum())
     choice = {"trend": 1 if trend == AUTO else int(trend),
@@ -205,7 +208,8 @@ def _choose(d: _Data, trend, lag, adstock: str, saturation: str, freq: str, seed
             if 2 * k > n_fit and cand is not cands[0]:
                 continue
             try:
-                f = _solve(d, c["trend"], c["lag"], c["adstock"], c["saturation"], 1, seed, None, max_nfev=40)
+                f = _solve(d, c["trend"], c["lag"], c["adstock"], c["saturation"], 1, seed, None, max_nfev=40,
+                           lift=lift)
             except (DataValidationError, ModelError):
                 continue
             row = _candidate_row(d, step, f, c["trend"])
@@ -380,7 +384,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     d = _Data(data[date], y, spend, scale, fit_rows, float(np.max(np.abs(y[fit_rows]))) or 1.0, data[controls],
               events, tuple(channels), n_fourier)
     with single_blas_thread():
-        choice, table = _choose(d, trend, lag_arg, adstock, saturation, freq, seed)
+        choice, table = _choose(d, trend, lag_arg, adstock, saturation, freq, seed, lift)
         f = _solve(d, choice["trend"], choice["lag"], choice["adstock"], choice["saturation"], n_starts, seed,
                    roas_prior_sd, lift=lift)
         relaxed = _relaxed_baseline(d, f)
