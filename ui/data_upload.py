@@ -27,27 +27,40 @@ SHAPES: dict[str, list[tuple[str, str, bool]]] = {
 }
 FILE_TYPES = {"ihc_db": ["db", "sqlite", "sqlite3"], "ihc_journeys": ["json", "csv"]}
 DEFAULT_TYPES = ["csv", "gz", "parquet", "txt", "tsv"]
+#: text encodings offered for CSV uploads (label -> the loader's encoding option)
+ENCODINGS = {"UTF-8 (default; UTF-16 with a byte-order mark is detected)": "utf-8",
+             "Windows / Latin-1 (cp1252)": "latin-1", "UTF-16": "utf-16"}
 
 
-def _preview(upload, role: str) -> ingest.FilePreview:
-    """The preview of an upload, made once per uploaded file (not on every rerun), with the upload
-    limit applied to the decompressed size."""
+def _preview(upload, role: str, encoding: str = "utf-8") -> ingest.FilePreview:
+    """The preview of an upload, made once per uploaded file and encoding (not on every rerun),
+    with the upload limit applied to the decompressed size."""
     key = f"_preview_{role}"
     kept = st.session_state.get(key)
-    if kept is None or kept[0] != upload.file_id:
+    if kept is None or kept[0] != (upload.file_id, encoding):
         limit = int(state.config().max_upload_mb * 2**20)
-        kept = (upload.file_id, ingest.preview((upload.name, upload.getvalue()), max_bytes=limit))
+        kept = ((upload.file_id, encoding),
+                ingest.preview((upload.name, upload.getvalue()), max_bytes=limit, encoding=encoding))
         st.session_state[key] = kept
     return kept[1]
 
 
 def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None:
-    """Preview one uploaded file and let the user confirm the guessed column mapping."""
+    """Preview one uploaded file and let the user confirm the guessed column mapping (and, for
+    text files, the encoding: returned under the mapping's 'encoding' option)."""
+    encoding = "utf-8"
+    if role != "ihc_db":
+        label = st.selectbox("Text encoding (CSV)", list(ENCODINGS), key=f"{key}_encoding",
+                             help="Files saved by Excel on Windows as plain 'CSV' are usually Windows / Latin-1.")
+        encoding = ENCODINGS[label]
     try:
-        prev = _preview(upload, role)
+        prev = _preview(upload, role, encoding)
     except DataValidationError as err:
         st.error(plain(err))
         return None
+    if not prev.encoding_ok:
+        st.warning(f"{plain(prev.name)} is not valid UTF-8: characters such as é or € would be refused. Choose "
+                   "“Windows / Latin-1” above if the file was saved by Excel on Windows.")
     st.caption(f"{plain(prev.name)}: {prev.format}" + (f", delimiter “{prev.delimiter}”" if prev.delimiter else "")
                + f", {prev.n_bytes / 1e6:.1f} MB")
     st.dataframe(prev.rows, hide_index=True, height=180)
@@ -64,6 +77,8 @@ def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None
         choice = cols[i % 4].selectbox(label, options, index=options.index(default) if default in options else 0,
                                        key=f"{key}_{canonical}")
         mapping[canonical] = None if choice == NONE else choice
+    if encoding != "utf-8":
+        mapping["encoding"] = encoding
     if required and not any(mapping.get(c) for c in required):
         st.warning(f"No column of {plain(prev.name)} could be matched to {', '.join(required)}. Check that this is "
                    "the right file and that it is delimited text (CSV, TSV, gzip) or Parquet with a header "

@@ -14,6 +14,7 @@ from attribution.errors import DataValidationError
 from attribution.ingest.readers import decode_head, detect_delimiter, norm_encoding, unique_names
 from attribution.ingest.sources import (
     as_source,
+    as_utf8,
     expanded,
     first_invalid_utf8,
     open_sqlite_readonly,
@@ -61,6 +62,7 @@ def preview(src, *, max_rows: int = 20, encoding: str | None = None,
     fmt = sniff_format(src)
     enc = norm_encoding(encoding, src.name)
     if fmt == "csv":
+        src, enc = as_utf8(src, enc, "the file")
         text = decode_head(src, enc)
         delim, cols = detect_delimiter(text)
         rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r][1:max_rows + 1]

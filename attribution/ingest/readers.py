@@ -18,13 +18,22 @@ import duckdb
 import pandas as pd
 
 from attribution.errors import DataValidationError
-from attribution.ingest.sources import FileSource, encoding_error, first_invalid_utf8, sniff_format
+from attribution.ingest.sources import FileSource, as_utf8, encoding_error, first_invalid_utf8, sniff_format
 from attribution.store.sqlfiles import quote_identifier, registered
 
 DELIMITERS = [",", ";", "\t", "|"]
 _DELIM_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
-_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1",
-              "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+# 'latin-1' is read as Windows-1252 (as browsers do, WHATWG Encoding): files called Latin-1 are
+# nearly always Windows files, whose €, quotes and dashes (0x80-0x9f) are not Latin-1 characters
+_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "windows-1252",
+              "latin1": "windows-1252", "iso-8859-1": "windows-1252", "iso8859-1": "windows-1252",
+              "cp1252": "windows-1252", "windows-1252": "windows-1252", "utf-16": "utf-16",
+              "utf16": "utf-16", "utf-16le": "utf-16-le", "utf-16-le": "utf-16-le", "utf-16be": "utf-16-be",
+              "utf-16-be": "utf-16-be"}
+#: encodings offered to users (the app's choice), canonical names
+ENCODING_CHOICES = ("utf-8", "windows-1252", "utf-16")
+#: longest line (one CSV record) the reader accepts; DuckDB's default (2 MB) refused a 2.5 MB cell
+MAX_LINE_BYTES = 64 * 2**20
 
 
 @dataclass
@@ -94,12 +103,25 @@ def detect_delimiter(text: str, accept: Callable[[list[str]], bool] | None = Non
 
 def norm_encoding(encoding: str | None, file: str) -> str:
     """Canonical encoding name understood by DuckDB's CSV reader."""
-    enc = (encoding or "utf-8").lower()
+    enc = (encoding or "utf-8").strip().lower().replace("_", "-")
     if enc not in _ENCODINGS:
         raise DataValidationError(
-            f"{file}: encoding {encoding!r} is not supported; use 'utf-8', 'latin-1' or 'utf-16' "
-            "(or re-save the file as UTF-8).", file=file)
+            f"{file}: encoding {encoding!r} is not supported; use 'utf-8', 'latin-1' / 'cp1252' (Windows) or "
+            "'utf-16' (or re-save the file as UTF-8).", file=file)
     return _ENCODINGS[enc]
+
+
+def check_delimiter(delimiter: str | None, file: str) -> str | None:
+    """The delimiter option checked: one character that is not a quote or a line break ('tab' and
+    '\\t' mean a tab). None means detect it."""
+    if delimiter is None:
+        return None
+    d = {"tab": "\t", "\\t": "\t"}.get(str(delimiter).lower(), delimiter)
+    if not isinstance(d, str) or len(d) != 1 or d in "\"\r\n":
+        raise DataValidationError(
+            f"{file}: the delimiter option {delimiter!r} is not usable: give one character such as ',', ';', "
+            "'|' or 'tab' (not a quote or a line break), or leave it out to detect it.", file=file)
+    return d
 
 
 def unique_names(cols: list[str]) -> list[str]:
@@ -126,7 +148,8 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
                  delimiter: str | None = None, encoding: str | None = None) -> RawTable:
     """Load a CSV as VARCHAR columns into a temp table; rows the CSV reader cannot split are kept
     aside (``reader_rejects``) with their row number and reason."""
-    enc = norm_encoding(encoding, src.name)
+    src, enc = as_utf8(src, norm_encoding(encoding, src.name), role)
+    delimiter = check_delimiter(delimiter, src.name)
     text = decode_head(src, enc)
     if delimiter is None:
         delimiter, cols = detect_delimiter(text, accept)
@@ -138,16 +161,24 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
             file=src.name)
     table, rej, scan = temp_name("raw"), temp_name("rej"), temp_name("scan")
     # skip=0: the sniffer must not drop leading rows, or row numbers and the header would shift
-    opts = dict(delim=delimiter, header=True, skip=0, all_varchar=True, encoding=enc, quote='"', escape='"',
-                compression="gzip" if src.compressed else "none")
-    args = ", ".join(f"{k}=?" for k in opts)
+    opts = dict(delim=delimiter, header=True, skip=0, encoding=enc, quote='"', escape='"',
+                compression="gzip" if src.compressed else "none", max_line_size=MAX_LINE_BYTES,
+                buffer_size=2 * MAX_LINE_BYTES)
+    msg = ""
     try:
-        con.execute(
-            f"create temp table {table} as select * from read_csv(?, {args}, store_rejects=true, "
-            f"rejects_table='{rej}', rejects_scan='{scan}', normalize_names=false, auto_detect=true)",
-            [str(src.path), *opts.values()])
+        _read_csv(con, table, src, opts, rej, scan, None)
     except duckdb.Error as exc:
         msg = str(exc)
+    if msg and cols and all(cols) and len(set(cols)) == len(cols):
+        # the sniffer gives up on a file with one badly quoted row: read it again with the header's
+        # columns and no sniffing, so that the row alone is rejected
+        con.execute(f"drop table if exists {table}; drop table if exists {rej}; drop table if exists {scan}")
+        try:
+            _read_csv(con, table, src, opts, rej, scan, cols)
+            msg = ""
+        except duckdb.Error:
+            pass
+    if msg:
         # DuckDB's sniffer lists the encoding among its hints for any failure: only a file that
         # really has an invalid byte is called not UTF-8
         if enc == "utf-8" and first_invalid_utf8(src) is not None:
@@ -170,6 +201,10 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
         con.execute(f"drop table {table}")
         raise encoding_error(src, role)
     n_ok = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    unclosed = _unclosed_quote(src, rejects, n_ok + len(rejects))
+    if unclosed is not None:
+        con.execute(f"drop table {table}")
+        raise unclosed
     if n_ok == 0 and rejects.empty:
         con.execute(f"drop table {table}")
         raise DataValidationError(
@@ -189,6 +224,42 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
         con.execute(f"drop table if exists {table}")
         raise
     return RawTable(src.name, view, _columns(con, view), n_ok + len(rr), delimiter, rr, cleanup)
+
+
+def _read_csv(con, table: str, src: FileSource, opts: dict, rej: str, scan: str, cols: list[str] | None) -> None:
+    """Create ``table`` from the CSV, every column VARCHAR; unsplittable rows go to ``rej``.
+
+    With ``cols`` (the header's names) the reader does not sniff the file.
+    """
+    extra = dict(opts, all_varchar=True, auto_detect=True)
+    if cols is not None:
+        extra = dict(opts, auto_detect=False, columns={c: "VARCHAR" for c in cols})
+    args = ", ".join(f"{k}=?" for k in extra)
+    con.execute(
+        f"create temp table {table} as select * from read_csv(?, {args}, store_rejects=true, "
+        f"rejects_table='{rej}', rejects_scan='{scan}', normalize_names=false)",
+        [str(src.path), *extra.values()])
+
+
+def _unclosed_quote(src: FileSource, rejects: pd.DataFrame, n_rows: int) -> DataValidationError | None:
+    """The error for a quote opened and never closed: the reader then takes the rest of the file
+    as one value, so the rows after it would vanish without a count."""
+    bad = rejects[rejects["error_type"] == "UNQUOTED VALUE"]
+    if bad.empty:
+        return None
+    last_line = int(bad["line"].max())
+    if last_line - 1 < n_rows:
+        return None  # rows were read after it: only that row is damaged
+    lines = 0
+    with src.open_text_bytes() as fh:
+        while chunk := fh.read(1 << 22):
+            lines += chunk.count(b"\n")
+    if lines <= last_line:
+        return None
+    return DataValidationError(
+        f"{src.name}: row {last_line - 1} (line {last_line}) opens a quote (\") that is never closed, so the "
+        f"{lines - last_line} lines after it cannot be told apart from that value. Close the quote (or remove "
+        "it) and upload the file again.", file=src.name, row=last_line - 1)
 
 
 def _reader_reason(kind: str, message: str, n_cols: int) -> str:

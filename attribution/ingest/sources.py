@@ -265,4 +265,58 @@ def encoding_error(src: FileSource, role: str) -> DataValidationError:
     at = f" at line {line}, byte {byte} (0x{value:02x})" if where else ""
     return DataValidationError(
         f"{src.name} is not valid UTF-8{at}. Re-save it as UTF-8 (Excel: Save As > CSV UTF-8), or read it "
-        f"as Latin-1 with mappings={{'{role}': {{'encoding': 'latin-1'}}}}.", file=src.name, row=line)
+        f"as Latin-1 (Windows) with mappings={{'{role}': {{'encoding': 'latin-1'}}}}.", file=src.name, row=line)
+
+
+def _windows_1252_undefined(exc: UnicodeDecodeError):
+    """Decode the five bytes Windows-1252 leaves undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d) as the
+    control characters of the same number, as the WHATWG Encoding standard does."""
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("attribution_windows_1252", _windows_1252_undefined)
+
+
+def as_utf8(src: FileSource, encoding: str, role: str) -> tuple[FileSource, str]:
+    """``src`` as UTF-8 text, and the encoding the readers should now use ('utf-8').
+
+    A file in another encoding (Windows-1252, UTF-16) is decoded into a private temp copy in UTF-8;
+    a file starting with a UTF-16 byte-order mark is read as UTF-16 whatever ``encoding`` says,
+    since no UTF-8 or Windows text starts with those bytes. UTF-8 files are returned as they are.
+
+    Raises
+    ------
+    DataValidationError
+        The bytes are not valid in the encoding (naming the line), e.g. odd-length UTF-16.
+    """
+    head = src.text_head(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not encoding.startswith("utf-16"):
+        encoding = "utf-16"
+    if encoding == "utf-8":
+        return src, "utf-8"
+    errors = "attribution_windows_1252" if encoding == "windows-1252" else "strict"
+    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+    tmp = tempfile.TemporaryDirectory(prefix="attribution_utf8_")
+    path = Path(tmp.name) / f"{uuid.uuid4().hex}.data"
+    line = 1
+    try:
+        with src.open_text_bytes() as fh, open(path, "wb") as out:
+            while True:
+                chunk = fh.read(1 << 22)
+                text = decoder.decode(chunk, final=not chunk)
+                out.write(text.encode("utf-8"))
+                line += text.count("\n")
+                if not chunk:
+                    break
+    except UnicodeDecodeError as exc:
+        tmp.cleanup()
+        raise DataValidationError(
+            f"{src.name} is not valid {encoding.upper()} near line {line} ({exc.reason}). Choose the file's "
+            f"encoding (mappings={{'{role}': {{'encoding': 'utf-8'}}}}, 'latin-1' or 'utf-16'), or re-save it "
+            "as UTF-8.", file=src.name, row=line) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        tmp.cleanup()
+        raise gzip_damaged(src, exc) from None
+    out_src = FileSource(name=src.name, path=path, size=path.stat().st_size, _tmpdir=tmp)
+    weakref.finalize(out_src, tmp.cleanup)
+    return out_src, "utf-8"

@@ -35,10 +35,48 @@ _TEXT_DATES = ["%d %b %Y", "%d-%b-%Y", "%b %d, %Y", "%b %d %Y", "%d %B %Y", "%d-
 _LABELS = {"iso": "YYYY-MM-DD hh:mm:ss", "ymd_slash": "YYYY/MM/DD", "compact": "YYYYMMDD",
            "text": "day month-name year", "epoch_s": "Unix seconds", "epoch_ms": "Unix milliseconds",
            "custom": "the given ts_format"}
-# cheap tests first: most values are 19 characters or fewer and carry no zone
-_TZ_TEST = ("(length({x}) > 19 and (suffix({x}, 'Z') or suffix({x}, 'z') or suffix({x}, 'UTC') "
-            "or suffix({x}, 'GMT') or ((contains(substr({x}, 17), '+') or contains(substr({x}, 17), '-')) "
+# cheap tests first: most values are 19 characters or fewer and end in a digit (no zone). A value
+# that ends in anything but a digit (a zone name, an abbreviation, any trailing text) goes to the
+# zone-aware parse, which converts it to UTC or leaves it unparsed: a suffix is never dropped.
+_TZ_TEST = ("(length({x}) > 10 and (not (right({x}, 1) between '0' and '9') "
+            "or (length({x}) > 19 and (contains(substr({x}, 17), '+') or contains(substr({x}, 17), '-')) "
             r"and regexp_matches({x}, '\d:\d\d(:\d\d(\.\d+)?)?\s*[+-]\d\d(:?\d\d)?\s*$'))))")
+#: the trailing word of a value, a candidate zone ('EST', 'Europe/Berlin', 'Z'); '' when none
+_ZONE_WORD = r"regexp_extract({x}, '\d\s*([A-Za-z][A-Za-z0-9_/+-]*)\s*$', 1)"
+#: zone abbreviations with one meaning, as fixed offsets in minutes east of UTC. An abbreviation
+#: names standard or summer time itself (CET is +01:00 even in July), so the offset does not
+#: follow daylight saving; zone names (Europe/Berlin) do, through the time-zone database.
+ZONE_ABBREVIATIONS = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "MET": 60,
+    "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CDT": -300,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
+    "JST": 540, "KST": 540, "HKT": 480, "SGT": 480, "AWST": 480, "ACST": 570, "ACDT": 630,
+    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+}
+#: abbreviations used for more than one zone (CST: US Central, China, Cuba; IST: India, Ireland,
+#: Israel; BST: British Summer, Bangladesh; AST: Atlantic, Arabia): rows using them are rejected
+AMBIGUOUS_ZONES = ("CST", "IST", "BST", "AST", "ADT", "ECT", "GST", "SST", "CAT", "EAT", "WAT")
+
+
+def _zone_sql(x: str) -> str:
+    """SQL converting an ISO value with a trailing zone to naive UTC (NULL when the zone is not
+    known or is ambiguous). Offsets (+01:00), Z/UTC and zone names go through DuckDB's time-zone
+    parse; abbreviations through :data:`ZONE_ABBREVIATIONS`; other upper-case words are refused
+    rather than guessed."""
+    word = _ZONE_WORD.format(x=x)
+    offsets = " ".join(f"when '{k}' then {v}" for k, v in ZONE_ABBREVIATIONS.items())
+    base = rf"try_cast(trim(regexp_extract({x}, '^(.*\d)\s*[A-Za-z][A-Za-z0-9_/+-]*\s*$', 1)) as timestamp)"
+    ambiguous = ", ".join(f"'{z}'" for z in AMBIGUOUS_ZONES)
+    w = word
+    offset = rf"regexp_matches({x}, '\d:\d\d(:\d\d(\.\d+)?)?\s*[+-]\d\d(:?\d\d)?\s*$')"
+    return (f"case when {w} = '' then (case when {offset} then try_cast({x} as timestamptz) at time zone 'UTC' "
+            rf"when regexp_matches(trim({x}), '\d$') then try_cast(trim({x}) as timestamp) end) "
+            f"when {w} in ({ambiguous}) then NULL "
+            f"when (case {w} {offsets} end) is not null then {base} - to_minutes(case {w} {offsets} end) "
+            f"when regexp_full_match({w}, '[A-Z]{{2,5}}') then NULL "
+            f"else try_cast({x} as timestamptz) at time zone 'UTC' end")
+
+
 FALLBACK_ORDER = ["iso", "ymd_slash", "dm_slash", "dm_dot", "dm_dash", "text", "compact"]
 
 
@@ -173,8 +211,7 @@ def family_parse(fam: str, x: str, day_first: bool | None = None, tz: str | None
     """
     if fam == "iso":
         tz = tz or _TZ_TEST.format(x=x)
-        return (f"case when {tz} then try_cast({x} as timestamptz) at time zone 'UTC' "
-                f"else try_cast({x} as timestamp) end")
+        return f"case when {tz} then {_zone_sql(x)} else try_cast({x} as timestamp) end"
     x = f"trim({x})"
     if fam == "ymd_slash":
         return f"try_strptime({x}, {_formats(['%Y/%m/%d'])})"
@@ -185,9 +222,10 @@ def family_parse(fam: str, x: str, day_first: bool | None = None, tz: str | None
     if fam == "text":
         return f"try_strptime({x}, [{', '.join(_lit(d + t) for d in _TEXT_DATES for t in _TIMES[:3])}])"
     if fam == "epoch_s":
-        return f"make_timestamp(cast(try_cast({x} as double) * 1000000 as bigint))"
+        # try_cast throughout: inf, 9e18 and other values out of range become NULL (a rejected row)
+        return f"make_timestamp(try_cast(try_cast({x} as double) * 1000000 as bigint))"
     if fam == "epoch_ms":
-        return f"make_timestamp(try_cast({x} as bigint) * 1000)"
+        return f"make_timestamp(try_cast(try_cast({x} as double) * 1000 as bigint))"
     raise ValueError(fam)
 
 
@@ -247,4 +285,11 @@ def failure_reason(plan: TsPlan, x: str, what: str) -> str:
     amb = _lit(f"ambiguous date: day and month order cannot be told (DD/MM/YYYY or MM/DD/YYYY); most rows "
                f"use {plan.label}; write it as YYYY-MM-DD")
     bad = _lit(f"{what} not recognised (most rows use {plan.label})")
-    return f"case when {ambiguous} then {amb} else {bad} end"
+    word = _ZONE_WORD.format(x=x)
+    zones = ", ".join(f"'{z}'" for z in AMBIGUOUS_ZONES)
+    amb_zone = (f"'time zone ' || {word} || ' is ambiguous (it names more than one zone); write an offset such "
+                "as -06:00 or a zone name such as America/Chicago'")
+    bad_zone = (f"'time zone ' || {word} || ' not understood (write YYYY-MM-DD hh:mm:ss followed by an offset "
+                "such as +01:00, UTC, an abbreviation such as EST or CET, or a zone name such as Europe/Berlin)'")
+    return (f"case when {ambiguous} then {amb} when {word} in ({zones}) then {amb_zone} "
+            rf"when {word} <> '' and regexp_matches({x}, '^\d{{4}}-\d') then {bad_zone} else {bad} end")

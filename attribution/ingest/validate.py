@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import duckdb
+
+from attribution.errors import DataValidationError
 from attribution.ingest import timestamps as tsfmt
 from attribution.ingest.readers import RawTable, temp_name
 from attribution.ingest.report import Issue
@@ -19,6 +22,9 @@ _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "
             "UBIGINT", "FLOAT", "DOUBLE", "REAL")
 _SQL_TYPE = {"text": "VARCHAR", "ts": "TIMESTAMP", "date": "DATE", "number": "DOUBLE", "bool": "BOOLEAN"}
 YEAR_MIN, YEAR_MAX = 1900, 2200
+#: numbers written with a decimal comma: '12', '12,5', ',5', '1.234,5', '1.234.567' (dots group
+#: thousands only with a comma after them or more than one group)
+DECIMAL_COMMA_RX = r"[+-]?(\d+(,\d*)?|,\d+|\d{1,3}(\.\d{3})+,\d*|\d{1,3}(\.\d{3}){2,})"
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
     rejection conditions to ``sql``."""
     v = quote_identifier(f.name)
     empty = _empty(s, typ)
+    comma, text_value = False, s
     dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
     if f.kind == "text":
         text = f"nullif(trim({s}), '')" if typ == "VARCHAR" else f"cast({s} as varchar)"
@@ -102,8 +109,12 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
     elif f.kind == "number":
         # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
         num = f"try_cast({s} as double)"
-        if typ == "VARCHAR" and _decimal_comma(con, raw, f.source):
-            num = f"try_cast(replace(replace({s}, '.', ''), ',', '.') as double)"
+        comma = typ == "VARCHAR" and _decimal_comma(con, raw, f.source)
+        if comma:
+            # with a decimal comma a dot can only group thousands: '1.5' (or '1.500', which could be
+            # 1.5 in the other convention) is ambiguous and rejected, never read as 15 or 1500
+            num = (f"case when regexp_full_match(trim({s}), '{DECIMAL_COMMA_RX}') "
+                   f"then try_cast(replace(replace(trim({s}), '.', ''), ',', '.') as double) end")
             issues.append(Issue(raw.file, f.source, None,
                                 f"column {f.source!r} uses a decimal comma (1.234,5); it was read as such",
                                 "info"))
@@ -115,7 +126,8 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
                 f"try_cast({s} as double) <> 0)" if typ == "VARCHAR" else f"try_cast({s} as double) <> 0")
         sql.level_b.append(f"{conv} as {v}")
     else:
-        value, code, plan = _ts_expr(con, raw, f, s, typ, ts_format, sql.level_z, sql.level_p, issues)
+        value, code, plan, text_value = _ts_expr(con, raw, f, s, typ, ts_format, sql.level_z, sql.level_p,
+                                                 issues)
         sql.level_b.append(f"{value}{'::date' if f.kind == 'date' else ''} as {v}")
         sql.level_b.append(f"{code} as {quote_identifier('__fmt_' + f.name)}")
     # conditions test the typed value first so that the emptiness test runs on few rows; text
@@ -128,13 +140,18 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
            "bool": f"{f.name} is not a yes/no value (use 1/0 or true/false)"}.get(f.kind)
     if f.kind in ("ts", "date"):
         what = "date" if f.kind == "date" else "timestamp"
-        reason = (tsfmt.failure_reason(plan, f"trim({s})", what) if plan is not None
+        reason = (tsfmt.failure_reason(plan, f"trim({text_value})", what) if plan is not None
                   else lit(f"{what} not recognised"))
         sql.conds.append((f"({v} is null and not {_empty(s, typ)})", reason, f.source, f"cast({s} as varchar)"))
         sql.conds.append((f"({v} < TIMESTAMP '{YEAR_MIN}-01-01' or {v} >= TIMESTAMP '{YEAR_MAX}-01-01')",
                           lit(f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})"), f.source,
                           f"cast({s} as varchar)"))
     elif bad:
+        if f.kind == "number" and comma:
+            sql.conds.append((f"({v} is null and contains({s}, '.') and not {_empty(s, typ)})",
+                              lit(f"ambiguous number: column {f.source!r} uses a decimal comma, so a dot can only "
+                                  "separate thousands (1.234,5); write this value with a comma (1,5) or with "
+                                  "thousands and a comma (1.500,0)"), f.source, f"cast({s} as varchar)"))
         sql.conds.append((f"({v} is null and not {_empty(s, typ)})", lit(bad), f.source, f"cast({s} as varchar)"))
     if f.kind == "number":
         sql.conds.append((f"not isfinite({v})", lit(f"{f.name} is not a finite number"), f.source,
@@ -268,25 +285,50 @@ def _decimal_comma(con, raw: RawTable, col: str) -> bool:
     return commas > three or raw.delimiter not in (",", None)
 
 
+def _number_text(x: str) -> str:
+    """SQL: a number as the text it is written as (whole floats without '.0')."""
+    return (f"(case when isfinite({x}) and {x} = round({x}) and abs({x}) < 1e15 "
+            f"then cast(cast({x} as bigint) as varchar) else cast({x} as varchar) end)")
+
+
 def _ts_expr(con, raw, f: Field, s: str, typ: str, ts_format, level_z, level_p, issues):
-    """(value SQL, format-code SQL, plan or None) for a timestamp/date field."""
+    """(value SQL, format-code SQL, plan or None, the value as text SQL) for a timestamp/date field.
+
+    Timestamp and date columns are taken as they are; text and numbers go through format detection
+    (numbers as the text they print as); any other type (true/false, lists, binary) is refused.
+    """
     if typ in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"):
-        return f"cast({s} as timestamp)", "0", None
+        return f"cast({s} as timestamp)", "0", None, s
     if typ == "TIMESTAMP WITH TIME ZONE":
-        return f"({s} at time zone 'UTC')", "1", None
+        return f"({s} at time zone 'UTC')", "1", None, s
     if typ in _NUMERIC:
-        # integers: Unix seconds, or milliseconds when too large to be seconds
-        return (f"case when abs({s}) > 100000000000 then make_timestamp(cast({s} as bigint) * 1000) "
-                f"else make_timestamp(cast({s} * 1000000 as bigint)) end"), "0", None
-    if typ != "VARCHAR":
-        s = f"cast({s} as varchar)"
-    plan = tsfmt.plan_column(con, raw.table, quote_identifier(f.source), raw.n_rows, ts_format)
+        # numbers are read as the text they print as, so the same shape rules decide between
+        # YYYYMMDD dates (20240105), Unix seconds and milliseconds, and refuse the rest (inf, 9e18);
+        # whole floats print without their '.0'
+        s, col_text = _number_text(s), _number_text(quote_identifier(f.source))
+    elif typ == "VARCHAR":
+        col_text = quote_identifier(f.source)
+    else:
+        kind = "dates or times" if f.kind == "ts" else "dates"
+        raise DataValidationError(
+            f"{raw.file}: column {f.source!r} holds {typ} values, not {kind}, so it cannot be the {f.name} column. "
+            f"Choose the column that holds the {kind} (in the mapping, {f.name}: '<column name>').",
+            file=raw.file, column=f.source)
+    if ts_format:
+        try:
+            con.execute("select try_strptime('2000-01-01', ?)", [ts_format]).fetchall()
+        except duckdb.Error as exc:
+            raise DataValidationError(
+                f"{raw.file}: the ts_format {ts_format!r} for column {f.source!r} is not a valid format "
+                f"({str(exc).splitlines()[0].split(': ', 1)[-1]}). Use strptime codes such as '%Y-%m-%d %H:%M:%S' "
+                "or '%d/%m/%Y', or leave ts_format out to detect the format.", file=raw.file, column=f.source) from None
+    plan = tsfmt.plan_column(con, raw.table, col_text, raw.n_rows, ts_format)
     if plan.assumed:
         issues.append(Issue(raw.file, f.source, None, plan.assumed + ".", "warning"))
     tz, major, value, code = tsfmt.parse_levels(plan, s, f.name)
     if tz:
         level_z.append(f"{tz} as __tz_{f.name}")
     level_p.append(f"{major} as __p_{f.name}")
-    return value, code, plan
+    return value, code, plan, s
 
 

@@ -106,3 +106,14 @@ def test_a_workspace_in_use_by_another_process_is_explained(workspace_env):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_windows_file_upload_with_the_encoding_choice(app):
+    """A cp1252 file is refused as not UTF-8 with a hint; choosing Windows / Latin-1 loads it."""
+    touches = "user_id,ts,channel\nu1,2024-01-01 10:00,Caf\u00e9 \u20ac\nu2,2024-01-02 10:00,B\n".encode("cp1252")
+    at = _upload(app, TP_SHAPE, {"touchpoints": ("win.csv", touches), "conversions": ("c.csv", CONVERSIONS)})
+    assert "win.csv is not valid UTF-8" in _shown(at)
+    at.selectbox(key="map_touchpoints_encoding").set_value("Windows / Latin-1 (cp1252)").run()
+    at.button(key="upload_go").click().run()
+    assert errors_of(at) == []
+    assert any("2 touchpoints" in s.value for s in at.success), _shown(at)

@@ -62,7 +62,7 @@ def test_not_utf8_names_line_and_byte_and_latin1_option(con, write):
     # line 3 is "u2,2024-01-02,Caf\xe9": the bad byte is the 18th of the line
     assert str(err.value) == (
         "tp.csv is not valid UTF-8 at line 3, byte 18 (0xe9). Re-save it as UTF-8 (Excel: Save As > CSV "
-        "UTF-8), or read it as Latin-1 with mappings={'touchpoints': {'encoding': 'latin-1'}}.")
+        "UTF-8), or read it as Latin-1 (Windows) with mappings={'touchpoints': {'encoding': 'latin-1'}}.")
     assert err.value.row == 3
     load_into(con, "ds", touchpoints=path, mappings={"touchpoints": {"encoding": "latin-1"}})
     assert con.execute("select channel from ds.touchpoints order by ts").fetchall() == [("Search",), ("Café",)]

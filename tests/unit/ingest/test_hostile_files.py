@@ -215,3 +215,180 @@ def test_ihc_db_with_the_apps_empty_mapping(con, upload_db):
     """The app sends {'ihc_db': {}} (nothing to map): it loads instead of 'unknown roles'."""
     report = load_into(con, "ds", ihc_db=("challenge.db", upload_db), mappings={"ihc_db": {}})
     assert report.tables["touchpoints"] == len(SESSIONS)
+
+
+# ---------------------------------------------------------------- values that must not change silently
+def _spend_csv(cells: list[str]) -> str:
+    rows = "".join(f"2024-01-0{i + 1};A;{c}\n" for i, c in enumerate(cells))
+    return "date;channel;cost\n" + rows
+
+
+def test_decimal_comma_column_rejects_dot_values_as_ambiguous(con, write):
+    """Most cells use a decimal comma: '1.5' is neither 1.5 nor 15, and '1.500' could be 1.5 or
+    1500; both are rejected with a reason, the others read as written."""
+    tp = write("tp.csv", TOUCHES)
+    sp = write("sp.csv", _spend_csv(["2,5", "3,25", "1.5", "4,75", "1.500", "1.234,5", "1.234.567"]))
+    report = load_into(con, "ds", touchpoints=tp, spend=sp)
+    assert report.tables["spend"] == 5 and report.tables["rejected"] == 2
+    costs = [r[0] for r in con.execute("select spend from ds.spend order by date").fetchall()]
+    assert costs == [2.5, 3.25, 4.75, 1234.5, 1234567.0]
+    rej = con.execute("select row, value, reason from ds.rejected order by row").fetchall()
+    assert [(r, v) for r, v, _ in rej] == [(3, "1.5"), (5, "1.500")]
+    assert all(reason.startswith("ambiguous number: column 'cost' uses a decimal comma") for *_, reason in rej)
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    # YYYYMMDD integers are dates, never Unix seconds (20240105 s would be 1970-08-23)
+    ([20240105, 20240106], ["2024-01-05 00:00:00", "2024-01-06 00:00:00"]),
+    # ten-digit integers are Unix seconds, thirteen-digit ones milliseconds; whole floats likewise
+    ([1704067200, 1704153600], ["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),
+    ([1704067200000, 1704153600000], ["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),
+    ([1704067200.0, 1704153600.5], ["2024-01-01 00:00:00", "2024-01-02 00:00:00.500000"]),
+])
+def test_integer_parquet_timestamps(con, tmp_path, values, expected):
+    import pandas as pd
+
+    path = tmp_path / "ints.parquet"
+    pd.DataFrame({"user_id": ["u1", "u2"], "ts": values, "channel": ["A", "B"]}).to_parquet(path)
+    load_into(con, "ds", touchpoints=path)
+    got = [str(r[0]) for r in con.execute("select ts from ds.touchpoints order by ts").fetchall()]
+    assert got == expected
+
+
+@pytest.mark.parametrize("bad", [float("inf"), 9e18, 9 * 10**18, -1.0e12])
+def test_out_of_range_parquet_timestamps_are_rejected_rows(con, tmp_path, bad):
+    import pandas as pd
+
+    path = tmp_path / "bad.parquet"
+    ts = [bad, 1704067200] if isinstance(bad, int) else [bad, 1704067200.0]
+    pd.DataFrame({"user_id": ["u1", "u2"], "ts": ts, "channel": ["A", "B"]}).to_parquet(path)
+    report = load_into(con, "ds", touchpoints=path)
+    assert report.tables["touchpoints"] == 1 and report.tables["rejected"] == 1
+    row, column, reason = con.execute("select row, column_name, reason from ds.rejected").fetchall()[0]
+    assert (row, column) == (1, "ts") and "timestamp" in reason
+
+
+def test_boolean_timestamp_column_is_our_error(con, tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "flags.parquet"
+    pd.DataFrame({"user_id": ["u1"], "ts": [True], "channel": ["A"]}).to_parquet(path)
+    with pytest.raises(DataValidationError, match=r"flags\.parquet: column 'ts' holds BOOLEAN values, not dates"):
+        load_into(con, "ds", touchpoints=path)
+
+
+ZONED = [
+    # value, UTC clock time (abbreviations are fixed offsets; zone names follow daylight saving)
+    ("2024-01-01 10:00:00 EST", "2024-01-01 15:00:00"),
+    ("2024-07-01 10:00:00 EDT", "2024-07-01 14:00:00"),
+    ("2024-01-01 10:00:00 CET", "2024-01-01 09:00:00"),
+    ("2024-07-01 10:00:00 CET", "2024-07-01 09:00:00"),
+    ("2024-07-01 10:00:00 CEST", "2024-07-01 08:00:00"),
+    ("2024-01-01 10:00:00 Europe/Berlin", "2024-01-01 09:00:00"),
+    ("2024-07-01 10:00:00 Europe/Berlin", "2024-07-01 08:00:00"),
+    ("2024-07-01 10:00:00 America/New_York", "2024-07-01 14:00:00"),
+    ("2024-07-01 10:00 PST", "2024-07-01 18:00:00"),
+    ("2024-07-01T10:00:00Z", "2024-07-01 10:00:00"),
+    ("2024-07-01 10:00:00 UTC", "2024-07-01 10:00:00"),
+    ("2024-07-01 10:00:00+02:00", "2024-07-01 08:00:00"),
+]
+
+
+def test_named_time_zones_are_converted_to_utc(con, write):
+    body = "".join(f"u{i},{v},A\n" for i, (v, _) in enumerate(ZONED))
+    # plain rows are the majority, as in a real export where a few rows carry a zone
+    plain = "".join(f"p{i},2024-02-{i + 1:02d} 12:00:00,B\n" for i in range(len(ZONED) + 1))
+    report = load_into(con, "ds", touchpoints=write("tz.csv", "user_id,ts,channel\n" + body + plain))
+    assert report.tables["rejected"] == 0
+    got = dict(con.execute("select user_id, strftime(ts, '%Y-%m-%d %H:%M:%S') from ds.touchpoints").fetchall())
+    assert [got[f"u{i}"] for i in range(len(ZONED))] == [utc for _, utc in ZONED]
+    assert got["p0"] == "2024-02-01 12:00:00"
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("2024-01-01 10:00:00 foo", "time zone foo not understood"),
+    ("2024-01-01 10:00:00 Mars/Olympus", "time zone Mars/Olympus not understood"),
+    ("2024-01-01 10:00:00 XYZ", "time zone XYZ not understood"),
+    ("2024-01-01 10:00:00 CST", "time zone CST is ambiguous"),
+    ("2024-01-01 10:00:00 IST", "time zone IST is ambiguous"),
+    ("2024-01-01 10:00:00 (EST)", "timestamp not recognised"),
+    ("2024-01-01 10:00:00 local time", "timestamp not recognised"),
+])
+def test_unknown_trailing_text_rejects_the_row(con, write, value, reason):
+    """Trailing text is never dropped: the row is rejected with a reason naming it."""
+    text = f"user_id,ts,channel\nu1,{value},A\nu2,2024-01-02 10:00:00,B\nu3,2024-01-03 10:00:00,B\n"
+    report = load_into(con, "ds", touchpoints=write("tz.csv", text))
+    assert report.tables["touchpoints"] == 2 and report.tables["rejected"] == 1
+    row, got_value, got_reason = con.execute("select row, value, reason from ds.rejected").fetchall()[0]
+    assert (row, got_value) == (1, value) and got_reason.startswith(reason)
+
+
+# ---------------------------------------------------------------- bad options
+@pytest.mark.parametrize("fmt", ["%Q%", "%Y-%m-%d %"])
+def test_bad_ts_format_is_our_error(con, write, fmt):
+    with pytest.raises(DataValidationError, match=r"tp\.csv: the ts_format .* for column 'ts' is not a valid format"):
+        load_into(con, "ds", touchpoints=write("tp.csv", TOUCHES), mappings={"touchpoints": {"ts_format": fmt}})
+
+
+@pytest.mark.parametrize("delim", [",;", "", '"', "\n", "ab"])
+def test_bad_delimiter_is_our_error(con, write, delim):
+    with pytest.raises(DataValidationError, match=r"tp\.csv: the delimiter option .* is not usable"):
+        load_into(con, "ds", touchpoints=write("tp.csv", TOUCHES), mappings={"touchpoints": {"delimiter": delim}})
+
+
+def test_tab_delimiter_by_name(con, write):
+    report = load_into(con, "ds", touchpoints=write("tp.tsv", TOUCHES.replace(",", "\t")),
+                       mappings={"touchpoints": {"delimiter": "tab"}})
+    assert report.tables["touchpoints"] == 2
+
+
+# ---------------------------------------------------------------- quoting, huge cells, encodings
+def test_one_badly_quoted_row_is_one_rejected_row(con, write):
+    text = 'user_id,ts,channel\nu1,2024-01-01 10:00,A\nu2,2024-01-02 10:00,"B"x\nu3,2024-01-03 10:00,C\n'
+    report = load_into(con, "ds", touchpoints=write("q.csv", text))
+    assert report.tables["touchpoints"] == 2 and report.tables["rejected"] == 1
+    assert con.execute("select row, reason from ds.rejected").fetchall() == [(2, "badly quoted value")]
+
+
+def test_unclosed_quote_names_the_row(con, write):
+    text = 'user_id,ts,channel\nu1,2024-01-01 10:00,A\nu2,2024-01-02 10:00,"B\nu3,2024-01-03 10:00,C\nu4,2024-01-04 10:00,D\n'
+    with pytest.raises(DataValidationError, match=r"q\.csv: row 2 \(line 3\) opens a quote .* never closed, so the 2 lines"):
+        load_into(con, "ds", touchpoints=write("q.csv", text))
+
+
+def test_cell_of_two_and_a_half_megabytes_loads(con, write):
+    big = "x" * 2_500_000
+    text = f"user_id,ts,channel,note\nu1,2024-01-01 10:00,A,{big}\nu2,2024-01-02 10:00,{big},y\n"
+    report = load_into(con, "ds", touchpoints=write("big.csv", text))
+    assert report.tables["touchpoints"] == 2 and report.tables["rejected"] == 0
+    assert con.execute("select max(length(channel)) from ds.touchpoints").fetchall()[0][0] == 2_500_000
+
+
+WINDOWS_TEXT = "user_id,ts,channel\nu1,2024-01-01 10:00,Caf\u00e9 \u20ac \u201cpromo\u201d \u2013 \u0160\nu2,2024-01-02 10:00,B\n"
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "windows-1252", "ISO-8859-1"])
+def test_windows_1252_file_loads_with_latin1_or_cp1252(con, write, encoding):
+    path = write("win.csv", WINDOWS_TEXT.encode("cp1252"))
+    load_into(con, "ds", touchpoints=path, mappings={"touchpoints": {"encoding": encoding}})
+    channels = [r[0] for r in con.execute("select channel from ds.touchpoints order by ts").fetchall()]
+    assert channels == ["Caf\u00e9 \u20ac \u201cpromo\u201d \u2013 \u0160", "B"]
+    assert preview(path, encoding=encoding).rows.iloc[0, 2] == channels[0]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_utf16_with_bom_is_read(con, write, codec):
+    data = WINDOWS_TEXT.encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    report = load_into(con, "ds", touchpoints=write("u16.csv", data))
+    assert report.tables["touchpoints"] == 2
+    assert con.execute("select channel from ds.touchpoints order by ts").fetchall()[0][0].startswith("Caf\u00e9 \u20ac")
+    prev = preview(write("u16b.csv", data))
+    assert list(prev.columns) == ["user_id", "ts", "channel"] and prev.encoding_ok
+
+
+def test_odd_utf16_is_our_error(con, write):
+    data = "user_id,ts,channel\nu1,2024-01-01 10:00,A\n".encode("utf-16") + b"\x00"
+    with pytest.raises(DataValidationError, match=r"u16\.csv is not valid UTF-16"):
+        load_into(con, "ds", touchpoints=write("u16.csv", data))
