@@ -9,11 +9,12 @@ many Linux machines (and headless browsers) lack.
 """
 import streamlit as st
 
-from ui import state
+from ui import signin, state
 from ui.guard import guarded
 from ui.journey_sidebar import journey_sidebar
 
 st.set_page_config(page_title="Attribution analytics", page_icon="📈", layout="wide")
+signin.require_signed_in()  # with [auth] in the secrets: the sign-in or refusal page, and stop
 pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("app_pages/data_sources.py", title="Data", icon=":material/database:"),

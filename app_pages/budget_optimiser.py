@@ -9,7 +9,7 @@ st.title("Budget optimiser")
 st.caption("Moves spend between channels to where the media-mix model expects the most extra outcome, within "
            "your bounds. Spend and bounds are per period of the model (per week for a weekly model).")
 
-res, spec, _ = mmm_controls.latest_fit()
+res, spec, frame = mmm_controls.latest_fit()
 if res is None:
     budget_controls.offer_default_fit(state.current_dataset())
     st.stop()
@@ -27,6 +27,9 @@ except OptimizationError as err:
 budget_views.headline(plan, spec)
 budget_views.plan_table(plan, spec)
 budget_views.plan_charts(plan, res, spec)
+
+st.subheader("Forward look")
+budget_views.forward_look(plan, res, spec, frame)
 
 st.subheader("Scenarios")
 budget_controls.save_scenario(plan, inputs, spec)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import cache, state
 from ui.data_upload import report_view, upload_form
+from ui.dataset_sharing import saved_datasets, share_switch
 from ui.downloads import csv_download
 from ui.identity_section import identity_section
 from ui.text import plain
@@ -33,10 +34,12 @@ with tab_current:
 with tab_upload:
     upload_form()
 with tab_saved:
-    saved = state.workspace().list(state.owner())
-    st.dataframe(saved[["name", "kind", "created", "source"]], hide_index=True)
+    saved = saved_datasets()
+    st.dataframe(saved[["name", "kind", "created", "source", "access"]], hide_index=True)
     labels = {f"{r.name} ({r.created:%Y-%m-%d %H:%M})": r.dataset_id for r in saved.itertuples()}
     pick = st.selectbox("Dataset", list(labels), key="saved_pick")
+    if pick:
+        share_switch(saved.set_index("dataset_id").loc[labels[pick]])
     left, right = st.columns(2)
     if pick and left.button("Open", key="saved_open"):
         state.use_dataset(labels[pick])
@@ -47,6 +50,7 @@ with tab_saved:
             cache.clear()
             state.use_dataset("")
             st.rerun()
-        st.error("The built-in sample cannot be deleted here (it is shared by every session).")
+        st.error("Only a dataset's owner can delete it: the built-in sample is shared by every session, and "
+                 "a dataset a teammate shared stays theirs.")
 with tab_identity:
     identity_section()

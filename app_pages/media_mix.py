@@ -28,7 +28,8 @@ fit_tab, roas_tab, curves_tab, diag_tab, forms_tab = st.tabs(
 with fit_tab:
     mmm_results.fit_tab(res, fitted_spec)
 with roas_tab:
-    mmm_results.roas_tab(res, fitted_spec)
+    mmm_results.roas_tab(res, fitted_spec, frame)
+    mmm_results.truth_section(res, fitted_spec, state.current_dataset())
 with curves_tab:
     mmm_results.curves_tab(res, fitted_spec)
 with diag_tab:

@@ -35,7 +35,8 @@ left, right = st.columns([4, 1])
 left.caption(f"{data.total_conversions:,.0f} conversions and {data.total_revenue:,.2f} revenue "
              f"credited across {len(data.channels)} channels.")
 with right:
-    report_button(ds, settings, results=results if ci is None else ci, failures=failures, params=params)
+    report_button(ds, settings, results=results if ci is None else ci, failures=failures, params=params,
+                  level=None if ci is None else level)
 metric = st.radio("Show", ["conversions", "revenue", "share"], horizontal=True, key="metric",
                   format_func=str.capitalize)
 wide = credit_table(results, metric)

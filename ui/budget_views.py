@@ -6,12 +6,15 @@ import math
 import pandas as pd
 import streamlit as st
 
+from attribution import budget
 from attribution.budget import BudgetResult
+from attribution.errors import AttributionError
 from attribution.mmm import MMMResult
 from ui import charts_mmm
 from ui.budget_controls import scenario_tables
 from ui.downloads import csv_download, show_chart
 from ui.mmm_controls import FitSpec
+from ui.text import plain
 
 NUM = st.column_config.NumberColumn
 
@@ -106,3 +109,29 @@ def compare_scenarios(scenarios: dict[str, dict]) -> None:
     show_chart(charts_mmm.spend_comparison(spend, {n: n for n in names}, f"Recommended spend (plan total, {unit}s "
                                            "as set per scenario)", "Recommended spend by scenario"), "budget_scenarios")
 
+
+
+def forward_look(plan: BudgetResult, res: MMMResult, spec: FitSpec, frame: pd.DataFrame) -> None:
+    """Predicted outcome per period for the next periods under the recommended plan, with intervals."""
+    unit = spec.unit
+    n = st.number_input(f"Periods to look ahead ({unit}s)", 1, 156, min(plan.periods, 104 if spec.freq == "W" else 365),
+                        key="budget_forecast_periods", help="Predicted outcome per period when the recommended "
+                        "spend per period is kept up for this many periods.")
+    spend = (plan.allocation.set_index("channel")["recommended_spend"] / plan.periods).to_dict()
+    try:
+        ahead = budget.forecast(res, frame, spend, int(n), date=spec.date)
+    except AttributionError as err:
+        st.error(plain(err))
+        return
+    a, b = st.columns(2)
+    a.metric(f"Predicted {spec.target_label} over the next {n:,} {unit}s", f"{ahead['outcome'].sum():,.0f}",
+             help="Sum of the predicted outcome per period (baseline + media with carry-over).")
+    b.metric("Of which media", f"{ahead['media'].sum():,.0f}")
+    recent = res.fitted.tail(min(len(res.fitted), 2 * int(n)))
+    show_chart(charts_mmm.forecast_band(recent, ahead, f"{spec.target_label} per {unit}",
+                                        f"Forward look: {spec.target_label} per {unit} under the recommended plan"),
+               "budget_forecast")
+    st.caption(f"Band: {res.ci_level:.0%} interval per {unit} (media-curve uncertainty from the bootstrap plus the "
+               f"fit's noise). The trend continues its last segment, seasonality repeats, controls stay at their "
+               "average, events do not recur, and past spend's carry-over fades out while the plan's builds up.")
+    csv_download(ahead, "budget_forecast.csv", "Download the forward look (CSV)", key="dl_budget_forecast")

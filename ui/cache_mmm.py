@@ -10,6 +10,7 @@ import streamlit as st
 from attribution import budget, mmm
 from attribution.engine.base import Dataset
 from attribution.mmm import dataset_input, wide_csv
+from attribution.mmm.lift import LIFT_COLUMNS
 
 
 def upload_key(data: bytes) -> str:
@@ -68,9 +69,17 @@ def prepare(frame: pd.DataFrame, source_key: str, date: str, target: str, channe
     return _prepare(frame, source_key, date, target, tuple(channels), tuple(controls))
 
 
+def _kwargs(kwargs: tuple) -> dict:
+    """The cached keyword arguments back as ``mmm.fit`` takes them (lift-test rows as a table)."""
+    out = dict(kwargs)
+    if out.get("lift_tests"):
+        out["lift_tests"] = pd.DataFrame(list(out["lift_tests"]), columns=list(LIFT_COLUMNS))
+    return out
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _fit(_frame: pd.DataFrame, source_key: str, kwargs: tuple) -> mmm.MMMResult:
-    return mmm.fit(_frame, **dict(kwargs))
+    return mmm.fit(_frame, **_kwargs(kwargs))
 
 
 def fit(frame: pd.DataFrame, source_key: str, kwargs: dict) -> mmm.MMMResult:
@@ -80,7 +89,7 @@ def fit(frame: pd.DataFrame, source_key: str, kwargs: dict) -> mmm.MMMResult:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _compare(_frame: pd.DataFrame, source_key: str, kwargs: tuple) -> pd.DataFrame:
-    return mmm.compare_saturation(_frame, **dict(kwargs))
+    return mmm.compare_saturation(_frame, **_kwargs(kwargs))
 
 
 def compare_saturation(frame: pd.DataFrame, source_key: str, kwargs: dict) -> pd.DataFrame:

@@ -91,3 +91,18 @@ def _truth(fingerprint: str, source: str | None) -> pd.DataFrame | None:
 def truth(ds: Dataset) -> pd.DataFrame | None:
     """The simulator's ground truth for the built-in sample; None for any other dataset."""
     return _truth(ds.fingerprint, ds.source)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _daily_truth(fingerprint: str, source: str | None) -> pd.DataFrame | None:
+    from attribution.simulate.sample import sample_daily_truth
+
+    path = sample_daily_truth() if source == "sample" else None
+    if path is None:
+        return None
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def daily_truth(ds: Dataset) -> pd.DataFrame | None:
+    """The simulator's per-day truth (spend, incremental revenue per channel) for the sample; None otherwise."""
+    return _daily_truth(ds.fingerprint, ds.source)

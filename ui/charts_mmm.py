@@ -137,3 +137,27 @@ def spend_comparison(frame: pd.DataFrame, columns: Mapping[str, str], x_label: s
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title=x_label, tickformat=",")
     return style_figure(fig, title, height=max(300, 34 * len(frame) * max(1, len(columns)) // 2 + 140))
+
+
+def forecast_band(history: pd.DataFrame, ahead: pd.DataFrame, y_label: str, title: str | None = None) -> go.Figure:
+    """The last periods' actual outcome, then the predicted outcome with its interval band and the baseline.
+
+    ``history``: ``date, actual`` (+ ``fitted``); ``ahead``: the :func:`attribution.budget.forecast` table.
+    """
+    fig = go.Figure()
+    fig.add_scatter(x=history["date"], y=history["actual"], name="Actual", mode="lines", line=dict(color=GREY))
+    if "fitted" in history:  # the model's own level on the history, so a jump at the start is visible
+        fig.add_scatter(x=history["date"], y=history["fitted"], name="Fitted", mode="lines",
+                        line=dict(color=COLORS[0], width=1, dash="dash"))
+    if "outcome_ci_low" in ahead:
+        fig.add_scatter(x=ahead["date"], y=ahead["outcome_ci_high"], mode="lines", line=dict(width=0),
+                        showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=ahead["date"], y=ahead["outcome_ci_low"], mode="lines", line=dict(width=0),
+                        fill="tonexty", fillcolor=_rgba(COLORS[0], 0.2), name="Interval")
+    fig.add_scatter(x=ahead["date"], y=ahead["outcome"], name="Predicted", mode="lines+markers",
+                    line=dict(color=COLORS[0]), marker=dict(size=4))
+    fig.add_scatter(x=ahead["date"], y=ahead["baseline"], name="Baseline (no media)", mode="lines",
+                    line=dict(color=GREY, dash="dot"))
+    fig.update_yaxes(title=y_label, tickformat=",")
+    fig.update_xaxes(title=None)
+    return style_figure(fig, title, height=400)

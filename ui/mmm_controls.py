@@ -17,7 +17,7 @@ from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.mmm import ADSTOCK_SPECS, DEFAULT_MAX_LAG, SATURATION_SPECS, infer_freq
 from attribution.mmm.wide_csv import guess_wide_roles
-from ui import cache, cache_mmm
+from ui import cache, cache_mmm, mmm_lift
 from ui.text import plain
 
 FIT_KEY, SPEC_KEY, FRAME_KEY = "mmm_fit", "mmm_fit_spec", "mmm_fit_frame"
@@ -26,6 +26,9 @@ FREQS = {"W": "Weekly", "D": "Daily"}
 UNITS = {"W": "week", "D": "day"}
 ADSTOCKS = {name: spec.label for name, spec in ADSTOCK_SPECS.items()}
 SATURATIONS = {name: spec.label for name, spec in SATURATION_SPECS.items()}
+AUTO_LABEL = "Automatic (lowest BIC)"
+TRENDS = {"auto": AUTO_LABEL, 0: "None (constant level)", 1: "Straight line", 2: "2 segments", 3: "3 segments",
+          4: "4 segments", 6: "6 segments"}
 ALL_STAGES = "All conversions"
 DEFAULT_N_BOOT = 100
 
@@ -57,20 +60,25 @@ class FitSpec:
     channels: tuple[str, ...]
     controls: tuple[str, ...]
     freq: str
-    adstock: str = "geometric"
-    saturation: str = "logistic"
+    adstock: str = "auto"
+    saturation: str = "auto"
     holdout_share: float = 0.1
     n_fourier: int = 2
-    trend: bool = True
-    max_lag: int = 8
+    trend: int | str = "auto"
+    max_lag: int | str = "auto"
     n_boot: int = DEFAULT_N_BOOT
     n_starts: int = 5
+    lift_tests: tuple[tuple, ...] = ()  # rows channel, x, delta_x, delta_y, sigma (see ui.mmm_lift)
 
-    def fit_kwargs(self) -> dict:
-        """Keyword arguments of :func:`attribution.mmm.fit`."""
+    def fit_kwargs(self, calibrated: bool = True) -> dict:
+        """Keyword arguments of :func:`attribution.mmm.fit` (hashable: lift tests stay a tuple of rows,
+        ``ui.cache_mmm`` turns them into the table); ``calibrated=False`` leaves the lift tests out."""
         keep = ("date", "target", "channels", "controls", "adstock", "saturation", "holdout_share", "n_fourier",
                 "trend", "max_lag", "n_boot", "n_starts")
-        return {k: v for k, v in asdict(self).items() if k in keep}
+        out = {k: v for k, v in asdict(self).items() if k in keep}
+        if calibrated and self.lift_tests:
+            out["lift_tests"] = self.lift_tests
+        return out
 
     def key(self) -> str:
         """A short string naming this fit (cache key of derived results)."""
@@ -100,8 +108,10 @@ def default_fourier(frame: pd.DataFrame, date: str) -> int:
 
 def _dataset_input(ds: Dataset) -> MMMInput | None:
     # the forms picked further down (kept in the session) decide how many parameters a fit needs
-    suggested, note = cache_mmm.suggest_freq(ds, st.session_state.get("mmm_adstock", "geometric"),
-                                             st.session_state.get("mmm_saturation", "logistic"))
+    # (automatic forms are sized as the default pair, geometric + logistic)
+    adstock, saturation = st.session_state.get("mmm_adstock", "auto"), st.session_state.get("mmm_saturation", "auto")
+    suggested, note = cache_mmm.suggest_freq(ds, "geometric" if adstock == "auto" else adstock,
+                                             "logistic" if saturation == "auto" else saturation)
     stages = cache.stages(ds)
     left, mid, right = st.columns(3)
     freq = left.radio("Granularity", list(FREQS), index=list(FREQS).index(suggested), format_func=FREQS.get,
@@ -191,11 +201,15 @@ def data_source(ds: Dataset | None) -> MMMInput | None:
     return _upload_input()
 
 
-def model_settings(inp: MMMInput) -> FitSpec:
-    """Adstock and saturation forms, hold-out and the advanced fit settings for ``inp``."""
+def model_settings(inp: MMMInput) -> FitSpec | None:
+    """Adstock and saturation forms, hold-out, the advanced fit settings and lift tests for ``inp``
+    (None, after an error box, while the lift-test table has a bad row)."""
     a, b, c = st.columns(3)
-    adstock = a.selectbox("Adstock (carry-over)", list(ADSTOCKS), format_func=ADSTOCKS.get, key="mmm_adstock")
-    saturation = b.selectbox("Saturation (diminishing returns)", list(SATURATIONS), format_func=SATURATIONS.get,
+    adstocks, saturations = {"auto": AUTO_LABEL, **ADSTOCKS}, {"auto": AUTO_LABEL, **SATURATIONS}
+    adstock = a.selectbox("Adstock (carry-over)", list(adstocks), format_func=adstocks.get, key="mmm_adstock",
+                          help="Automatic: the adstock and saturation pair with the lowest BIC among the "
+                               "usual candidates (the comparison is shown with the results).")
+    saturation = b.selectbox("Saturation (diminishing returns)", list(saturations), format_func=saturations.get,
                              key="mmm_saturation")
     holdout = c.slider("Hold-out (latest periods kept out of the fit)", 0, 40, 10, 5, format="%d%%",
                        key="mmm_holdout")
@@ -204,15 +218,23 @@ def model_settings(inp: MMMInput) -> FitSpec:
         # keyed on the data: their defaults depend on its length and granularity
         fourier = d.number_input("Yearly seasonality (Fourier pairs)", 0, 6, default_fourier(inp.frame, inp.date),
                                  key=f"mmm_fourier_{inp.source_key}", help="Default 0 for less than a year of data.")
+        auto_lag = e.checkbox("Choose the carry-over window automatically", True, key=f"mmm_auto_lag_{inp.freq}",
+                              help="Lowest BIC among 4, 8, 13 weeks (daily: 7, 14, 30 days).")
         lag = e.number_input(f"Carry-over window ({UNITS[inp.freq]}s)", 1, 60, DEFAULT_MAX_LAG[inp.freq],
-                             key=f"mmm_lag_{inp.freq}", help="How many periods a spend can still act.")
+                             key=f"mmm_lag_{inp.freq}", help="How many periods a spend can still act.",
+                             disabled=auto_lag)
         n_boot = f.number_input("Bootstrap replicates (for intervals)", 0, 1000, DEFAULT_N_BOOT, 10, key="mmm_boot",
                                 help="More replicates give steadier intervals and take longer; 0 = none.")
-        trend = d.checkbox("Linear trend", True, key="mmm_trend")
+        trend = d.selectbox("Trend (piecewise-linear)", list(TRENDS), format_func=TRENDS.get, key="mmm_trend",
+                            help="Automatic: the number of straight segments with the lowest BIC, so a curved "
+                                 "baseline is followed by the trend rather than credited to media.")
         n_starts = e.number_input("Random starts of the fit", 1, 30, 5, key="mmm_starts")
+    lift = mmm_lift.lift_tests_input(inp.channels, inp.source_key)
+    if lift is None:
+        return None
     return FitSpec(inp.source_key, inp.label, inp.target_label, inp.date, inp.target, inp.channels, inp.controls,
-                   inp.freq, adstock, saturation, holdout / 100, int(fourier), bool(trend), int(lag), int(n_boot),
-                   int(n_starts))
+                   inp.freq, adstock, saturation, holdout / 100, int(fourier), trend,
+                   "auto" if auto_lag else int(lag), int(n_boot), int(n_starts), lift)
 
 
 def run_fit(frame: pd.DataFrame, spec: FitSpec) -> bool:
@@ -253,5 +275,5 @@ def default_spec(ds: Dataset) -> tuple[pd.DataFrame, FitSpec] | None:
     channels = tuple(c for c in frame.columns if c not in ("date", "y"))
     spec = FitSpec(f"{ds.fingerprint}|{freq}|{target}|None", f"{ds.name} · {FREQS[freq].lower()} {target}", target,
                    "date", "y", channels, (), freq, n_fourier=default_fourier(frame, "date"),
-                   max_lag=DEFAULT_MAX_LAG[freq], n_boot=DEFAULT_N_BOOT)
+                   n_boot=DEFAULT_N_BOOT)
     return frame, spec

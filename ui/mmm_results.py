@@ -6,8 +6,10 @@ import math
 import pandas as pd
 import streamlit as st
 
+from attribution.engine.base import Dataset
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult
-from ui import cache_mmm, charts_mmm
+from attribution.mmm.truth import compare_with_truth
+from ui import cache_mmm, cache_validation, charts_mmm, mmm_lift
 from ui.downloads import csv_download, excel_download, show_chart
 from ui.mmm_controls import ADSTOCKS, FREQS, SATURATIONS, FitSpec, plural
 
@@ -22,7 +24,7 @@ DIAGNOSTICS = {  # key -> (label, format, what it says)
     "holdout_nrmse": ("Hold-out NRMSE", "{:.1%}", "NRMSE on periods the fit did not see"),
     "n_obs": ("Periods fitted", "{:,}", ""),
     "n_holdout": ("Hold-out periods", "{:,}", ""),
-    "n_params": ("Parameters", "{:,}", "intercept, trend, seasonality, controls and 3 per channel"),
+    "n_params": ("Parameters", "{:,}", "level, trend, seasonality, events, controls and each channel's adstock, saturation and coefficient"),
     "aic": ("AIC", "{:,.1f}", "lower is better (same data only)"),
     "bic": ("BIC", "{:,.1f}", "lower is better (same data only)"),
     "n_boot": ("Bootstrap replicates", "{:,}", "refits used for the intervals"),
@@ -74,6 +76,48 @@ def headline(res: MMMResult, spec: FitSpec) -> None:
         col.metric(label, "—" if math.isnan(v) else fmt.format(v), help=meaning)
     for text in fit_warnings(res):
         st.warning(text)
+    model_choice(res, spec)
+
+
+SELECTION_COLUMNS = {"step": "Choice", "trend_segments": "Trend segments", "max_lag": "Carry-over window",
+                     "adstock": "Adstock", "saturation": "Saturation", "n_params": "Parameters",
+                     "r2": "R²", "delta_bic": "BIC vs best", "holdout_mape": "Hold-out MAPE", "chosen": "Chosen"}
+
+
+STEP_LABELS = {"trend": "Trend", "max_lag": "Carry-over window", "forms": "Adstock & saturation"}
+
+
+def model_choice(res: MMMResult, spec: FitSpec) -> None:
+    """What the automatic choices picked and the candidates they compared (fit and ROAS per channel)."""
+    d = res.diagnostics
+    table = d.get("selection")
+    segments = d.get("trend_segments", 1)
+    trend_text = "no trend" if not segments else ("a straight-line trend" if segments == 1
+                                                   else f"a trend of {segments} straight segments")
+    st.caption(f"Baseline: {trend_text}; carry-over window {res.max_lag} {spec.unit}s; "
+               f"{ADSTOCKS[res.adstock].split(' (')[0].lower()} adstock, {SATURATIONS[res.saturation].split(' (')[0]} "
+               "saturation.")
+    if table is None or table.empty:
+        return
+    with st.expander("How the model was chosen (candidates compared)"):
+        for note in d.get("choices", []):
+            st.text(note)
+        roas_cols = {f"roas_{ch}": NUM(f"ROAS {ch}", format="%.2f") for ch in res.channels}
+        config = dict(SELECTION_COLUMNS)
+        config["r2"] = NUM("R²", format="%.3f", help="share of the outcome's variation explained on the fitted periods")
+        config["holdout_mape"] = NUM("Hold-out MAPE", format="%.1f%%",
+                                     help="percentage error on the latest periods the fit did not see (blank without a hold-out)")
+        config["delta_bic"] = NUM("BIC vs best", format="%.1f",
+                                  help="BIC minus the lowest BIC; lower is better, under 2 is about as good")
+        config["max_lag"] = NUM(f"Carry-over window ({spec.unit}s)", format="%d")
+        shown = table.assign(step=table["step"].map(STEP_LABELS).fillna(table["step"]),
+                             holdout_mape=100 * table["holdout_mape"])
+        st.dataframe(shown, hide_index=True, column_order=[*SELECTION_COLUMNS, *roas_cols],
+                     column_config={**config, **roas_cols})
+        st.caption("Each candidate is a quick fit (no ROAS prior) of the same data; the choices are made one at a "
+                   "time (trend, then carry-over, then forms). Candidates within a few BIC points fit about "
+                   "equally well: if their ROAS differ, the answer depends on the choice, so treat it as uncertain.")
+        csv_download(table, "mmm_model_selection.csv", key="dl_mmm_selection")
 
 
 def _summary_view(summary: pd.DataFrame, unit: str, level: float) -> tuple[list[str], dict]:
@@ -108,8 +152,8 @@ def fit_tab(res: MMMResult, spec: FitSpec) -> None:
     csv_download(res.contributions, "mmm_contributions.csv", key="dl_mmm_contrib")
 
 
-def roas_tab(res: MMMResult, spec: FitSpec) -> None:
-    """Channel summary table and the ROAS / marginal ROAS chart."""
+def roas_tab(res: MMMResult, spec: FitSpec, frame: pd.DataFrame) -> None:
+    """Channel summary table, the ROAS / marginal ROAS chart and, with lift tests, the calibration."""
     order, config = _summary_view(res.channel_summary, spec.unit, res.ci_level)
     st.dataframe(res.channel_summary, hide_index=True, column_order=order, column_config=config)
     st.caption(f"ROAS = contribution / spend over the fit range; marginal ROAS = extra {spec.target_label} from "
@@ -117,6 +161,10 @@ def roas_tab(res: MMMResult, spec: FitSpec) -> None:
                "bootstrap interval.")
     csv_download(res.channel_summary, "mmm_channel_summary.csv", key="dl_mmm_summary")
     show_chart(charts_mmm.roas_bars(res.channel_summary, "ROAS and marginal ROAS by channel"), "mmm_roas")
+    if spec.lift_tests:
+        with st.spinner("Fitting the same model without the lift tests, for comparison…"):
+            uncalibrated = cache_mmm.fit(frame, spec.source_key, spec.fit_kwargs(calibrated=False))
+        mmm_lift.calibration_view(res, uncalibrated)
 
 
 def curves_tab(res: MMMResult, spec: FitSpec) -> None:
@@ -172,3 +220,31 @@ def all_tables(res: MMMResult, extra: dict[str, pd.DataFrame] | None = None) -> 
               "parameters": res.params, "diagnostics": diagnostics_table(res.diagnostics),
               "response_curves": res.response_curves(), "adstock_weights": res.adstock_weights(), **(extra or {})}
     excel_download(tables, "media_mix_model.xlsx", key="xl_mmm")
+
+
+def truth_section(res: MMMResult, spec: FitSpec, ds: Dataset | None) -> None:
+    """On the built-in sample: each channel's fitted ROAS against the simulator's true ROAS."""
+    if ds is None or not spec.source_key.startswith(f"{ds.fingerprint}|") or spec.target_label != "revenue":
+        return
+    daily = cache_validation.daily_truth(ds)
+    if daily is None:
+        return
+    table = compare_with_truth(res, daily)
+    if table.empty:
+        return
+    st.markdown("**Compared with the simulator's truth**")
+    st.caption("This is the built-in simulated sample, so each channel's true ROAS is known: the simulator re-ran "
+               "the same random draws with the channel switched off, and the revenue that disappeared is its true "
+               "effect (over the fitted periods, hold-out excluded). The Validation page does the same for the "
+               "attribution models.")
+    st.dataframe(table, hide_index=True, column_config={
+        "channel": "Channel", "roas": NUM("Model ROAS", format="%.2f"), "true_roas": NUM("True ROAS", format="%.2f"),
+        "error": NUM("Error", format="percent"), "roas_ci_low": NUM(f"Low ({res.ci_level:.0%})", format="%.2f"),
+        "roas_ci_high": NUM(f"High ({res.ci_level:.0%})", format="%.2f"), "covered": "Interval covers truth"},
+        column_order=["channel", "roas", "roas_ci_low", "roas_ci_high", "true_roas", "error", "covered"])
+    worst = float(table["error"].abs().max())
+    if worst > 0.25:
+        st.warning(f"Some channel's ROAS is {worst:.0%} away from the truth: on this short sample (few periods, "
+                   "always-on spend) the model cannot separate the channels well; longer histories with more "
+                   "varied spend, or lift tests, pin them down.")
+    csv_download(table, "mmm_vs_truth.csv", key="dl_mmm_truth")

@@ -52,7 +52,7 @@ def _default_plan(fit):
 
 def build_report(ds: Dataset, settings: JourneySettings, results: pd.DataFrame | None = None,
                  failures: dict[str, str] | None = None, params: dict[str, dict] | None = None,
-                 mmm=None, budget=None) -> bytes:
+                 mmm=None, budget=None, level: float | None = None) -> bytes:
     """The report's HTML bytes. Runs outside the page script (the download callable), so it calls
     the library directly and no Streamlit command."""
     from attribution.models import compare, run_model, supported_models
@@ -71,23 +71,24 @@ def build_report(ds: Dataset, settings: JourneySettings, results: pd.DataFrame |
         results = pd.concat(frames, ignore_index=True) if frames else compare(data, [])
     html = dataset_report(ds, settings=settings, results=results, failures=failures, params=params,
                           channel_report=_channel_report(ds, data) if data.total_conversions > 0 else None,
-                          mmm=mmm, budget=budget)
+                          mmm=mmm, budget=budget, level=level)
     return html.encode("utf-8")
 
 
 def report_button(ds: Dataset, settings: JourneySettings, *, results: pd.DataFrame | None = None,
                   failures: dict[str, str] | None = None, params: dict[str, dict] | None = None,
-                  key: str = "full_report") -> None:
+                  level: float | None = None, key: str = "full_report") -> None:
     """A download button for the full HTML report of ``ds`` under ``settings``.
 
     ``results`` (stacked tidy model results with registered model names), ``failures`` and
-    ``params`` are the page's own model comparison; without them the report runs every model the
-    data supports with default parameters. Nothing is computed until the click.
+    ``params`` are the page's own model comparison (``level``: the confidence level of its
+    intervals, when it has them); without them the report runs every model the data supports with
+    default parameters. Nothing is computed until the click.
     """
     mmm, budget = _media_mix()
     slug = re.sub(r"[^A-Za-z0-9]+", "_", ds.name).strip("_")[:40] or "dataset"
     st.download_button(
-        "Full report (HTML)", lambda: build_report(ds, settings, results, failures, params, mmm, budget),
+        "Full report (HTML)", lambda: build_report(ds, settings, results, failures, params, mmm, budget, level),
         file_name=f"attribution_report_{slug}.html", mime="text/html", key=key, icon=":material/summarize:",
         help="One self-contained HTML file (works offline): dataset summary, journey settings, model "
              "comparison, channel report, and the media-mix and budget results when you have them.")

@@ -2,7 +2,9 @@
 
 Isolation: each browser session gets an owner token kept in the URL (``?ws=...``) so a refresh
 keeps its datasets while other sessions cannot see them (unless the workspace is shared). In
-private mode the whole workspace lives in this session's memory.
+private mode the whole workspace lives in this session's memory. With sign-in (an ``[auth]`` table
+in the secrets, see ui/signin.py) the owner is the signed-in user instead: ``member:<subject>``,
+the same on every browser and device, and the URL token is ignored.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from attribution.engine.base import Dataset
 from attribution.engine.duckdb_dataset import create_dataset, open_dataset
 from attribution.ingest.sources import remove_stale_spools
 from attribution.simulate.sample import SAMPLE_NAME, sample_inputs
-from attribution.store.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig
+from attribution.store.access import AllowList
+from attribution.store.workspace import PUBLIC_OWNER, Workspace, WorkspaceConfig, is_member, member_owner
 from ui.journey_sidebar import KEY_PREFIX
 
 DATASET_KEY = "dataset_id"
@@ -53,8 +56,34 @@ def workspace() -> Workspace:
     return _shared_workspace(cfg.path, cfg.mode == "shared", cfg.memory_limit)
 
 
+def sign_in_required() -> bool:
+    """True when the secrets configure Streamlit's OpenID Connect sign-in (an ``[auth]`` table)."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def allow_list() -> AllowList:
+    """Who may use a signed-in deployment (``ATTRIBUTION_ALLOWED_USERS``; empty: everyone)."""
+    return AllowList.from_env()
+
+
+def team_member() -> bool:
+    """True when this session belongs to a signed-in member (who can share datasets with the team)."""
+    return is_member(owner())
+
+
+def set_shared(dataset_id: str, shared: bool) -> bool:
+    """Share this member's dataset with everyone signed in, or make it private again (owner only)."""
+    return workspace().set_shared(dataset_id, owner(), shared)
+
+
 def owner() -> str:
-    """This browser session's owner token (kept in the URL so a refresh keeps it)."""
+    """Who owns this session's datasets: the signed-in member, else a token kept in the URL.
+
+    With sign-in configured, a session that is not signed in never gets this far (ui/signin.py
+    stops the run first); the public owner is returned defensively so it can see only the sample.
+    """
+    if sign_in_required():
+        return member_owner(st.user.get("sub")) if st.user.is_logged_in else PUBLIC_OWNER
     token = st.query_params.get("ws")
     if not token or len(token) > 64 or not token.isalnum():
         token = st.session_state.get("owner_token") or uuid.uuid4().hex[:20]

@@ -7,6 +7,7 @@ import streamlit as st
 from attribution.engine.base import Dataset
 from attribution.journeys.settings import JourneySettings
 from attribution.models import MODEL_SPECS
+from attribution.models.logistic import RIDGE_FIT
 from attribution.reports import figures
 from attribution.uncertainty import model_difference, rank_correlation, truth_errors
 from ui import cache_validation
@@ -54,7 +55,7 @@ def predictive(ds: Dataset, settings: JourneySettings, level: float) -> None:
     if coefs is None:
         st.info(why)
         return
-    if coefs.attrs.get("penalised"):
+    if coefs["fit"].eq(RIDGE_FIT).any():
         st.caption("The unpenalised fit failed (separation or collinearity); these come from the ridge fit.")
     st.dataframe(coefs, hide_index=True)
     csv_download(coefs, "logistic_coefficients.csv", key="dl_coef")

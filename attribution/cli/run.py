@@ -189,7 +189,7 @@ def run_attribution(args: argparse.Namespace) -> int:
 
         say("building the HTML report ...")
         html = dataset_report(ds, settings=settings, results=results if len(results) else None, failures=failures,
-                              params=params, channel_report=report)
+                              params=params, channel_report=report, level=args.level if args.bootstrap else None)
         files["report.html"] = html.encode("utf-8")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

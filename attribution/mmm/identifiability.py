@@ -110,19 +110,31 @@ def bound_warnings(channels: tuple[str, ...], names: list[str], theta: np.ndarra
             "these channels' response curves and ROAS rest partly on the limits rather than on the data."]
 
 
-def baseline_warnings(intercept: float, non_media: np.ndarray, held: bool) -> list[str]:
+def baseline_warnings(intercept: float, non_media: np.ndarray, held: bool, relaxed: dict | None = None) -> list[str]:
     """Sentences about a baseline held at zero or below zero.
 
-    ``non_media`` is everything but media (intercept, trend, seasonality, controls) per fitted
-    period; ``held``: the fit holds the baseline level (intercept, or the trend line at one end of
-    the range) at its lower limit 0.
+    ``non_media`` is everything but media (level, trend, seasonality, events, controls) per fitted
+    period; ``held``: the fit holds the baseline level at 0 at a knot of the trend line. ``relaxed``
+    (``where``: knot dates held at 0, ``media`` and ``media_free``: media credit with the constraint
+    and with a free baseline) says which way the constraint moved media credit. Holding the level
+    up at 0 where the free fit wants it below raises the baseline, so media usually gets *less*
+    credit than a free fit would give it; the sentence states the measured direction, never a guess.
     """
     out = []
     if held:
-        out.append("The baseline level (intercept, or the trend line at the start or end of the range) is held "
-                   "at its lower limit of 0: left free, the fit would push it below zero, i.e. media would claim "
-                   "more of the outcome than there is to explain. Media credit may be overstated; weekly data, a "
-                   "longer history or controls for what else drives the outcome help.")
+        where = f" (at {', '.join(relaxed['where'])})" if relaxed and relaxed.get("where") else ""
+        text = (f"The baseline level is held at its lower limit of 0{where}: left free, the fit would push it "
+                "below zero.")
+        if relaxed and relaxed["media"] > 0:
+            change = relaxed["media_free"] / relaxed["media"] - 1
+            if abs(change) < 0.01:
+                text += " Without the limit media credit would be about the same, so the limit does not move it."
+            else:
+                way = "understated" if change > 0 else "overstated"
+                text += (f" Without the limit media would be credited {abs(change):.0%} "
+                         f"{'more' if change > 0 else 'less'}, so media credit may be {way} here; a more flexible "
+                         "trend, controls for what else drives the outcome or a longer history help.")
+        out.append(text)
     if non_media.sum() < 0:
         out.append("Everything but media (baseline, trend, seasonality and controls) adds up to less than zero: "
                    "the model credits media with more than the whole outcome, so contributions and ROAS are "

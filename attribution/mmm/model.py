@@ -1,4 +1,4 @@
-"""Fit the media-mix model and compare saturation forms."""
+"""Fit the media-mix model (with automatic trend, lag and form choices) and compare saturation forms."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -8,13 +8,29 @@ import pandas as pd
 
 from attribution.errors import DataValidationError, ModelError
 from attribution.mmm.bootstrap import residual_block_bootstrap
-from attribution.mmm.design import BaselineDesign, build_baseline, check_rank
-from attribution.mmm.identifiability import low_spend, saturation_bounds
 from attribution.mmm.inputs import infer_freq, model_param_count, prepare_wide
+from attribution.mmm.lift import check_lift_tests
 from attribution.mmm.result import MMMResult
-from attribution.mmm.solver import MediaProblem, Solution, single_blas_thread
-from attribution.mmm.summaries import FitContext, build_tables, channel_params, diagnostics, fit_warnings
-from attribution.mmm.transforms import adstock_spec, param_specs, saturation_spec
+from attribution.mmm.selection import (
+    AUTO,
+    FitInput,
+    choice_notes,
+    choose_model,
+    relaxed_baseline,
+    solve_candidate,
+)
+from attribution.mmm.solver import single_blas_thread
+from attribution.mmm.summaries import (
+    FitContext,
+    build_tables,
+    channel_params,
+    diagnostics,
+    fit_warnings,
+)
+from attribution.mmm.transforms import (
+    adstock_spec,
+    saturation_spec,
+)
 
 DEFAULT_MAX_LAG = {"W": 8, "D": 30}
 
@@ -39,79 +55,68 @@ def _freq(dates: pd.Series, freq: str | None, column: str) -> str:
     return want
 
 
-def _problem(spend_scaled: np.ndarray, design: BaselineDesign, fit_rows: np.ndarray, adstock: str,
-             saturation: str, lag: int) -> MediaProblem:
-    """The solver problem, with saturation bounds that keep each channel's curve identifiable."""
-    ad, sat = param_specs(adstock, lag), param_specs(saturation, lag)
-    sat_low, sat_high = saturation_bounds(saturation, sat, low_spend(spend_scaled[fit_rows]))
-    n = spend_scaled.shape[1]
-    lower = np.hstack([np.tile([s.low for s in ad], (n, 1)), sat_low])
-    upper = np.hstack([np.tile([s.high for s in ad], (n, 1)), sat_high])
-    return MediaProblem(spend_scaled, design.matrix, np.flatnonzero(fit_rows), adstock, saturation, lag,
-                        intercept_col=design.names.index("intercept"),
-                        trend_col=design.names.index("slope") if "slope" in design.names else None,
-                        lower=lower, upper=upper)
-
-
-def _pooled_fit(problem: MediaProblem, first: Solution, y: np.ndarray, spend_y: np.ndarray, prior_sd: float,
-                dof: int, starts: list[np.ndarray]) -> Solution:
-    """Refit with every channel's ROAS pulled toward a common (fitted) ROAS by a weak Gaussian prior.
-
-    The prior is ``roas_c ~ N(rho, (prior_sd * rho_1)**2)`` with ``rho`` free and ``rho_1`` the pooled
-    ROAS of the unpenalised fit ``first``; weighed against the residual variance of ``first`` it is
-    the penalty ``(sigma / (prior_sd * rho_1))**2 * sum_c (roas_c - rho)**2`` (posterior mode).
-    """
-    feats = problem.features(first.theta).sum(axis=0)
-    pooled = float((first.beta * feats).sum() / spend_y.sum())
-    if pooled <= 0:  # no media effect at all: nothing to pool
-        return first
-    sigma = np.sqrt(2 * first.cost / max(dof, 1))
-    problem.pool_roas(spend_y, sigma / (prior_sd * pooled))
-    return problem.fit(y, [first.theta.ravel(), *starts])
-
-
 def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),
         controls: Sequence[str] = (), adstock: str = "geometric", saturation: str = "logistic",
-        max_lag: int | None = None, freq: str | None = None, holdout_share: float = 0.0,
-        n_fourier: int = 2, trend: bool = True, n_starts: int = 5, seed: int = 0, n_boot: int = 0,
-        block_len: int | None = None, ci_level: float = 0.9, roas_prior_sd: float | None = 1.0) -> MMMResult:
-    """Fit ``y_t = intercept + trend + seasonality + controls + sum_c beta_c sat_c(adstock_c(x_c / max x_c))``.
+        max_lag: int | str | None = None, freq: str | None = None, holdout_share: float = 0.0,
+        n_fourier: int = 2, trend: int | bool | str = AUTO, events: pd.DataFrame | None = None,
+        n_starts: int = 5, seed: int = 0, n_boot: int = 0, block_len: int | None = None, ci_level: float = 0.9,
+        roas_prior_sd: float | None = 1.0, lift_tests: pd.DataFrame | None = None) -> MMMResult:
+    """Fit ``y_t = level + trend + seasonality + events + controls + sum_c beta_c sat_c(adstock_c(x_c / max x_c))``.
 
     Parameters
     ----------
     df : wide table, one row per day or week (see :func:`prepare_wide` for the checks).
     date, target, channels, controls : column roles; controls enter linearly (put confounders here).
-    adstock : ``geometric`` | ``delayed`` | ``weibull_cdf`` | ``weibull_pdf``.
-    saturation : ``logistic`` | ``hill`` | ``michaelis_menten``.
-    max_lag : number of adstock weights; default 8 for weekly, 30 for daily data.
+    adstock : ``geometric`` | ``delayed`` | ``weibull_cdf`` | ``weibull_pdf`` | ``"auto"``.
+    saturation : ``logistic`` | ``hill`` | ``michaelis_menten`` | ``"auto"``. With ``"auto"`` the
+        combination with the lowest BIC among :data:`attribution.mmm.selection.FORM_CANDIDATES` is used.
+    max_lag : number of adstock weights; ``None`` / ``"auto"`` (default): the lowest BIC among
+        :data:`LAG_CANDIDATES` (4, 8, 13 weeks or 7, 14, 30 days).
     freq : ``"W"`` or ``"D"``; inferred from the dates when None.
     holdout_share : share of the latest periods kept out of the fit to measure forecast error.
-    n_fourier : pairs of yearly Fourier terms (0 = no seasonality). trend : include a linear trend.
+    n_fourier : pairs of yearly Fourier terms (0 = no seasonality).
+    trend : segments of a piecewise-linear trend (``True``/1 = a straight line, 0/``False`` = a
+        constant level), or ``"auto"`` (default): the lowest BIC among :data:`TREND_SEGMENTS`, so a
+        curved baseline is followed by the trend instead of being absorbed by media.
+    events : optional holidays / events, a frame with columns ``date`` and ``event``: each event name
+        gets its own effect in the periods that contain one of its dates.
     n_starts, seed : seeded random starting points for the nonlinear fit (the best one is kept).
     n_boot, block_len, ci_level : residual moving-block bootstrap replicates, block length (default
         ``ceil(n ** (1/3))``) and level of the percentile intervals.
     roas_prior_sd : sd of a weak prior that pulls each channel's ROAS toward a common ROAS, as a
         multiple of the pooled media ROAS of an unpenalised first fit (``None`` or 0: no prior).
-        Where the data pin a channel down (its ROAS known to within a fraction of the pooled
-        ROAS) the pull is negligible; where they cannot tell channels apart (few periods, noisy
-        outcome, always-on spend) it shares the media effect in proportion to spend instead of
-        handing it all to whichever channel happens to fit the noise. Meridian's default
-        ROAS prior plays the same role; 1.0 is weak (a channel may still have twice or half the
-        pooled ROAS at little cost). Bootstrap replicates keep the point fit's prior weight.
+        Where the data pin a channel down the pull is negligible; where they cannot tell channels
+        apart (few periods, noisy outcome, always-on spend) it shares the media effect in proportion
+        to spend instead of handing it all to whichever channel happens to fit the noise. 1.0 is weak.
+        Bootstrap replicates keep the point fit's prior weight.
+    lift_tests : optional experiments, a table with columns ``channel, x, delta_x, delta_y, sigma``
+        (spend per period before the test, the change in spend, the measured change in outcome per
+        period and its standard error; checked by :func:`attribution.mmm.lift.check_lift_tests`).
+        Each is a measurement of the channel's steady-state response curve,
+        ``beta * (sat((x + delta_x) / max) - sat(x / max)) = delta_y +- sigma``, added to the fit as a
+        Gaussian likelihood term weighed against the outcome's noise; bootstrap replicates redraw each
+        measurement from ``N(delta_y, sigma)`` so its uncertainty reaches the intervals.
+        ``diagnostics["lift_tests"]`` compares each test with the fitted curve.
+
+    Automatic choices are made one at a time (trend, then lag, then forms) by BIC on the fit rows;
+    ``diagnostics["selection"]`` holds every candidate (BIC, ROAS per channel, which was chosen) and
+    ``diagnostics["choices"]`` one sentence per choice.
 
     Returns
     -------
-    MMMResult. Media coefficients and the baseline level are constrained to be non-negative: the
-    intercept and, with a trend, the trend line at both ends of the range (seasonality and controls
-    are free). Saturation parameters are kept where the curve is not already half-saturated at a
-    channel's smallest typical spend (see
-    :func:`attribution.mmm.identifiability.saturation_bounds`), so a channel whose spend never goes
-    near zero cannot turn into a second intercept. ``diagnostics["warnings"]`` lists, in plain
-    words, what remains doubtful (baseline level held at 0, baseline below zero in some periods,
-    parameters at a limit, channels whose effect is a near-constant).
+    MMMResult. Media coefficients and the baseline level are non-negative: the level at every knot
+    of the trend line (so the line is >= 0 everywhere); seasonality, events and controls are free.
+    When that constraint binds, the fit is repeated with a free baseline and the warning says in
+    which direction, and by how much, the constraint moved media credit. Saturation parameters are
+    kept where the curve is not already half-saturated at a channel's smallest typical spend (see
+    :func:`attribution.mmm.identifiability.saturation_bounds`). ``diagnostics["warnings"]`` lists in
+    plain words what remains doubtful.
     """
-    adstock_spec(adstock)
-    saturation_spec(saturation)
+    auto_forms = AUTO in (adstock, saturation)
+    if adstock != AUTO:
+        adstock_spec(adstock)
+    if saturation != AUTO:
+        saturation_spec(saturation)
     if not 0.0 <= holdout_share < 0.5:
         raise ModelError(f"holdout_share must be in [0, 0.5) (got {holdout_share})")
     if not 0.5 <= ci_level < 1.0:
@@ -120,14 +125,20 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         raise ModelError("n_fourier and n_boot must be >= 0 and n_starts >= 1")
     if roas_prior_sd is not None and roas_prior_sd < 0:
         raise ModelError(f"roas_prior_sd must be positive, or None for no ROAS prior (got {roas_prior_sd})")
+    if trend != AUTO and (isinstance(trend, str) or int(trend) < 0):
+        raise ModelError(f"trend must be 'auto', True/False or a number of segments >= 0 (got {trend!r})")
+    lag_arg = AUTO if max_lag is None else max_lag
+    if lag_arg != AUTO and (isinstance(lag_arg, str) or int(lag_arg) < 1):
+        raise ModelError(f"max_lag must be at least 1, or 'auto' (got {max_lag!r})")
     channels, controls = [str(c) for c in channels], [str(c) for c in controls]
-    n_params = model_param_count(len(channels), len(controls), n_fourier=n_fourier, trend_params=int(trend),
-                                 adstock=adstock, saturation=saturation)
+    lift = check_lift_tests(lift_tests, channels) if lift_tests is not None else None
+    n_events = int(events["event"].nunique()) if events is not None and "event" in events and len(events) else 0
+    n_params = model_param_count(len(channels), len(controls) + n_events, n_fourier=n_fourier,
+                                 trend_params=1 if trend == AUTO else int(trend),
+                                 adstock="geometric" if adstock == AUTO else adstock,
+                                 saturation="logistic" if saturation == AUTO else saturation)
     data = prepare_wide(df, date, target, channels, controls, min_periods=2)
     freq = _freq(data[date], freq, date)
-    lag = int(max_lag or DEFAULT_MAX_LAG[freq])
-    if lag < 1:
-        raise ModelError(f"max_lag must be at least 1 (got {max_lag})")
     n = len(data)
     n_fit = n - int(round(holdout_share * n))
     if n_fit < 2 * n_params:
@@ -143,27 +154,29 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         raise DataValidationError(f"channel(s) {dead} have no spend in the fit range; drop them or shrink "
                                   "the hold-out", column=dead[0])
     y = data[target].to_numpy(dtype="float64")
-    y_scale = float(np.max(np.abs(y[fit_rows]))) or 1.0
-    design = build_baseline(data[date], data[controls], n_fourier=n_fourier, trend=trend)
-    check_rank(design, fit_rows)
-    problem = _problem(spend / scale, design, fit_rows, adstock, saturation, lag)
-    y_fit = y[fit_rows] / y_scale
+    d = FitInput(data[date], y, spend, scale, fit_rows, float(np.max(np.abs(y[fit_rows]))) or 1.0, data[controls],
+              events, tuple(channels), n_fourier)
     with single_blas_thread():
-        sol = problem.fit(y_fit, problem.starts(n_starts, seed))
-        if roas_prior_sd:
-            sol = _pooled_fit(problem, sol, y_fit, spend[fit_rows].sum(axis=0) / y_scale, roas_prior_sd,
-                              n_fit - n_params, problem.starts(n_starts, seed))
+        choice, table = choose_model(d, trend, lag_arg, adstock, saturation, freq, seed, lift)
+        f = solve_candidate(d, choice["trend"], choice["lag"], choice["adstock"], choice["saturation"], n_starts, seed,
+                   roas_prior_sd, lift=lift)
+        relaxed = relaxed_baseline(d, f)
+        sol, problem, design, lag = f.sol, f.problem, f.design, f.lag
+        adstock, saturation = f.adstock, f.saturation
         boots, failures = ([], 0)
         if n_boot:
-            boots, failures = residual_block_bootstrap(problem, sol, y_fit, n_boot=n_boot, block_len=block_len,
-                                                       seed=seed + 1)
-        ctx = FitContext(data[date], y, spend, fit_rows, tuple(channels), design, problem, y_scale, scale)
+            boots, failures = residual_block_bootstrap(problem, sol, y[fit_rows] / d.y_scale, n_boot=n_boot,
+                                                       block_len=block_len, seed=seed + 1)
+        ctx = FitContext(data[date], y, spend, fit_rows, tuple(channels), design, problem, d.y_scale, scale)
         tables = build_tables(ctx, sol, boots, ci_level)
-    diag = diagnostics(ctx, tables["fitted"]["fitted"].to_numpy(), n_params)
-    diag.update({"warnings": fit_warnings(ctx, sol), "freq": freq, "converged": sol.success, "n_boot": len(boots),
-                 "boot_failures": failures, "adstock": adstock, "saturation": saturation, "max_lag": lag,
-                 "roas_prior_sd": roas_prior_sd or None})
-    return MMMResult(
+    diag = diagnostics(ctx, tables["fitted"]["fitted"].to_numpy(), f.n_params)
+    unit = "week" if freq == "W" else "day"
+    diag.update({"warnings": fit_warnings(ctx, sol, relaxed), "freq": freq, "converged": sol.success,
+                 "n_boot": len(boots), "boot_failures": failures, "adstock": adstock, "saturation": saturation,
+                 "max_lag": lag, "trend_segments": design.trend_segments, "roas_prior_sd": roas_prior_sd or None,
+                 "selection": table, "choices": choice_notes(table, choice, unit), "auto_forms": auto_forms,
+                 "baseline_relaxed": relaxed})
+    result = MMMResult(
         params=tables["params"], fitted=tables["fitted"], contributions=tables["contributions"],
         channel_summary=tables["channel_summary"], diagnostics=diag, channels=tuple(channels),
         controls=tuple(controls), adstock=adstock, saturation=saturation, max_lag=lag, freq=freq,
@@ -171,6 +184,22 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         current_spend={c: float(v) for c, v in zip(channels, spend[fit_rows].mean(axis=0), strict=True)},
         channel_params=channel_params(ctx, sol), boot_params=tuple(channel_params(ctx, b) for b in boots),
         ci_level=ci_level)
+    if lift is not None:
+        diag["lift_tests"] = lift_comparison(result, lift)
+    return result
+
+
+def lift_comparison(res: MMMResult, tests: pd.DataFrame) -> pd.DataFrame:
+    """Each lift test next to the fitted curve: ``predicted_delta_y`` and ``z`` = (predicted - measured) / sigma.
+
+    ``predicted_delta_y`` is the steady-state change in outcome per period the model predicts for the
+    test's change in spend; ``|z|`` above about 2 means the model and the experiment disagree.
+    """
+    out = tests.copy()
+    out["predicted_delta_y"] = [float(res.response(c, x + dx) - res.response(c, x))
+                                for c, x, dx in zip(tests["channel"], tests["x"], tests["delta_x"], strict=True)]
+    out["z"] = (out["predicted_delta_y"] - out["delta_y"]) / out["sigma"]
+    return out
 
 
 def compare_saturation(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),

@@ -18,8 +18,8 @@ ParamsArg = Mapping[str, float] | Mapping[str, Mapping[str, float]] | None
 class SimulatedMMM:
     """Simulated data and the truth behind it.
 
-    ``data``: ``date, y, <channel>...``; ``contributions``: tidy ``date, component, value`` (baseline,
-    trend, seasonality, each channel); ``params``: ``channel, param, value`` (adstock, saturation and
+    ``data``: ``date, y, <channel>...`` (+ ``z`` with a confounder); ``contributions``: tidy ``date,
+    component, value`` (baseline, trend, seasonality, ``z``, each channel); ``params``: ``channel, param, value`` (adstock, saturation and
     ``beta`` in outcome units); ``roas``, ``share`` and ``marginal_roas`` per channel (marginal ROAS
     of the steady-state response at the mean spend); ``spend_scale``: max spend per channel (the
     saturation parameters act on spend divided by it).
@@ -68,7 +68,7 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
                  betas: Mapping[str, float] | None = None, max_lag: int | None = None,
                  intercept: float = 5000.0, trend: float = 500.0, seasonality: float = 400.0,
                  noise: float = 0.03, seed: int = 0, freq: str = "W",
-                 start: str = "2021-01-04") -> SimulatedMMM:
+                 start: str = "2021-01-04", confounder: float = 0.0, curve: float = 0.0) -> SimulatedMMM:
     """Simulate ``y = intercept + trend + seasonality + sum_c beta_c sat_c(adstock_c(x_c / max x_c)) + noise``.
 
     Parameters
@@ -82,6 +82,12 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
     noise : standard deviation of the Gaussian noise as a share of the mean noiseless outcome.
     seed : random seed (spend paths and noise).
     freq : ``"W"`` or ``"D"``; ``max_lag`` defaults to 8 weeks or 30 days.
+    curve : height of a curved part of the trend, ``curve * s**2`` with ``s`` running from 0 to 1 (flat
+        at first, then rising faster): a straight-line trend cannot follow it.
+    confounder : effect on ``y`` of one standard deviation of a demand series ``z`` (a standardised
+        AR(1), column ``z`` of ``data``) that also drives the first channel's spend (multiplied by
+        ``exp(0.5 z)``), as marketers spend more when demand is high. 0 (default): no ``z``. Fitting
+        without ``z`` as a control credits the first channel with part of ``z``'s effect.
     """
     if freq not in ("W", "D"):
         raise ModelError(f"freq must be 'W' or 'D' (got {freq!r})")
@@ -99,6 +105,13 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
     dates = pd.date_range(start, periods=n_periods, freq=f"{7 if freq == 'W' else 1}D")
     levels = [1000.0 * (1 + 2 * (i % 4)) for i in range(len(channels))]
     x = np.column_stack([_spend(rng, n_periods, lv, 0.15 if i % 2 else 0.0) for i, lv in enumerate(levels)])
+    z = None
+    if confounder:
+        z = np.zeros(n_periods)
+        for t in range(1, n_periods):
+            z[t] = 0.8 * z[t - 1] + rng.normal(0.0, 1.0)
+        z = (z - z.mean()) / (z.std() or 1.0)
+        x[:, 0] = np.round(x[:, 0] * np.exp(0.5 * z), 2)
     scale = np.where(x.max(axis=0) > 0, x.max(axis=0), 1.0)
     media = np.empty_like(x)
     for j, ch in enumerate(channels):
@@ -107,11 +120,16 @@ def simulate_mmm(n_periods: int = 156, channels: Sequence[str] = ("tv", "search"
                                                            *[sat[ch][p] for p in sat_names])
     phase = 2 * np.pi * (dates - dates[0]).days.to_numpy(dtype="float64") / YEAR_DAYS
     parts = {"baseline": np.full(n_periods, intercept),
-             "trend": trend * np.arange(n_periods) / max(n_periods - 1, 1),
+             "trend": trend * np.arange(n_periods) / max(n_periods - 1, 1)
+             + curve * (np.arange(n_periods) / max(n_periods - 1, 1)) ** 2,
              "seasonality": seasonality * np.sin(phase)}
+    if z is not None:
+        parts["z"] = confounder * z
     clean = sum(parts.values()) + media.sum(axis=1)
     y = clean + rng.normal(0.0, noise * abs(clean.mean()), n_periods)
     data = pd.DataFrame({"date": dates, "y": y, **{ch: x[:, j] for j, ch in enumerate(channels)}})
+    if z is not None:
+        data["z"] = z
     parts.update({ch: media[:, j] for j, ch in enumerate(channels)})
     contrib = pd.concat([pd.DataFrame({"date": dates, "component": k, "value": v}) for k, v in parts.items()],
                         ignore_index=True)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.optimize import least_squares, nnls
 
 from attribution.errors import ConvergenceError
+from attribution.mmm.lift import LiftRows
 from attribution.mmm.transforms import ParamSpec, adstock_spec, param_specs, saturation_spec
 
 try:  # optional: without it BLAS keeps its default thread count
@@ -67,21 +68,19 @@ def lag_stack(x: np.ndarray, max_lag: int) -> np.ndarray:
 class MediaProblem:
     """A fixed design (spend, baseline, fit rows) whose nonlinear parameters can be fitted to any ``y``.
 
-    The linear terms are solved with the media coefficients ``>= 0`` and a baseline level that is
-    ``>= 0``: the intercept (baseline column ``intercept_col``) and, with a linear trend (column
-    ``trend_col``, running from 0 to 1), the level at both ends of the range, so the straight-line
-    part of the baseline is non-negative everywhere. Seasonality and controls are free. Inside, the
-    level is written as ``a (1 - s) + b s`` (``a``, ``b``: levels at the start and the end), which
-    turns the bounds into plain non-negativity, so one NNLS on the media and level columns (after
-    projecting out the free columns) solves the linear part exactly; the reported ``gamma`` is in the
-    design's own terms (intercept ``a``, slope ``b - a``).
+    The linear terms are solved with the media coefficients ``>= 0`` and the baseline columns
+    ``level_cols`` ``>= 0`` (the constant level, or the knot levels of a piecewise-linear trend, see
+    :class:`attribution.mmm.design.BaselineDesign`), so the trend line is non-negative everywhere.
+    ``level_cols=()`` leaves the whole baseline free (used to measure what the constraint costs).
+    Seasonality, events and controls are always free: they are projected out, and one NNLS on the
+    media and level columns solves the linear part exactly.
     ``lower`` / ``upper`` of shape ``(C, P)`` replace the registered bounds of the nonlinear parameters
     per channel (see :func:`attribution.mmm.identifiability.saturation_bounds`).
     """
 
     def __init__(self, spend_scaled: np.ndarray, baseline: np.ndarray, fit_rows: np.ndarray,
-                 adstock: str, saturation: str, max_lag: int, *, intercept_col: int | None = 0,
-                 trend_col: int | None = None, lower: np.ndarray | None = None,
+                 adstock: str, saturation: str, max_lag: int, *, level_cols: tuple[int, ...] = (0,),
+                 lower: np.ndarray | None = None,
                  upper: np.ndarray | None = None) -> None:
         self.adstock, self.saturation, self.max_lag = adstock, saturation, max_lag
         self._weights, self._curve = adstock_spec(adstock).weights, saturation_spec(saturation).function
@@ -95,14 +94,10 @@ class MediaProblem:
         self.lags_fit = np.ascontiguousarray(self.lags_all[:, fit_rows, :])
         self.baseline = baseline
         base_fit = baseline[fit_rows]
-        self.level_cols = tuple(c for c in (intercept_col, trend_col) if c is not None)
-        if trend_col is not None and intercept_col is None:
-            raise ValueError("a non-negative trend needs the intercept column")
+        self.level_cols = tuple(level_cols)
         self.free_cols = np.array([j for j in range(baseline.shape[1]) if j not in self.level_cols], dtype=int)
         self.q, self.r = np.linalg.qr(base_fit[:, self.free_cols])
         level = base_fit[:, list(self.level_cols)]
-        if trend_col is not None:  # columns (1 - s, s): coefficients are the levels at the start and the end
-            level = np.column_stack([level[:, 0] - level[:, 1], level[:, 1]])
         self.level = level
         self.level_perp = self._project(level)
         shape = (self.n_channels, len(self.specs))
@@ -115,7 +110,30 @@ class MediaProblem:
         init = np.broadcast_to([s.init for s in self.specs], shape).ravel()
         self.init = np.clip(init, self.lower, self.upper)
         self.pool: tuple[np.ndarray, float] | None = None
+        self.lift: tuple[LiftRows, np.ndarray] | None = None
         self._cache: tuple | None = None
+
+    def set_lift(self, rows: LiftRows | None, noise_sd: float = 1.0) -> None:
+        """Add one residual per lift test, ``(noise_sd / sigma_i) * (beta_c * dsat_i - delta_i)``.
+
+        ``dsat_i = sat(high_i) - sat(low_i)`` on test ``i``'s channel (steady state: the adstock
+        weights sum to 1). Squared and added to the residual sum of squares, each is the test's
+        Gaussian log-likelihood on the scale of the outcome's noise ``noise_sd`` (scaled units), so
+        the fit is the joint maximum likelihood of the series and the experiments. ``None`` removes them.
+        """
+        self.lift = (rows, noise_sd / rows.sigma) if rows is not None and len(rows) else None
+        self._cache = None
+
+    def set_lift_delta(self, delta: np.ndarray) -> None:
+        """Replace the measured changes (scaled) of the lift tests already set, keeping their weights."""
+        rows, weight = self.lift
+        self.lift = (replace(rows, delta=np.asarray(delta, dtype="float64")), weight)
+        self._cache = None
+
+    def _lift_sat(self, theta: np.ndarray, rows: LiftRows) -> np.ndarray:
+        """``sat(high) - sat(low)`` per lift test at saturation parameters ``theta[:, n_ad:]``."""
+        params = theta[rows.channel, self.n_ad:].T
+        return self._curve(rows.high, *params) - self._curve(rows.low, *params)
 
     def pool_roas(self, spend_total: np.ndarray, weight: float) -> None:
         """Add the penalty ``weight**2 * sum_c (roas_c - rho)**2`` with a free pooled ROAS ``rho >= 0``.
@@ -155,6 +173,12 @@ class MediaProblem:
             rows[:, -1] = -w
             a_perp = np.vstack([np.hstack([a_perp, np.zeros((len(a_perp), 1))]), rows])
             target = np.concatenate([target, np.zeros(c)])
+        if self.lift is not None:  # lift rows w_i (beta_c dsat_i - delta_i)
+            lift, w = self.lift
+            rows = np.zeros((len(lift), a_perp.shape[1]))
+            rows[np.arange(len(lift)), self.level.shape[1] + lift.channel] = w * self._lift_sat(theta, lift)
+            a_perp = np.vstack([a_perp, rows])
+            target = np.concatenate([target, w * lift.delta])
         coef, _ = nnls(a_perp, target)
         self._cache = (key, y, coef, a_perp, theta, target)
         return coef, a_perp, theta, target
@@ -162,7 +186,8 @@ class MediaProblem:
     def residual(self, flat: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Residuals of the best bounded linear terms given nonlinear parameters ``flat``.
 
-        One per fit row, then one per channel when ROAS pooling is on (:meth:`pool_roas`).
+        One per fit row, then one per channel when ROAS pooling is on (:meth:`pool_roas`), then one
+        per lift test (:meth:`set_lift`).
         """
         coef, a_perp, _, target = self._linear(flat, y)
         return target - a_perp @ coef
@@ -193,6 +218,18 @@ class MediaProblem:
             pen = np.zeros((c, c, p))
             pen[np.arange(c), np.arange(c)] = w * d.sum(axis=0) / spend_total[:, None]
             flat_d = np.vstack([flat_d, pen.reshape(c, c * p)])
+        if self.lift is not None:  # d(lift row i)/d theta_cj = w_i beta_c d(dsat_i)/d theta_cj (saturation only)
+            lift, w = self.lift
+            rows = np.zeros((len(lift), c, p))
+            base_sat = self._lift_sat(theta, lift)
+            for j in range(self.n_ad, p):
+                step = 1.5e-8 * np.maximum(1.0, np.abs(theta[:, j]))
+                step = np.where(theta[:, j] + step > upper[:, j], -step, step)
+                moved = theta.copy()
+                moved[:, j] += step
+                rows[np.arange(len(lift)), lift.channel, j] = (
+                    w * beta[lift.channel] * (self._lift_sat(moved, lift) - base_sat) / step[lift.channel])
+            flat_d = np.vstack([flat_d, rows.reshape(len(lift), c * p)])
         free = coef > 0
         if free.any():
             qf, _ = np.linalg.qr(a_perp[:, free])
@@ -207,10 +244,7 @@ class MediaProblem:
         gamma = np.zeros(self.baseline.shape[1])
         rest = y - self.level @ level - self.features(theta) @ beta
         gamma[self.free_cols] = solve_triangular(self.r, self.q.T @ rest) if self.free_cols.size else []
-        if k:
-            gamma[self.level_cols[0]] = level[0]
-        if k == 2:
-            gamma[self.level_cols[1]] = level[1] - level[0]
+        gamma[list(self.level_cols)] = level
         res = self.residual(flat, y)
         held = k > 0 and bool(np.any(level <= 0))
         return Solution(theta.copy(), beta.copy(), gamma, 0.5 * float(res @ res), True, held)

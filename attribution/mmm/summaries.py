@@ -39,17 +39,28 @@ def param_rows(ctx: FitContext, sol: Solution) -> list[tuple[str, str, float]]:
     """``(channel, param, value)`` rows for media and baseline parameters (original units)."""
     rows = [(ch, p, v) for ch, ps in channel_params(ctx, sol).items() for p, v in ps.items()]
     d = ctx.design
+    start = float(sol.gamma[d.level_cols[0]] * ctx.y_scale)
+    rows.append(("baseline", "intercept", start))
+    for k, j in enumerate(d.level_cols[1:], start=1):  # rise of the trend from the start to knot k
+        rows.append(("trend", f"rise_{k}", float(sol.gamma[j] * ctx.y_scale) - start))
     for j, (name, comp) in enumerate(zip(d.names, d.components, strict=True)):
-        rows.append((comp, name, float(sol.gamma[j] * ctx.y_scale / d.col_scale[j])))
+        if j not in d.level_cols:
+            rows.append((comp, name, float(sol.gamma[j] * ctx.y_scale / d.col_scale[j])))
     return rows
 
 
 def components(ctx: FitContext, sol: Solution) -> dict[str, np.ndarray]:
     """Contribution of every component per period (original units); they sum to the fitted values."""
     base, media = ctx.problem.fitted(sol)
-    out: dict[str, np.ndarray] = {}
-    for j, comp in enumerate(ctx.design.components):
-        out[comp] = out.get(comp, 0.0) + base[:, j] * ctx.y_scale
+    d = ctx.design
+    # the level at the start is the baseline; the trend is what the trend line adds to it
+    start = sol.gamma[d.level_cols[0]] * ctx.y_scale
+    out: dict[str, np.ndarray] = {"baseline": np.full(len(base), start)}
+    if d.trend_segments:
+        out["trend"] = base[:, list(d.level_cols)].sum(axis=1) * ctx.y_scale - start
+    for j, comp in enumerate(d.components):
+        if j not in d.level_cols:
+            out[comp] = out.get(comp, 0.0) + base[:, j] * ctx.y_scale
     for j, ch in enumerate(ctx.channels):
         out[ch] = media[:, j] * ctx.y_scale
     return out
@@ -108,7 +119,7 @@ def build_tables(ctx: FitContext, sol: Solution, boots: list[Solution], level: f
     return {"params": params, "fitted": fit_frame, "contributions": contrib, "channel_summary": summary}
 
 
-def fit_warnings(ctx: FitContext, sol: Solution) -> list[str]:
+def fit_warnings(ctx: FitContext, sol: Solution, relaxed: dict | None = None) -> list[str]:
     """Plain-language warnings about the point estimate (see :mod:`attribution.mmm.identifiability`)."""
     p = ctx.problem
     comps = components(ctx, sol)
@@ -116,8 +127,8 @@ def fit_warnings(ctx: FitContext, sol: Solution) -> list[str]:
     non_media = sum(v for k, v in comps.items() if k not in ctx.channels)[rows]
     media = np.column_stack([comps[ch][rows] for ch in ctx.channels])
     shape = sol.theta.shape
-    intercept = float(sol.gamma[0] * ctx.y_scale) if ctx.design.names[0] == "intercept" else float("nan")
-    return [*baseline_warnings(intercept, non_media, sol.held),
+    intercept = float(sol.gamma[ctx.design.level_cols[0]] * ctx.y_scale)
+    return [*baseline_warnings(intercept, non_media, sol.held, relaxed),
             *bound_warnings(ctx.channels, [s.name for s in p.specs], sol.theta, sol.beta,
                             p.lower.reshape(shape), p.upper.reshape(shape)),
             *flat_response_warnings(ctx.channels, media)]
@@ -131,7 +142,8 @@ def _nrmse(actual: np.ndarray, pred: np.ndarray) -> float:
     return float(rmse / span) if span > 0 else float("nan")
 
 
-def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
+def mape(actual: np.ndarray, pred: np.ndarray) -> float:
+    """Mean absolute percentage error as a fraction, over the periods where the actual is not 0 (NaN if none)."""
     keep = actual != 0
     return float(np.mean(np.abs((actual[keep] - pred[keep]) / actual[keep]))) if keep.any() else float("nan")
 
@@ -151,9 +163,9 @@ def diagnostics(ctx: FitContext, fitted: np.ndarray, n_params: int) -> dict:
         "r2": r2,
         "adj_r2": 1 - (1 - r2) * (n - 1) / dof if dof > 0 else float("nan"),
         "nrmse": _nrmse(y, f),
-        "mape": _mape(y, f),
+        "mape": mape(y, f),
         "durbin_watson": float(np.sum(np.diff(res) ** 2) / rss) if rss > 0 else float("nan"),
-        "holdout_mape": _mape(ctx.y[~rows], fitted[~rows]),
+        "holdout_mape": mape(ctx.y[~rows], fitted[~rows]),
         "holdout_nrmse": _nrmse(ctx.y[~rows], fitted[~rows]),
         "n_obs": n,
         "n_holdout": int((~rows).sum()),

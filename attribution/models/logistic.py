@@ -64,6 +64,10 @@ class _Fit:
     penalised: bool
 
 
+#: values of the ``fit`` column of :func:`logistic_coefficients`
+MAXIMUM_LIKELIHOOD_FIT = "maximum likelihood"
+RIDGE_FIT = "ridge"
+
 def _design(enc: EncodedPaths, exposure: str) -> _Design:
     if exposure not in EXPOSURES:
         raise ModelError(f"exposure must be one of {', '.join(EXPOSURES)}, got {exposure!r}")
@@ -195,9 +199,10 @@ def logistic_coefficients(data: PathData, exposure: str = "binary", level: float
     Returns
     -------
     DataFrame
-        ``channel, coef, std_err, ci_low, ci_high, p_value, odds_ratio``; the first row is the
+        ``channel, coef, std_err, ci_low, ci_high, p_value, odds_ratio, fit``; the first row is the
         intercept (channel "(intercept)"). Channels absent from the data have coefficient 0 and
-        NaN statistics. ``attrs["penalised"]`` is True when the ridge fallback was used.
+        NaN statistics. ``fit`` names the estimator on every row: "maximum likelihood", or "ridge"
+        when the unpenalised fit failed (separation or collinearity) and the penalised one was used.
     """
     if not 0 < level < 1:
         raise ModelError(f"level must be between 0 and 1, got {level!r}")
@@ -212,8 +217,8 @@ def logistic_coefficients(data: PathData, exposure: str = "binary", level: float
         "channel": ["(intercept)", *enc.channels.astype(str)],
         "coef": fit.params, "std_err": se, "ci_low": fit.params - z * se, "ci_high": fit.params + z * se,
         "p_value": p_value, "odds_ratio": np.exp(fit.params),
+        "fit": RIDGE_FIT if fit.penalised else MAXIMUM_LIKELIHOOD_FIT,
     })
-    out.attrs["penalised"] = fit.penalised
     return out
 
 

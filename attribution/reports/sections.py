@@ -98,9 +98,11 @@ def settings_section(settings: Any = None, params: Mapping[str, Mapping[str, Any
     return Section("settings", "Journey settings", tuple(blocks))
 
 
-def models_section(results: pd.DataFrame, failures: Mapping[str, str] | None = None) -> Section:
+def models_section(results: pd.DataFrame, failures: Mapping[str, str] | None = None,
+                   level: float | None = None) -> Section:
     """Every model's credit per channel (with bootstrap intervals when ``results`` has the
-    ``ci_low``/``ci_high`` columns), as tables and charts; ``failures`` lists models that could not run."""
+    ``ci_low``/``ci_high`` columns, at confidence ``level`` when given), as tables and charts;
+    ``failures`` lists models that could not run."""
     blocks: list = []
     for name, message in (failures or {}).items():
         blocks.append(Text(f"{model_label(name)} could not run: {message}", "warning"))
@@ -119,8 +121,7 @@ def models_section(results: pd.DataFrame, failures: Mapping[str, str] | None = N
     blocks.append(Table(wide, caption="Attributed conversions per channel (columns: models)"))
     blocks.append(Chart(figures.grouped_bars(data, "conversions", "Conversions by channel and model")))
     if has_ci:
-        level = data.attrs.get("level")
-        what = f"{level:.0%} bootstrap intervals" if isinstance(level, float) else "bootstrap intervals"
+        what = f"{level:.0%} bootstrap intervals" if level is not None else "bootstrap intervals"
         blocks.append(Chart(figures.bars_with_intervals(data, "conversions", f"Conversions with {what}")))
     else:
         blocks.append(Text("No confidence intervals: run with bootstrap replicates to add them.", "note"))
@@ -228,17 +229,19 @@ def full_report(*, title: str = "Attribution report", subtitle: str = "", **part
 def dataset_report(ds: Any, *, settings: Any = None, results: pd.DataFrame | None = None,
                    failures: Mapping[str, str] | None = None, params: Mapping[str, Mapping] | None = None,
                    channel_report: pd.DataFrame | None = None, mmm: Any = None, budget: pd.DataFrame | None = None,
-                   title: str | None = None) -> str:
+                   title: str | None = None, level: float | None = None) -> str:
     """The full report of a loaded dataset (:class:`~attribution.engine.duckdb_dataset.Dataset`): its summary and
-    daily trend, the journey settings, the model comparison and, when given, the channel report,
-    media-mix fit and budget plan."""
+    daily trend, the journey settings, the model comparison (``level``: the confidence level of its
+    intervals, when ``results`` has them) and, when given, the channel report, media-mix fit and
+    budget plan."""
     models = list(dict.fromkeys(results["model"])) if results is not None and len(results) else []
     return full_report(
         title=title or f"Attribution report: {ds.name}",
         subtitle="Attributed conversions and revenue per channel under several models",
         summary={"name": ds.name, "summary": ds.summary(), "activity": ds.daily_activity()},
         settings={"settings": settings, "params": params, "models": models, "has_touches": ds.has_touches},
-        models={"results": results, "failures": failures} if results is not None or failures else None,
+        models={"results": results, "failures": failures, "level": level}
+        if results is not None or failures else None,
         channels={"report": channel_report} if channel_report is not None else None,
         mmm={"fit": mmm} if mmm is not None else None,
         budget={"plan": budget} if budget is not None else None)

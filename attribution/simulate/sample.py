@@ -30,3 +30,12 @@ def sample_truth() -> Path | None:
         if hits:
             return hits[0]
     return None
+
+
+def sample_daily_truth() -> Path | None:
+    """The simulator's per-day, per-channel truth for the sample (spend, incremental revenue...), if shipped."""
+    for pattern in ("daily_truth.parquet", "daily_truth.csv.gz", "daily_truth.csv"):
+        hits = sorted(SAMPLE_DIR.glob(pattern))
+        if hits:
+            return hits[0]
+    return None

@@ -7,6 +7,11 @@ Modes (docs/architecture.md §8):
 - ``shared``: the same file, and every session sees every dataset.
 - ``private``: an in-memory database per session; nothing is written to disk.
 
+With dashboard sign-in, a signed-in member's datasets are owned by ``member:<subject>`` (see
+:func:`member_owner`); a member sees their own datasets, the public sample, and datasets another
+member has shared with the team (:meth:`Workspace.set_shared`), and only the owner may share,
+unshare or delete a dataset.
+
 DuckDB connections are not thread-safe: every unit of work takes its own ``cursor()``, and writes
 (loading, deleting) are serialised by a lock.
 """
@@ -30,9 +35,28 @@ from attribution.store.sqlfiles import check_identifier
 
 MODES = ("personal", "shared", "private")
 PUBLIC_OWNER = "public"
+MEMBER_PREFIX = "member:"
 DEFAULT_PATH = Path("workspace") / "attribution.duckdb"
 DEFAULT_MEMORY_LIMIT = "2GB"
 _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def member_owner(subject: str) -> str:
+    """The owner key of a signed-in member: ``member:`` + the identity provider's subject (``sub``).
+
+    The prefix keeps members apart from anonymous browser tokens (letters and digits only) and from the
+    public sample, so no URL token can ever name a member's datasets. Raises DataValidationError for an
+    empty subject.
+    """
+    subject = (subject or "").strip()
+    if not subject:
+        raise DataValidationError("the identity provider returned no subject ('sub' claim) for this user")
+    return MEMBER_PREFIX + subject
+
+
+def is_member(owner: str) -> bool:
+    """True when ``owner`` is a signed-in member's key (see :func:`member_owner`)."""
+    return owner.startswith(MEMBER_PREFIX) and len(owner) > len(MEMBER_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -119,6 +143,8 @@ class Workspace:
                     kind varchar not null, created timestamp not null, source varchar,
                     details json)
             """)
+            # added for team sign-in; older workspace files gain the column unshared
+            cur.execute("alter table catalogue add column if not exists shared boolean default false")
         self.orphans_removed = self._drop_orphan_schemas()
 
     def _drop_orphan_schemas(self) -> int:
@@ -144,15 +170,17 @@ class Workspace:
             cur.close()
 
     def _visible(self, owner: str) -> tuple[str, dict]:
+        # own datasets, the public sample, and (for signed-in members only) datasets shared with the team
         if self.shared:
             return "true", {}
-        return "(owner = $owner or owner = $public)", {"owner": owner, "public": PUBLIC_OWNER}
+        return ("(owner = $owner or owner = $public or (shared and $member))",
+                {"owner": owner, "public": PUBLIC_OWNER, "member": is_member(owner)})
 
     def list(self, owner: str) -> pd.DataFrame:
         """Datasets this owner may open, newest first."""
         cond, params = self._visible(owner)
         with self.cursor() as cur:
-            return cur.execute(f"select dataset_id, name, kind, created, source, owner from catalogue "
+            return cur.execute(f"select dataset_id, name, kind, created, source, owner, shared from catalogue "
                                f"where {cond} order by created desc", params or None).df()
 
     def find(self, dataset_id: str, owner: str) -> dict | None:
@@ -180,22 +208,40 @@ class Workspace:
                 cur.execute(f"drop schema if exists {schema} cascade")
                 raise
             kind = getattr(result, "kind", result)
-            cur.execute("insert into catalogue values ($id, $name, $owner, $kind, $created, $source, $details)",
+            cur.execute("insert into catalogue (dataset_id, name, owner, kind, created, source, details) "
+                        "values ($id, $name, $owner, $kind, $created, $source, $details)",
                         {"id": dataset_id, "name": name.strip() or "Untitled", "owner": owner, "kind": kind,
                          "created": datetime.now(UTC).replace(tzinfo=None), "source": source,
                          "details": details})
         return dataset_id, result
 
     def delete(self, dataset_id: str, owner: str) -> bool:
-        """Delete a dataset the owner may see (the public sample only in shared mode)."""
+        """Delete a dataset: its owner may; in shared mode anyone may (the public sample too).
+
+        A dataset shared with the team stays its owner's: teammates can open it, not delete it.
+        """
         row = self.find(dataset_id, owner)
-        if row is None or (row["owner"] == PUBLIC_OWNER and not self.shared):
+        if row is None or not (self.shared or row["owner"] == owner):
             return False
         schema = check_identifier(f"ds_{dataset_id}")
         with self._write_lock, self.cursor() as cur:
             cur.execute(f"drop schema if exists {schema} cascade")
             cur.execute("delete from catalogue where dataset_id = $id", {"id": dataset_id})
         return True
+
+    def set_shared(self, dataset_id: str, owner: str, shared: bool) -> bool:
+        """Share a dataset with every signed-in member (``shared=True``) or make it private again.
+
+        Only the dataset's owner may, and only a signed-in member's dataset can be shared (an anonymous
+        browser token has no team). Returns False, changing nothing, otherwise.
+        """
+        if not is_member(owner):
+            return False
+        with self._write_lock, self.cursor() as cur:
+            changed = cur.execute("update catalogue set shared = $shared where dataset_id = $id and owner = $owner "
+                                  "returning dataset_id",
+                                  {"shared": bool(shared), "id": dataset_id, "owner": owner}).fetchall()
+        return bool(changed)
 
     def close(self) -> None:
         """Close the database."""

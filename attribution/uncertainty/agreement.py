@@ -71,5 +71,4 @@ def model_difference(draws: BootstrapDraws, first: str, second: str, metric: str
     out["difference"] = out[first] - out[second]
     out["ci_low"], out["ci_high"] = low, high
     out["significant"] = (low > 0) | (high < 0)
-    out.attrs.update(level=float(level), metric=metric, n_boot=draws.n_boot)
     return out.sort_values("difference", ascending=False, ignore_index=True)

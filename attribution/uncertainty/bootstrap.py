@@ -143,8 +143,8 @@ def summarise(draws: BootstrapDraws, level: float = 0.95) -> pd.DataFrame:
     DataFrame
         ``model, channel, conversions, revenue, share`` (full-data estimates) and ``ci_low,
         ci_high`` (conversions), ``revenue_ci_low, revenue_ci_high``, ``share_ci_low,
-        share_ci_high``. ``attrs`` holds ``n_boot, level, seed, unit`` and ``failed`` (replicates
-        per model left out because the model could not fit them).
+        share_ci_high``. The replicate count, seed, resampled unit and the replicates each model
+        could not fit are on ``draws`` (:class:`BootstrapDraws`), not repeated here.
     """
     lo, hi = quantile_bounds(level)
     rows = []
@@ -159,10 +159,7 @@ def summarise(draws: BootstrapDraws, level: float = 0.95) -> pd.DataFrame:
         rows.append(pd.DataFrame({"model": model, "channel": list(draws.channels), **bounds}))
     intervals = pd.concat(rows, ignore_index=True)
     out = draws.point.merge(intervals, on=["model", "channel"], how="left")
-    out = out[CREDIT_COLUMNS + CI_COLUMNS]
-    out.attrs.update(n_boot=draws.n_boot, level=float(level), seed=draws.seed, unit=draws.unit,
-                     failed=draws.failed)
-    return out
+    return out[CREDIT_COLUMNS + CI_COLUMNS]
 
 
 def bootstrap(data: PathData, models: Iterable[str] | None = None, n_boot: int = 200, level: float = 0.95,

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from attribution import budget
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
+from attribution.simulate.sample import sample_daily_truth
 from tests.app.conftest import errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 from ui.budget_controls import bounds_from_table
@@ -69,6 +71,16 @@ def test_media_mix_on_the_sample(app):
     assert any(SATURATION_FORM_WARNING in unescape(w.value) for w in at.warning)
     assert {m.label for m in at.metric} >= {"R²", "Hold-out MAPE"}
 
+    # the sample's truth: true ROAS = incremental revenue / spend over the fitted days (hold-out excluded)
+    vs_truth = _table(at, "true_roas").set_index("channel")
+    daily = pd.read_parquet(sample_daily_truth())
+    fit_days = res.fitted.loc[~res.fitted["is_holdout"], "date"]
+    kept = daily[pd.to_datetime(daily["date"]).between(fit_days.min(), fit_days.max())]
+    sums = kept.groupby("channel")[["incremental_revenue", "spend"]].sum()
+    expected = (sums["incremental_revenue"] / sums["spend"]).loc[list(res.channels)]
+    assert vs_truth["true_roas"].to_dict() == pytest.approx(expected.to_dict())
+    assert any("simulator re-ran the same random draws" in c.value for c in at.caption)
+
     at.toggle(key="mmm_compare_forms").set_value(True).run()
     forms = _table(at, "form")
     assert forms["form"].tolist() == ["logistic", "hill", "michaelis_menten"]
@@ -94,7 +106,18 @@ def test_wide_csv_upload_good_and_bad(app):
     at = _fit_on_page(at, n_boot=0, n_starts=2)
     assert errors_of(at) == []
     res = at.session_state["mmm_fit"]
-    assert res.channels == ("tv_spend", "search_spend") and res.controls == ("promo",) and res.max_lag == 8
+    assert res.channels == ("tv_spend", "search_spend") and res.controls == ("promo",)
+    # the automatic choices are shown: the chosen row of the candidate table is the model fitted
+    table = _table(at, "delta_bic")
+    chosen = table[table["chosen"]]
+    assert set(table["step"]) == {"Trend", "Carry-over window", "Adstock & saturation"} and len(chosen) >= 1
+    assert (chosen["max_lag"] == res.max_lag).all() and (chosen["trend_segments"] == res.diagnostics["trend_segments"]).all()
+    assert set(chosen["adstock"]) == {res.adstock} and set(chosen["saturation"]) == {res.saturation}
+    assert table["delta_bic"].min() == 0 and {"roas_tv_spend", "roas_search_spend", "r2", "holdout_mape"} <= set(table)
+    assert table["holdout_mape"].notna().all()  # 10 % hold-out: every candidate forecasts it
+    assert table["holdout_mape"].tolist() == pytest.approx(
+        (100 * res.diagnostics["selection"]["holdout_mape"]).tolist())  # shown in percent
+    assert any(c.value.startswith("Baseline: ") for c in at.caption)
 
     bad = _wide_csv(negative_row=5)
     at.file_uploader(key="mmm_upload").set_value(("bad.csv", bad, "text/csv")).run()
@@ -126,6 +149,15 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     assert spec.freq == "D" and spec.target_label == "revenue" and spec.n_boot == 3
     assert {m.label for m in at.metric} >= {"Expected lift"}
     assert "Response curves: current and recommended" in _specs(at)
+    # forward look: the recommended spend kept up, predicted outcome per period with its band
+    assert at.number_input(key="budget_forecast_periods").value == 90
+    band = _specs(at)["Forward look: revenue per day under the recommended plan"]
+    assert {t.get("name") for t in band["data"]} >= {"Actual", "Interval", "Predicted", "Baseline (no media)"}
+    plan = _table(at, "recommended_spend").set_index("channel")["recommended_spend"] / 90
+    res, frame = at.session_state["mmm_fit"], at.session_state["mmm_fit_frame"]
+    ahead = budget.forecast(res, frame, plan.to_dict(), 90)
+    metric = next(m for m in at.metric if m.label == "Predicted revenue over the next 90 days")
+    assert metric.value == f"{ahead['outcome'].sum():,.0f}"
 
 
 @pytest.fixture
@@ -190,3 +222,35 @@ def test_bounds_table_to_optimiser_arguments():
                           "max": [None, 4.0, 2.0], "locked": [False, True, None]})
     bounds, locked = bounds_from_table(table)
     assert bounds == {"a": (0.5, None), "b": (None, 4.0), "c": (1.0, 2.0)} and locked == ("b",)
+
+
+def test_lift_tests_calibrate_the_fit(app):
+    at = app.switch_page("app_pages/media_mix.py").run()
+    at.radio(key="mmm_source").set_value("Upload a wide CSV").run()
+    good = _wide_csv()
+    at.file_uploader(key="mmm_upload").set_value(("weekly.csv", good, "text/csv")).run()
+    key = upload_key(good)
+    bad = b"channel,x,delta_x,delta_y,sigma\ntv_spend,1000,500,80,10\nradio,1000,500,80,10\n"
+    at.file_uploader(key=f"mmm_lift_upload_{key}").set_value(("lift.csv", bad, "text/csv")).run()
+    shown = [e.value.replace("\\", "") for e in at.error]  # user text is shown escaped
+    assert at.exception == [] and any("row 2, column 'channel': 'radio' is not a channel" in e for e in shown)
+    assert at.button(key="mmm_fit_go").proto.disabled
+    tests = b"channel,x,delta_x,delta_y,sigma\ntv_spend,1000,-1000,-150,15\n"
+    at.file_uploader(key=f"mmm_lift_upload_{key}").set_value(("lift.csv", tests, "text/csv")).run()
+    assert any("1 lift test will calibrate the fit" in c.value for c in at.caption)
+    at = _fit_on_page(at, n_boot=4, n_starts=1)
+    assert errors_of(at) == []
+    res = at.session_state["mmm_fit"]
+    spec = at.session_state["mmm_fit_spec"]
+    assert spec.lift_tests == (("tv_spend", 1000.0, -1000.0, -150.0, 15.0),)
+    side = _table(at, "roas_calibrated")
+    plain = fit(pd.read_csv(__import__("io").BytesIO(good), parse_dates=["date"]),
+                **spec.fit_kwargs(calibrated=False)).channel_summary.set_index("channel")
+    # the uncalibrated column is the same model fitted without the test; the calibrated one is the page's fit
+    assert side.set_index("channel")["roas_uncalibrated"].to_dict() == pytest.approx(plain["roas"].to_dict())
+    assert side.set_index("channel")["roas_calibrated"].to_dict() == pytest.approx(
+        res.channel_summary.set_index("channel")["roas"].to_dict())
+    checked = _table(at, "predicted_delta_y")
+    assert checked["delta_y"].tolist() == [-150.0]
+    assert checked["predicted_delta_y"].iloc[0] == pytest.approx(float(res.response("tv_spend", 0.0)
+                                                                        - res.response("tv_spend", 1000.0)))

@@ -26,7 +26,7 @@ def records(frame: pd.DataFrame) -> list[dict]:
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return json.loads(out.to_json(orient="records"))
+    return json.loads(out.to_json(orient="records", double_precision=15))  # pandas rounds to 10 digits by default
 
 
 @pytest.fixture

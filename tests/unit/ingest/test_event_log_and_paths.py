@@ -115,8 +115,8 @@ def test_read_paths_parquet(tmp_path):
 
 
 def test_spend_from_another_business_is_flagged(con, write):
-    # generated counterpart of the ../shared "other reports as spend" test: a spend report whose
-    # channels and (DD-MM-YY) dates belong to another business loads, with both cross-checks warning
+    # the exact warning texts for a spend report whose channels and (DD-MM-YY) dates belong to another
+    # business (test_shared_data.py has counterparts in the real reports' layouts)
     spend = write("report.csv", "date,channel,spend\n01-04-20,Radio,10\n22-04-20,Radio,5\n15-04-20,Print,2\n")
     report = load_into(con, "ds", event_log=write("log.csv", LOG), spend=spend)
     files = report.files

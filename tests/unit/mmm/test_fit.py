@@ -129,7 +129,9 @@ def test_controls_and_daily_data():
     df["y"] += 800 * promo
     df["promo"] = promo
     r = fit(df, channels=["tv", "search"], controls=["promo"], n_starts=2)
-    assert r.freq == "D" and r.max_lag == 30
+    lags = r.diagnostics["selection"].query("step == 'max_lag'")
+    assert r.freq == "D" and lags["max_lag"].tolist() == [7, 14, 30]  # daily candidates
+    assert r.max_lag == lags.loc[lags["bic"].idxmin(), "max_lag"]
     coef = r.params.query("channel == 'promo'")["value"].item()
     assert coef == pytest.approx(800, rel=0.15)
 

@@ -51,7 +51,7 @@ def _problem(y_shift: float):
     x = sim.data[["tv", "radio"]].to_numpy()
     base = build_baseline(sim.data["date"], pd.DataFrame(index=sim.data.index), n_fourier=1, trend=True)
     prob = MediaProblem(x / x.max(axis=0), base.matrix, np.arange(104), "geometric", "logistic", 8,
-                        intercept_col=0, trend_col=1)
+                        level_cols=base.level_cols)
     theta = np.array([0.5, 2.0, 0.3, 3.0])  # tv: alpha, lam; radio: alpha, lam
     feats = prob.features(theta.reshape(2, 2))
     y = y_shift + 0.5 * base.matrix[:, 1] + 0.3 * feats[:, 0]
@@ -67,8 +67,7 @@ def test_linear_solve_matches_bounded_reference():
     s = base[:, 1]
     a = np.column_stack([1 - s, s, base[:, 2:], feats])
     ref = lsq_linear(a, y, bounds=([0, 0, -np.inf, -np.inf, 0, 0], np.inf), method="bvls", tol=1e-12)
-    np.testing.assert_allclose(sol.gamma[0], ref.x[0], atol=1e-9)               # intercept = start level
-    np.testing.assert_allclose(sol.gamma[1], ref.x[1] - ref.x[0], atol=1e-9)     # slope = end - start
+    np.testing.assert_allclose(sol.gamma[:2], ref.x[:2], atol=1e-9)              # levels at start and end
     np.testing.assert_allclose(sol.gamma[2:], ref.x[2:4], atol=1e-8)
     np.testing.assert_allclose(sol.beta, ref.x[4:], atol=1e-8)
     assert sol.gamma[0] == 0.0 and sol.held
@@ -79,7 +78,7 @@ def test_linear_solve_free_when_level_is_positive():
     # y = 0.4 + 0.5 s + 0.3 tv is inside the bounds: exact recovery, nothing held.
     prob, _, _, theta, y = _problem(0.4)
     sol = prob.linear_terms(theta, y)
-    np.testing.assert_allclose(sol.gamma[:2], [0.4, 0.5], atol=1e-10)
+    np.testing.assert_allclose(sol.gamma[:2], [0.4, 0.9], atol=1e-10)  # levels: start 0.4, end 0.4 + 0.5
     np.testing.assert_allclose(sol.beta, [0.3, 0.0], atol=1e-10)
     assert sol.cost < 1e-20 and not sol.held
 

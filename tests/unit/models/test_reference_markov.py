@@ -1,7 +1,8 @@
 """Order-1 Markov removal effects against an independent dense solve and ChannelAttribution 2.2.5.
 
 Data: ChannelAttribution's example Data.csv (10,000 paths, 12 channels), from ../shared (those
-tests skip without it); the dense-solve comparison also runs on generated paths of the same shape.
+tests skip without it); both comparisons also run on generated paths of the same shape (the
+simulation one against our own random walks through the chain, as ChannelAttribution does).
 The reference numbers in reference/channelattribution_markov.csv were produced by
 reference/make_channelattribution_markov.py: ChannelAttribution's ``markov_model`` (order 1,
 seed 0) plus the standard deviation of each output over seeds 0-9.
@@ -32,8 +33,9 @@ def ca_paths(shared_data: Path) -> pd.DataFrame:
     })
 
 
-def dense_removal_effects(paths: pd.DataFrame) -> dict[str, float]:
-    """Textbook order-1 absorbing chain, built with dicts and solved densely with numpy."""
+def absorbing_chain(paths: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Textbook order-1 absorbing chain, built with dicts: transient states ``["(start)", channels...]``,
+    transition probabilities ``q`` among them and ``r`` into conversion (the rest goes to null)."""
     counts: dict[tuple[str, str], float] = defaultdict(float)
     for path, conv, nulls in zip(paths["path"], paths["conversions"], paths["nulls"], strict=True):
         states = ["(start)", *path]
@@ -55,6 +57,14 @@ def dense_removal_effects(paths: pd.DataFrame) -> dict[str, float]:
             q[index[a], index[b]] += w
     q /= out[:, None]
     r /= out
+    return transient, q, r
+
+
+def dense_removal_effects(paths: pd.DataFrame) -> dict[str, float]:
+    """Removal effects of the textbook chain, solved densely with numpy."""
+    transient, q, r = absorbing_chain(paths)
+    index = {s: i for i, s in enumerate(transient)}
+    n = len(transient)
 
     def p_conv(keep: list[int]) -> float:
         x = np.linalg.solve(np.eye(len(keep)) - q[np.ix_(keep, keep)], r[keep])
@@ -113,3 +123,44 @@ def test_channelattribution_simulation_agrees_within_its_noise(ca_paths):
         diff = (ours[ours_col] - ref[ref_col]).abs()
         limit = 5 * ref[f"{ref_col}_sd"] + floor
         assert (diff <= limit).all(), f"{ours_col}: {diff[diff > limit].to_dict()} beyond {limit.to_dict()}"
+
+
+def simulated_removal_effects(paths: pd.DataFrame, n_walks: int, seed: int) -> tuple[dict, dict]:
+    """Removal effects estimated as ChannelAttribution does, by random walks through the chain.
+
+    A walk that meets a removed channel is lost (absorbed as null), so P(conversion without c) is
+    the share of walks that convert without visiting c, and the removal effect of c is the share
+    of converting walks that visit c. Returns the estimates and their binomial standard errors."""
+    transient, q, r = absorbing_chain(paths)
+    n = len(transient)
+    cumulative = np.cumsum(np.column_stack([q, r, 1 - q.sum(axis=1) - r]), axis=1)  # next state: n = conv, n+1 = null
+    rng = np.random.default_rng(seed)
+    state = np.zeros(n_walks, dtype=int)
+    visited = np.zeros((n_walks, n), dtype=bool)
+    alive = np.ones(n_walks, dtype=bool)
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        u = rng.random(len(idx))
+        nxt = np.minimum((u[:, None] > cumulative[state[idx]]).sum(axis=1), n + 1)
+        state[idx] = nxt
+        moved = nxt < n
+        visited[idx[moved], nxt[moved]] = True
+        alive[idx[~moved]] = False
+    converted = state == n
+    share = visited[converted].mean(axis=0)
+    se = np.sqrt(share * (1 - share) / converted.sum())
+    return ({c: share[i] for i, c in enumerate(transient) if i},
+            {c: se[i] for i, c in enumerate(transient) if i})
+
+
+def test_channelattribution_simulation_agrees_within_its_noise_generated():
+    # the counterpart of the test above: on generated paths, removal effects from 40,000 seeded
+    # random walks through the chain agree with ours within 5 standard errors (plus 1e-3 for the
+    # smallest channels, as above)
+    paths = generated_paths(4)
+    ours = removal_effects(PathData(paths)).set_index("channel")["removal_effect"]
+    simulated, se = simulated_removal_effects(paths, n_walks=40_000, seed=0)
+    assert set(simulated) == set(ours.index)
+    for c, v in simulated.items():
+        assert abs(ours[c] - v) <= 5 * se[c] + 1e-3, (c, ours[c], v, se[c])
+    assert 0.0 < min(ours) and max(ours) <= 1.0

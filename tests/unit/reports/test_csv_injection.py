@@ -104,7 +104,7 @@ def test_cli_run_outputs_are_safe(tmp_path):
 
 
 def test_app_csv_download_is_safe(monkeypatch):
-    import ui.widgets as widgets
+    import ui.downloads as widgets
 
     served = {}
     monkeypatch.setattr(widgets.st, "download_button", lambda label, data, **kw: served.update(data=data))

@@ -50,7 +50,7 @@ def test_point_estimates_are_the_models_and_intervals_are_ordered(journeys, draw
     assert (out["revenue_ci_low"] <= out["revenue_ci_high"] + 1e-9).all()
     assert (out[["ci_low", "revenue_ci_low", "share_ci_low"]] >= -1e-9).all().all()
     assert (out["share_ci_high"] <= 1 + 1e-12).all()
-    assert out.attrs["n_boot"] == 60 and out.attrs["level"] == 0.9 and out.attrs["unit"] == "journeys"
+    assert draws.n_boot == 60 and draws.unit == "journeys"
     # a wider level gives intervals at least as wide
     wide = summarise(draws, 0.99)
     assert ((wide["ci_high"] - wide["ci_low"]) >= (out["ci_high"] - out["ci_low"]) - 1e-12).all()
@@ -96,8 +96,9 @@ def test_replicates_a_model_cannot_fit_are_counted_and_left_out():
     # e^-1 ≈ 0.37) there are no nulls, and logistic regression cannot be fitted
     paths = pd.DataFrame({"path": [("a",), ("b",), ("a", "b")], "conversions": [20.0, 10.0, 15.0],
                           "revenue": [200.0, 100.0, 150.0], "nulls": [1.0, 0.0, 0.0]})
-    out = bootstrap(PathData(paths), ["logistic", "linear"], n_boot=100, seed=1)
-    failed = out.attrs["failed"]
+    draws = bootstrap_draws(PathData(paths), ["logistic", "linear"], n_boot=100, seed=1)
+    out = summarise(draws, 0.95)
+    failed = draws.failed
     assert 20 < failed["logistic"] < 55 and failed["linear"] == 0
     assert out[out.model == "logistic"][["ci_low", "ci_high"]].notna().all().all()
 

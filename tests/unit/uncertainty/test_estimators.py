@@ -90,10 +90,10 @@ def test_logistic_refit_falls_back_to_ridge_under_separation():
                           "conversions": [5.0, 7.0, 4.0, 0.0, 0.0], "revenue": [50.0, 70.0, 40.0, 0.0, 0.0],
                           "nulls": [9.0, 0.0, 0.0, 6.0, 3.0]})
     from attribution.journeys.data import PathData
-    from attribution.models.logistic import logistic_coefficients
+    from attribution.models.logistic import RIDGE_FIT, logistic_coefficients
 
     data = PathData(paths)
-    assert logistic_coefficients(data).attrs["penalised"]
+    assert logistic_coefficients(data)["fit"].eq(RIDGE_FIT).all()
     assert_matches_model("logistic", data, {}, journey_mode=False, kind=LogisticRefit)
 
 
