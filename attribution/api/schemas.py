@@ -130,8 +130,11 @@ class AttributionResponse(BaseModel):
 
     credit: list[Credit]
     models: list[str]
-    total_conversions: float
+    total_conversions: float = Field(description="counted conversions: those with journeys plus those without a touch")
     total_revenue: float
+    conversions_without_touch: float = Field(0.0, description=(
+        "counted conversions with no touch in their window (none inside the lookback, or none since the "
+        "previous conversion); credited on the channel `(no touch)` in every model"))
     journeys: int | None = Field(None, description="journeys built (touch input only)")
     rejected: list[RejectedRows] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

@@ -167,6 +167,7 @@ def _check_size(req: s.AttributionRequest, limits: ApiLimits) -> int:
 
 def attribution(req: s.AttributionRequest, limits: ApiLimits) -> s.AttributionResponse:
     """Credit per model and channel: ``at.compare`` (``n_boot`` = 0) or ``at.bootstrap``."""
+    from attribution.models.no_touch import no_touch_totals
     from attribution.models.registry import model_spec, run_model, supported_models, unsupported_reason
     from attribution.uncertainty import bootstrap
 
@@ -200,8 +201,10 @@ def attribution(req: s.AttributionRequest, limits: ApiLimits) -> s.AttributionRe
     frame = frame.astype({c: "float64" for c in frame.columns if c not in ("model", "channel")})
     frame = frame.replace({np.nan: None})
     credit = [s.Credit(**row) for row in frame.to_dict(orient="records")]
-    return s.AttributionResponse(credit=credit, models=models, total_conversions=data.total_conversions,
-                                 total_revenue=data.total_revenue, journeys=n_journeys, rejected=rejected,
+    _, no_touch, no_touch_revenue = no_touch_totals(data)
+    return s.AttributionResponse(credit=credit, models=models, total_conversions=data.total_conversions + no_touch,
+                                 total_revenue=data.total_revenue + no_touch_revenue,
+                                 conversions_without_touch=no_touch, journeys=n_journeys, rejected=rejected,
                                  warnings=warnings, n_boot=req.n_boot, level=req.level if req.n_boot else None)
 
 

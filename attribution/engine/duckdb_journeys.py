@@ -64,7 +64,7 @@ def build_journeys(con, schema: str, settings: JourneySettings | None = None, *,
         touches = _mark_milestones(con, schema, touches, starts, settings)
     converted = touches["converted"].to_numpy()[starts]  # per journey
     paths = _aggregate_paths(con, touches, starts, converted)
-    stats = _stats(con, settings, touches.num_rows, converted)
+    stats = _stats(con, settings, touches, starts, converted)
     con.execute("drop table if exists counted_conversions")
     touches = touches.select(TOUCH_COLUMNS)
     return Journeys(paths=paths, fingerprint=fingerprint, source="journeys",
@@ -181,11 +181,37 @@ def _touches_frame(arrow) -> pd.DataFrame:
     return frame
 
 
-def _stats(con, settings: JourneySettings, n_touches: int, converted: np.ndarray) -> JourneyStats:
+def _stats(con, settings: JourneySettings, touches: pa.Table, starts: np.ndarray,
+           converted: np.ndarray) -> JourneyStats:
+    """Build counts, and the counted conversions without a touch per conversion date.
+
+    Those are the counted conversions in the date range minus the converting journeys, per date
+    (each converting journey is one counted conversion; see :class:`JourneyStats`).
+    """
     converting = int(converted.sum())
-    counted = con.execute("""
-        select count(*) from counted_conversions
-        where ($start is null or ts::date >= $start) and ($end is null or ts::date <= $end)
-    """, {"start": settings.start, "end": settings.end}).fetchall()[0][0]
-    return JourneyStats(journeys=len(converted), converting_journeys=converting, touches=n_touches,
-                        conversions_counted=int(counted), conversions_without_touches=int(counted) - converting)
+    heads = pa.table({"day": pc.cast(touches["conversion_ts"].take(pa.array(starts)), pa.date32()),
+                      "revenue": touches["revenue"].take(pa.array(starts)),
+                      "converted": pa.array(converted, pa.bool_())})
+    with registered(con, "journey_heads", heads):
+        daily = con.execute("""
+            with counted as (
+                select ts::date as date, count(*) as conversions, sum(revenue) as revenue
+                from counted_conversions
+                where ($start is null or ts::date >= $start) and ($end is null or ts::date <= $end)
+                group by 1
+            ),
+            kept as (
+                select day as date, count(*) as conversions, sum(revenue) as revenue
+                from journey_heads where converted group by 1
+            )
+            select c.date, (c.conversions - coalesce(k.conversions, 0))::double as conversions,
+                   c.revenue - coalesce(k.revenue, 0.0) as revenue, c.conversions as counted
+            from counted c left join kept k using (date)
+            order by c.date
+        """, {"start": settings.start, "end": settings.end}).df()
+    counted = int(daily["counted"].sum())
+    daily = daily[daily["conversions"] > 0].drop(columns="counted").reset_index(drop=True)
+    daily["date"] = pd.to_datetime(daily["date"])
+    return JourneyStats(journeys=len(converted), converting_journeys=converting, touches=touches.num_rows,
+                        conversions_counted=counted, conversions_without_touches=counted - converting,
+                        revenue_without_touches=float(daily["revenue"].sum()), no_touch_daily=daily)

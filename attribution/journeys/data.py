@@ -37,16 +37,36 @@ TOUCH_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
+#: the channel name of conversions that have no touch (see :class:`JourneyStats`)
+NO_TOUCH = "(no touch)"
+NO_TOUCH_DAILY_COLUMNS = ["date", "conversions", "revenue"]
+
+
+@dataclass(frozen=True, eq=False)
 class JourneyStats:
-    """Counts that explain what the build kept."""
+    """Counts that explain what the build kept.
+
+    ``conversions_counted`` are the conversions that end journeys under the settings: of the
+    chosen ``stage`` (every stage when None), each user's first only with ``first_only``, dated
+    (conversion date) in [``start``, ``end``]. A counted conversion **has no touch** when no touch
+    of its user falls in its window: at or before the conversion, inside the lookback window
+    (``lookback_days`` before it) and, with ``reset_on_conversion``, after the user's previous
+    counted conversion. Excluded channels, the step cap and path transforms never empty a journey,
+    so the window is the only reason. Such conversions make no journey; they are counted here
+    (``conversions_without_touches``, their summed revenue ``revenue_without_touches`` and per
+    conversion date ``no_touch_daily``: ``date, conversions, revenue``, one row per date with
+    any) and every model result and report shows them as one row on the channel
+    ``JourneySettings.no_touch_channel`` (default :data:`NO_TOUCH`, "(no touch)"), so channel totals
+    equal ``conversions_counted``. Every engine computes these the same way.
+    """
 
     journeys: int
     converting_journeys: int
     touches: int
     conversions_counted: int
     conversions_without_touches: int
-
+    revenue_without_touches: float = 0.0
+    no_touch_daily: pd.DataFrame | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,7 +21,12 @@ user after their last counted conversion (a non-converting journey). The rules, 
   occurrence of each channel only);
 - ``exclude_channels`` drops those channels (case-insensitive) unless they make up the whole journey;
 - ``channel_rules`` map raw channel, campaign or interaction values to channel groups before
-  anything else (first matching rule wins, case-insensitive).
+  anything else (first matching rule wins, case-insensitive);
+- a counted conversion with no touch in its window (none inside the lookback, or none since the
+  previous counted conversion with reset) makes no journey; it is counted and credited to the
+  channel ``no_touch_channel`` (default ``"(no touch)"``; e.g. ``"Direct"`` credits them to Direct
+  as GA4 does), so every model's channel totals equal the counted conversions (see
+  :class:`attribution.journeys.data.JourneyStats` for the exact rule).
 """
 from __future__ import annotations
 
@@ -80,8 +85,12 @@ class JourneySettings:
     transform: str = "none"
     exclude_channels: tuple[str, ...] = ()
     channel_rules: tuple[ChannelRule, ...] = field(default_factory=tuple)
+    no_touch_channel: str = "(no touch)"
 
     def __post_init__(self) -> None:
+        if not str(self.no_touch_channel).strip():
+            raise DataValidationError("no_touch_channel needs a name: the channel that conversions "
+                                      "without any touch are credited to, e.g. '(no touch)' or 'Direct'")
         if self.transform not in TRANSFORMS:
             raise DataValidationError(f"path transform must be one of {', '.join(TRANSFORMS)}, "
                                       f"not {self.transform!r}")

@@ -282,13 +282,20 @@ def unsupported_reason(name: str, data: PathData) -> str | None:
 
 
 def run_model(name: str, data: PathData, **params) -> pd.DataFrame:
-    """Run one registered model on journeys or aggregated paths and return its tidy frame."""
+    """Run one registered model on journeys or aggregated paths and return its tidy frame.
+
+    Conversions without a touch (see :class:`~attribution.journeys.data.JourneyStats`) are added
+    as one row on ``data.settings.no_touch_channel`` (:func:`attribution.models.no_touch.add_no_touch_row`),
+    so the channel totals equal the counted conversions.
+    """
+    from attribution.models.no_touch import add_no_touch_row
+
     spec = model_spec(name)
     reason = unsupported_reason(name, data)
     if reason:
         raise ModelError(reason)
     check_params(name, params)
-    return spec.func(data, **params)
+    return add_no_touch_row(spec.func(data, **params), data)
 
 
 def params_for(name: str, params: Mapping[str, object]) -> dict[str, object]:

@@ -132,7 +132,39 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
         frame["spend"] = np.nan
     if freq is not None:
         frame["period"] = pd.to_datetime(frame["period"])
-    return _finish(frame, model, freq, source, date_by)
+    return _finish(_add_no_touch(frame, data, freq), model, freq, source, date_by)
+
+
+def _period_start(dates: pd.Series, freq: str) -> pd.Series:
+    dates = pd.to_datetime(dates).dt.normalize()
+    if freq == "week":
+        return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
+    if freq == "month":
+        return dates.dt.to_period("M").dt.start_time
+    return dates
+
+
+def _add_no_touch(frame: pd.DataFrame, data: PathData, freq: str | None) -> pd.DataFrame:
+    """Conversions without a touch on their channel (``settings.no_touch_channel``), by conversion
+    date; they have no touches and, unless that channel has spend, no spend."""
+    from attribution.models.no_touch import no_touch_totals
+
+    channel, conversions, revenue = no_touch_totals(data)
+    if conversions <= 0:
+        return frame
+    if freq is None:
+        rows = pd.DataFrame({"channel": [channel], "conversions": [conversions], "revenue": [revenue]})
+    else:
+        daily = data.stats.no_touch_daily
+        rows = (daily.assign(period=_period_start(daily["date"], freq))
+                .groupby("period", as_index=False)[["conversions", "revenue"]].sum().assign(channel=channel))
+    keys = ["channel"] + (["period"] if freq is not None else [])
+    rows = rows.assign(spend=np.nan, touches=0.0)[keys + ["spend", "touches", "conversions", "revenue"]]
+    merged = pd.concat([frame, rows], ignore_index=True)
+    summed = merged.groupby(keys, as_index=False, sort=False).agg(
+        spend=("spend", lambda v: v.sum(min_count=1)), touches=("touches", "sum"),
+        conversions=("conversions", "sum"), revenue=("revenue", "sum"))
+    return summed.sort_values(keys, kind="stable", ignore_index=True)
 
 
 def _paths_report(data: PathData, model: str, freq: str | None, spend: pd.DataFrame | None,

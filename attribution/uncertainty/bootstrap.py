@@ -22,6 +22,7 @@ import pandas as pd
 
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
+from attribution.models.no_touch import no_touch_totals
 from attribution.models.registry import CREDIT_COLUMNS, run_model, supported_models
 from attribution.uncertainty.estimators import make_estimator
 from attribution.uncertainty.local_credit import needs_journeys
@@ -130,9 +131,29 @@ def bootstrap_draws(data: PathData, models: Iterable[str] | None = None, *, n_bo
             conversions[start:stop, i], revenue[start:stop, i] = conv.T, rev.T
         if progress:
             progress(stop, n_boot)
+    channels, conversions, revenue = _add_no_touch(data, list(base.channels.astype(str)), conversions, revenue)
     frame = pd.concat(point, ignore_index=True) if point else pd.DataFrame(columns=CREDIT_COLUMNS)
-    return BootstrapDraws(frame, tuple(names), tuple(base.channels.astype(str)), conversions, revenue,
-                          int(seed), "journeys" if journeys else "paths")
+    return BootstrapDraws(frame, tuple(names), tuple(channels), conversions, revenue, int(seed),
+                          "journeys" if journeys else "paths")
+
+
+def _add_no_touch(data: PathData, channels: list[str], conversions: np.ndarray,
+                  revenue: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Add the conversions without a touch to every replicate, as :func:`run_model` adds them to
+    the full-data credit. They make no journey, so resampling journeys never moves them: their
+    channel gets the same fixed amount in every replicate (an interval of zero width on the
+    ``(no touch)`` row; on a chosen real channel such as Direct, its interval shifts by it)."""
+    channel, n_conv, n_rev = no_touch_totals(data)
+    if n_conv <= 0:
+        return channels, conversions, revenue
+    if channel not in channels:
+        channels = [*channels, channel]
+        pad = [(0, 0), (0, 0), (0, 1)]
+        conversions, revenue = np.pad(conversions, pad), np.pad(revenue, pad)
+    i = channels.index(channel)
+    conversions[..., i] += n_conv
+    revenue[..., i] += n_rev
+    return channels, conversions, revenue
 
 
 def summarise(draws: BootstrapDraws, level: float = 0.95) -> pd.DataFrame:

@@ -44,11 +44,13 @@ def test_touch_input_gives_the_numbers_of_at_compare(client, sim):
                      [(m, {"time_decay": {"half_life_days": 3.0}, "markov": {"order": 2}}.get(m, {})) for m in MODELS]])
     got = answer.json()
     _assert_same(_credit(got), lib, ["conversions", "revenue", "share"])
-    assert got["total_conversions"] == pytest.approx(j.total_conversions)
+    # counted conversions: the converting journeys plus those without a touch in their 14-day window
+    assert got["total_conversions"] == pytest.approx(j.stats.conversions_counted)
+    assert got["conversions_without_touch"] == j.stats.conversions_without_touches > 0
     assert got["journeys"] == j.stats.journeys and got["rejected"] == []
-    # invariants: per model the credit adds up to the conversions and shares to 1
+    # invariants: per model the credit adds up to the counted conversions and shares to 1
     credit = _credit(got).groupby("model")[["conversions", "share"]].sum()
-    assert credit["conversions"].to_numpy() == pytest.approx(j.total_conversions)
+    assert credit["conversions"].to_numpy() == pytest.approx(j.stats.conversions_counted)
     assert credit["share"].to_numpy() == pytest.approx(1.0)
 
 

@@ -126,10 +126,10 @@ def test_date_range_keeps_only_conversions_in_it(sim_files, tmp_path):
     assert main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions", str(sim_files["conversions"]),
                  "--models", "last_touch", "--start", "2024-01-10", "--end", "2024-01-20", "--out", str(out),
                  "--no-report", "--quiet"]) == 0
-    credited = _csv(out / "model_comparison.csv")["conversions"].sum()
-    # last touch credits each converting journey once; count them from the files directly:
-    # conversions dated 10..20 January with at least one touch of the same user in the 30 days before
-    # (and after the user's previous conversion, which the reset rule ends journeys at)
+    credit = _csv(out / "model_comparison.csv").set_index("channel")["conversions"]
+    # every conversion dated 10..20 January is counted; last touch credits each converting journey
+    # once, and the rest (no touch of the same user in the 30 days before, after the user's previous
+    # conversion, which the reset rule ends journeys at) sit on the "(no touch)" row. From the files:
     tp = pd.read_csv(sim_files["touchpoints"], parse_dates=["ts"])
     conv = pd.read_csv(sim_files["conversions"], parse_dates=["ts"]).sort_values(["user_id", "ts"])
     conv["previous"] = conv.groupby("user_id")["ts"].shift(1)
@@ -137,8 +137,11 @@ def test_date_range_keeps_only_conversions_in_it(sim_files, tmp_path):
     pairs = in_range.merge(tp[["user_id", "ts"]], on="user_id", suffixes=("", "_touch"))
     window = (pairs["ts_touch"] <= pairs["ts"]) & (pairs["ts_touch"] >= pairs["ts"] - pd.Timedelta(days=30))
     after_previous = pairs["previous"].isna() | (pairs["ts_touch"] > pairs["previous"])
-    expected = pairs[window & after_previous].drop_duplicates(["user_id", "ts"]).shape[0]
-    assert expected > 0 and credited == pytest.approx(expected)
+    with_touch = pairs[window & after_previous].drop_duplicates(["user_id", "ts"]).shape[0]
+    assert 0 < with_touch < len(in_range)
+    assert credit.sum() == pytest.approx(len(in_range))
+    assert credit["(no touch)"] == pytest.approx(len(in_range) - with_touch)
+    assert credit.drop("(no touch)").sum() == pytest.approx(with_touch)
     assert not (out / "report.html").exists()
 
 
@@ -187,6 +190,10 @@ def test_bootstrap_adds_intervals(sim_files, tmp_path):
     frame = _csv(out / "model_comparison.csv")
     assert {"ci_low", "ci_high", "revenue_ci_low", "revenue_ci_high"} <= set(frame.columns)
     assert (frame["ci_low"] <= frame["ci_high"]).all() and (frame["ci_low"] >= 0).all()
+    # conversions without a touch make no journey, so no replicate moves them: a zero-width interval
+    no_touch = frame[frame["channel"] == "(no touch)"]
+    assert len(no_touch) == 2 and (no_touch["conversions"] > 0).all()
+    assert (no_touch["ci_low"] == no_touch["conversions"]).all() and (no_touch["ci_high"] == no_touch["conversions"]).all()
     # the point estimates are the full-data credit, so they equal a run without --bootstrap
     ds = load(touchpoints=str(sim_files["touchpoints"]), conversions=str(sim_files["conversions"]))
     markov = run_model("markov", ds.journeys(JourneySettings()), order=2).set_index("channel")["conversions"]

@@ -69,8 +69,10 @@ def test_conversion_before_any_touch_leaves_no_empty_path(build, summary):
     # c1 01-01, then A 01-02 → c1 has no prior touch; [A] ∅. No path () row.
     j = build([("u1", "2024-01-02", "A")], [("u1", "2024-01-01", 1.0, "c1")])
     assert summary(j) == [("u1", False, 0.0, ("A",))]
-    assert j.stats == type(j.stats)(journeys=1, converting_journeys=0, touches=1,
-                                    conversions_counted=1, conversions_without_touches=1)
+    stats = j.stats
+    assert (stats.journeys, stats.converting_journeys, stats.touches, stats.conversions_counted,
+            stats.conversions_without_touches, stats.revenue_without_touches) == (1, 0, 1, 1, 1, 1.0)
+    assert stats.no_touch_daily.values.tolist() == [[pd.Timestamp("2024-01-01"), 1.0, 1.0]]
     assert () not in set(j.paths["path"])
     assert j.paths["conversions"].sum() == 0
 
