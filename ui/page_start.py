@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from attribution.models.no_touch import no_touch_note
 from ui import cache, state
 from ui.journey_sidebar import current_settings
+from ui.text import plain
 
 
 def journeys_or_stop(*, need_conversions: bool = True):
@@ -26,4 +28,7 @@ def journeys_or_stop(*, need_conversions: bool = True):
     if len(data.paths) == 0:
         st.info("No journeys under the current settings: widen the date range or lookback in the sidebar.")
         st.stop()
+    note = no_touch_note(data)
+    if note:
+        st.caption(plain(note))
     return ds, settings, data

@@ -122,6 +122,7 @@ def run_attribution(args: argparse.Namespace) -> int:
     """Load the inputs, build journeys, run the models and write the results; returns the exit status."""
     from attribution.engine.load import load
     from attribution.models import model_spec, run_model, unsupported_reason
+    from attribution.models.no_touch import no_touch_note
     from attribution.models.summary import credit_table
     from attribution.reports.export import to_safe_csv
 
@@ -144,6 +145,9 @@ def run_attribution(args: argparse.Namespace) -> int:
     if data.total_conversions == 0:
         raise DataValidationError("no converting journeys under these settings: widen --start/--end or "
                                   "--lookback-days, or pick another --stage")
+    note = no_touch_note(data)
+    if note:
+        say(note)
     names = _model_names(args, data)
     reason = unsupported_reason(args.report_model, data)  # unknown name: ModelError listing the valid ones
     if reason:

@@ -45,3 +45,22 @@ def add_no_touch_row(credit: pd.DataFrame, data: PathData) -> pd.DataFrame:
     total = float(out["conversions"].sum())
     out["share"] = out["conversions"] / total if total > 0 else 0.0
     return out[list(credit.columns)]
+
+
+def no_touch_note(data: PathData) -> str | None:
+    """One sentence saying how many counted conversions have no touch, why, and where they are
+    credited; None when there are none. The reasons follow the journey rules of ``data.settings``:
+    no touch of the user inside the lookback window, or (with reset on conversion) none since the
+    user's previous counted conversion."""
+    channel, conversions, revenue = no_touch_totals(data)
+    if conversions <= 0:
+        return None
+    settings = getattr(data, "settings", None)
+    lookback = getattr(settings, "lookback_days", None)
+    reasons = [f"in the {lookback} days before it" if lookback is not None else "before it"]
+    if getattr(settings, "reset_on_conversion", False):
+        reasons.append("since the user's previous conversion")
+    counted = float(getattr(data.stats, "conversions_counted", conversions))
+    return (f"{conversions:,.0f} of {counted:,.0f} conversions ({revenue:,.2f} revenue) have no touch "
+            f"{' or '.join(reasons)}; every model credits them to the channel {channel!r}, so channel "
+            "totals add up to the conversions.")

@@ -68,3 +68,18 @@ def test_channel_report_shows_them_by_conversion_date(ds):
 def test_rule_applies_to_settings_validation():
     with pytest.raises(ValueError, match="no_touch_channel"):
         JourneySettings(no_touch_channel=" ")
+
+
+def test_note_says_how_many_why_and_where():
+    from attribution.journeys.data import Journeys, JourneyStats, PathData
+    from attribution.models.no_touch import no_touch_note
+
+    paths = pd.DataFrame({"path": [("a",)], "conversions": [3.0], "revenue": [30.0], "nulls": [0.0]})
+    assert no_touch_note(PathData(paths)) is None  # aggregated paths carry no build counts
+    stats = JourneyStats(journeys=3, converting_journeys=3, touches=3, conversions_counted=5,
+                         conversions_without_touches=2, revenue_without_touches=25.0)
+    data = Journeys(paths=paths, settings=JourneySettings(lookback_days=7), stats=stats)
+    assert no_touch_note(data) == (
+        "2 of 5 conversions (25.00 revenue) have no touch in the 7 days before it or since the user's "
+        "previous conversion; every model credits them to the channel '(no touch)', so channel totals "
+        "add up to the conversions.")
