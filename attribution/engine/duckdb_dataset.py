@@ -191,18 +191,18 @@ def create_dataset(workspace: Workspace, name: str, owner: str, *, source: str =
     """Ingest files into a new dataset of ``workspace`` and return its handle.
 
     ``inputs`` are the keyword inputs of :func:`attribution.ingest.load_into` (file paths or
-    ``(name, bytes)`` pairs). Raises :class:`~attribution.errors.DataValidationError` for unusable
-    input; nothing is stored then.
+    ``(name, bytes)`` pairs); ``max_bytes`` is its size limit (None: none, for local files; the
+    app passes its upload limit). Raises :class:`~attribution.errors.DataValidationError` for
+    unusable input; nothing is stored then.
     """
     from attribution.ingest import load_into
 
     unknown = set(inputs) - set(INPUT_ARGS)
     if unknown:
         raise TypeError(f"unknown input(s) {sorted(unknown)}; use {', '.join(INPUT_ARGS)}")
-    extra = {} if max_bytes is None else {"max_bytes": max_bytes}
 
     def loader(cur, schema):
-        return load_into(cur, schema, mappings=mappings, **extra, **inputs)
+        return load_into(cur, schema, mappings=mappings, max_bytes=max_bytes, **inputs)
 
     dataset_id, report = workspace.create(name, owner, loader, source=source)
     return DuckDBDataset(workspace, dataset_id, name, report.kind, report, source)

@@ -68,7 +68,7 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
 
 def read_paths(src, *, sep: str | None = None, path_separator: str | None = None,
                mapping: dict | None = None, encoding: str | None = None,
-               max_bytes: int = 200 * 2**20) -> PathData:
+               max_bytes: int | None = None) -> PathData:
     """Read an aggregated paths file (ChannelAttribution layout) into :class:`PathData`.
 
     Parameters
@@ -84,8 +84,11 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
         {canonical column: source column} for 'path', 'conversions', 'revenue', 'nulls'.
     encoding : str, optional
         Text encoding of a CSV: 'utf-8' (default), 'latin-1' or 'utf-16'.
-    max_bytes : int
-        Largest accepted file size.
+    max_bytes : int, optional
+        Largest accepted file size, counted after gzip decompression (a file that expands to more
+        is refused once that many bytes have been read). None (the default): no limit, for local
+        files (memory is bounded by DuckDB, not by a byte count); the app passes its upload limit
+        (``ATTRIBUTION_MAX_UPLOAD_MB``) for browser uploads.
 
     Returns
     -------
