@@ -52,9 +52,14 @@ def journey_sidebar(ds: Dataset) -> JourneySettings:
                                help="Journeys whose conversion falls in this range (touch dates for "
                                     "journeys that did not convert).", **_default("js_dates", (lo, hi)))
         start, end = (picked + (None, None))[:2] if isinstance(picked, tuple) else (picked, None)
+        # the dataset's default: 30 days, none for pre-built journeys (IHC database or journey file)
+        days = ds.default_settings().lookback_days
         look = sb.selectbox("Lookback window", list(LOOKBACKS), key="js_lookback",
-                            help="Only touches this close before the conversion count.",
-                            **_index("js_lookback", list(LOOKBACKS), "30 days"))
+                            help="Only touches this close before the conversion count. Pre-built journeys "
+                                 "(the IHC database, IHC journey files) start at Unlimited: their sessions "
+                                 "were already chosen for each conversion.",
+                            **_index("js_lookback", list(LOOKBACKS),
+                                     next(k for k, v in LOOKBACKS.items() if v == days)))
         stages = [ALL_STAGES, *cache.stages(ds)]
         stage = sb.selectbox("Conversion stage", stages, key="js_stage",
                              help="Which conversions end a journey. Earlier stages become milestones "

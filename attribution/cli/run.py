@@ -131,7 +131,7 @@ def run_attribution(args: argparse.Namespace) -> int:
     say = status_printer(args.quiet)
 
     inputs = _inputs(args)
-    settings = journey_settings(args)
+    settings = journey_settings(args)  # bad rules fail now, before the (slow) load
     params = parse_params(args.param)
     for name in (args.models or "").split(","):
         if name.strip():
@@ -141,6 +141,7 @@ def run_attribution(args: argparse.Namespace) -> int:
     rejected = int(ds.report.rejected_counts["rows"].sum()) if len(ds.report.rejected_counts) else 0
     say("loaded " + ", ".join(f"{n:,} {t} rows" for t, n in ds.report.tables.items() if t != "rejected")
         + (f"; {rejected:,} rows rejected (see rejected_rows.csv)" if rejected else ""))
+    settings = journey_settings(args, ds)  # with the dataset's defaults (no lookback for pre-built journeys)
     data = ds.journeys(settings)
     if data.total_conversions == 0:
         raise DataValidationError("no converting journeys under these settings: widen --start/--end or "

@@ -9,7 +9,8 @@ user after their last counted conversion (a non-converting journey). The rules, 
   conversion instant belongs to it); without reset every conversion takes all earlier touches in
   its window, so journeys may overlap;
 - only touches inside the lookback window before the conversion count (``lookback_days=30``;
-  ``None`` = unlimited);
+  ``None`` = unlimited; a dataset of pre-built journeys defaults to ``None``, see
+  :meth:`attribution.engine.base.Dataset.default_settings`);
 - ``max_touches`` keeps the last N touches of a journey (``None`` = all);
 - ``stage`` picks the conversions that end journeys (``None`` = every conversion); earlier stages
   become milestones of the journey; ``first_only`` keeps each user's first counted conversion only;
