@@ -11,6 +11,7 @@ from datetime import date
 import streamlit as st
 
 from attribution.engine.base import Dataset
+from attribution.journeys.data import NO_TOUCH
 from attribution.journeys.settings import JourneySettings
 from ui import cache, channel_groups
 
@@ -66,7 +67,10 @@ def journey_sidebar(ds: Dataset) -> JourneySettings:
                                   "for the W-shaped model.", **_index("js_stage", stages, stages[-1]))
     transform = sb.selectbox("Path transform", list(TRANSFORMS), key="js_transform")
     excluded = sb.multiselect("Exclude channels", channels, key="js_exclude",
-                              help="Dropped from journeys unless they are the whole journey.")
+                              help="An excluded channel never gets credit: its touches are dropped from "
+                                   "journeys. A conversion whose journey had only excluded channels counts "
+                                   f"as a conversion without a touch, on the '{NO_TOUCH}' row, so channel "
+                                   "totals still add up to the conversions.")
     if not ds.has_touches:
         settings = JourneySettings(transform=TRANSFORMS[transform], exclude_channels=tuple(excluded))
     else:

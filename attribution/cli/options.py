@@ -43,7 +43,8 @@ def add_journey_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-non-converting", action="store_true", help="leave out journeys that did not convert")
     g.add_argument("--transform", choices=TRANSFORMS, default="none", help="path transform (default none)")
     g.add_argument("--exclude", action="append", default=[], metavar="CHANNEL",
-                   help="drop a channel from journeys unless it is the whole journey (repeatable)")
+                   help="drop a channel's touches from journeys: it never gets credit, and a conversion "
+                        "whose journey had only excluded channels goes on the '(no touch)' row (repeatable)")
     g.add_argument("--groups", metavar="RULES.csv",
                    help="channel grouping rules: a CSV with columns group, pattern and optionally column "
                         "(channel|campaign|interaction) and match (contains|equals|starts_with|regex)")

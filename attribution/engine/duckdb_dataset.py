@@ -63,7 +63,8 @@ class DuckDBDataset(Dataset):
         settings = settings or self.default_settings(**rules)
         if not self.has_touches:
             return self.with_dataset_spend(transform_paths(self.paths_data(), transform=settings.transform,
-                                                           exclude_channels=settings.exclude_channels), settings)
+                                                           exclude_channels=settings.exclude_channels,
+                                                           settings=settings), settings)
         with self.workspace.cursor() as cur:
             journeys = build_journeys(cur, self.schema, settings, fingerprint=self.fingerprint)
         return self.with_dataset_spend(journeys, settings)

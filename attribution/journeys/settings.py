@@ -20,11 +20,13 @@ user after their last counted conversion (a non-converting journey). The rules, 
   falls in the range;
 - path transforms: ``none``, ``collapse_repeats`` (A > A > B becomes A > B), ``unique`` (first
   occurrence of each channel only);
-- ``exclude_channels`` drops those channels (case-insensitive) unless they make up the whole journey;
+- ``exclude_channels``: an excluded channel (case-insensitive) never gets credit: its touches are
+  dropped; a journey made only of excluded channels is left with no touch, so its conversion is
+  one without a touch (below) and a non-converting one disappears;
 - ``channel_rules`` map raw channel, campaign or interaction values to channel groups before
   anything else (first matching rule wins, case-insensitive);
-- a counted conversion with no touch in its window (none inside the lookback, or none since the
-  previous counted conversion with reset) makes no journey; it is counted and credited to the
+- a counted conversion with no touch in its window (none inside the lookback, none since the
+  previous counted conversion with reset, or only touches on excluded channels) makes no journey; it is counted and credited to the
   channel ``no_touch_channel`` (default ``"(no touch)"``; e.g. ``"Direct"`` credits them to Direct
   as GA4 does), so every model's channel totals equal the counted conversions (see
   :class:`attribution.journeys.data.JourneyStats` for the exact rule).
@@ -102,6 +104,10 @@ class JourneySettings:
         if isinstance(self.exclude_channels, str):  # a bare string would exclude single letters
             raise DataValidationError("exclude_channels must be a tuple of channel names, e.g. "
                                       f"({self.exclude_channels!r},), not a string")
+        if str(self.no_touch_channel).lower() in {str(c).lower() for c in self.exclude_channels}:
+            raise DataValidationError(
+                f"no_touch_channel {self.no_touch_channel!r} is an excluded channel, which never gets credit: "
+                "keep '(no touch)' for conversions without a touch, or stop excluding that channel")
         if self.start and self.end and self.start > self.end:
             raise DataValidationError(f"date range starts ({self.start}) after it ends ({self.end})")
 
