@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from attribution.errors import DataValidationError
-from attribution.mmm.transforms import logistic_saturation
 
 KINDS = ("paid", "email", "organic")
 INTERACTIONS = ("impression", "click", "visit")
@@ -171,11 +170,16 @@ def recursive_adstock(x: np.ndarray, decay: float, initial: float | None = None)
 def spend_to_exposure(spend: np.ndarray, *, decay: float, lam: float, scale: float, capacity: float,
                       initial: float | None = None) -> np.ndarray:
     """Expected daily exposures (tracked touches) from daily spend: capacity·s(adstock(x)/scale)."""
+    # imported here: attribution.mmm loads scipy.optimize, which `import attribution` leaves out
+    from attribution.mmm.transforms import logistic_saturation
+
     return capacity * logistic_saturation(recursive_adstock(spend, decay, initial) / scale, lam)
 
 
 def exposure_capacity(spec: ChannelSpec, n_users: int) -> float:
     """Capacity that makes the mean budget buy ``touch_rate`` touches per user per day."""
+    from attribution.mmm.transforms import logistic_saturation  # (see spend_to_exposure)
+
     return spec.touch_rate * n_users / float(logistic_saturation(np.array(1.0), spec.saturation_lambda))
 
 
