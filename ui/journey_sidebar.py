@@ -10,6 +10,7 @@ from datetime import date
 
 import streamlit as st
 
+from attribution.defaults import CONVERSION_STAGE
 from attribution.engine.base import Dataset
 from attribution.journeys.data import NO_TOUCH
 from attribution.journeys.settings import JourneySettings
@@ -63,8 +64,11 @@ def journey_sidebar(ds: Dataset) -> JourneySettings:
                                      next(k for k, v in LOOKBACKS.items() if v == days)))
         stages = [ALL_STAGES, *cache.stages(ds)]
         stage = sb.selectbox("Conversion stage", stages, key="js_stage",
-                             help="Which conversions end a journey. Earlier stages become milestones "
-                                  "for the W-shaped model.", **_index("js_stage", stages, stages[-1]))
+                             help="Which conversions end a journey: all of them (the default, as in the "
+                                  "library, the CLI and the API), or one stage, whose journeys then carry the "
+                                  "earlier stages as milestones for the W-shaped model.",
+                             **_index("js_stage", stages,
+                                      CONVERSION_STAGE if CONVERSION_STAGE in stages else ALL_STAGES))
     transform = sb.selectbox("Path transform", list(TRANSFORMS), key="js_transform")
     excluded = sb.multiselect("Exclude channels", channels, key="js_exclude",
                               help="An excluded channel never gets credit: its touches are dropped from "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from attribution.cli import subcommand
 from attribution.cli.options import add_journey_args, journey_settings, parse_params, progress, status_printer
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import DataValidationError, ModelError
 
 EXIT_OK, EXIT_INPUT, EXIT_PARTIAL = 0, 2, 3
@@ -46,7 +47,8 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                         help="a model parameter, e.g. markov.order=2 or time_decay.half_life_days=3 (repeatable)")
     models.add_argument("--bootstrap", type=int, default=0, metavar="N",
                         help="bootstrap replicates for confidence intervals (default 0: none; 200 is usual)")
-    models.add_argument("--level", type=float, default=0.9, help="confidence level of the intervals (default 0.9)")
+    models.add_argument("--level", type=float, default=INTERVAL_LEVEL,
+                        help=f"confidence level of the intervals (default {INTERVAL_LEVEL})")
     models.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     add_journey_args(p)
     out = p.add_argument_group("output")

@@ -40,6 +40,7 @@ from datetime import date
 
 import duckdb
 
+from attribution.defaults import CONVERSION_STAGE
 from attribution.errors import DataValidationError
 
 TRANSFORMS = ("none", "collapse_repeats", "unique")
@@ -80,7 +81,7 @@ class JourneySettings:
     reset_on_conversion: bool = True
     lookback_days: int | None = 30
     max_touches: int | None = None
-    stage: str | None = None
+    stage: str | None = CONVERSION_STAGE
     first_only: bool = False
     include_non_converting: bool = True
     start: date | None = None

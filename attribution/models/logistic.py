@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import ConvergenceError, ModelError
 from attribution.journeys.data import PathData
 from attribution.models.holdout import split_journeys, weighted_auc
@@ -200,7 +201,7 @@ def logistic(data: PathData, *, exposure: str = "binary") -> pd.DataFrame:
     return tidy_credit("logistic", pd.Series(conv, index=names), pd.Series(rev, index=names))
 
 
-def logistic_coefficients(data: PathData, exposure: str = "binary", level: float = 0.95) -> pd.DataFrame:
+def logistic_coefficients(data: PathData, exposure: str = "binary", level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """Fitted coefficients with Wald confidence intervals.
 
     Returns

@@ -34,7 +34,7 @@ from attribution.mmm import fit
 from attribution.mmm.dataset_input import mmm_frame
 from attribution.simulate.sample import sample_inputs, sample_truth
 
-PAGE = {"n_fourier": 0, "holdout_share": 0.1}  # what the Media mix page uses for < 1 year of data
+PAGE = {"n_fourier": 0, "holdout_share": 0.1}  # the Media mix page for < 1 year of data, with a 10 % hold-out
 
 
 @pytest.fixture(scope="module")
