@@ -19,14 +19,14 @@ from attribution.simulate.touches import LIFETIME_DAYS
 
 STAGES = ("lead", "opportunity", "purchase")
 BASE_LEAD_RATE = 0.0005  # leads per user per day with no marketing at all (propensity 1)
-OPPORTUNITY_RATE = 0.55
+OPPORTUNITY_RATE = 0.7
 PURCHASE_RATE = 0.35  # purchase without any touch after the opportunity
 REPEAT_RATE = 0.08  # share of purchasers who buy a second time (if it falls inside the period)
-OPPORTUNITY_DELAY_DAYS = 6.0
-PURCHASE_DELAY_DAYS = 9.0
+OPPORTUNITY_DELAY_DAYS = 2.0
+PURCHASE_DELAY_DAYS = 3.0
 REPEAT_DELAY_DAYS = 35.0
 REVENUE_MEDIAN = 280.0
-REVENUE_SIGMA = 0.55
+REVENUE_SIGMA = 0.35
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ from attribution.simulate.touches import (
 )
 
 SAMPLE_SEED = 20240101  # the built-in sample: simulate(SAMPLE_USERS, seed=SAMPLE_SEED), see data/README.md
-SAMPLE_USERS = 25_000
+SAMPLE_USERS = 360_000
 SAMPLE_DAYS = 730
 BURN_IN_DAYS = 150  # simulated before the period: a user's 90 days in the market plus the funnel's delays
 CLOSER_RATE = {True: 0.8, False: 0.03}  # closer engagement: conversion sessions vs the rest

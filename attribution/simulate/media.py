@@ -26,6 +26,8 @@ from attribution.errors import DataValidationError
 from attribution.mmm.transforms import logistic_saturation
 
 KINDS = ("paid", "email", "organic")
+MONTHLY_BUDGET_SD = 0.35  # log-sd of a month's budget around the plan (budgets are set month by month)
+BURSTS_PER_DAY = 1 / 40  # bursts (1–2 weeks at 1.4–2× budget) per day of the plan
 INTERACTIONS = ("impression", "click", "visit")
 
 
@@ -107,29 +109,29 @@ class ChannelSpec:
 
 
 DEFAULT_CHANNELS: tuple[ChannelSpec, ...] = (
-    ChannelSpec("Paid Search", "paid", "click", ("Brand", "Generic", "Competitor"), lift=0.045,
-                delay_days=0.5, touch_rate=0.008, spawn_rate=0.25, daily_budget=20.0,
+    ChannelSpec("Paid Search", "paid", "click", ("Brand", "Generic", "Competitor"), lift=0.27,
+                delay_days=0.5, touch_rate=0.008, spawn_rate=0.25, daily_budget=80.0,
                 adstock_decay=0.3, saturation_lambda=1.2, ctr=0.05, weekly_amplitude=0.15,
-                weekly_peak=1.0, trend=0.1, yearly_amplitude=0.2, yearly_peak=330.0, pauses_per_year=1.0),
-    ChannelSpec("Display", "paid", "impression", ("Prospecting", "Retargeting", "Video"), lift=0.006,
-                delay_days=5.0, touch_rate=0.012, spawn_rate=0.15, daily_budget=9.0,
+                weekly_peak=1.0, trend=0.1, yearly_amplitude=0.2, yearly_peak=330.0, pauses_per_year=3.0),
+    ChannelSpec("Display", "paid", "impression", ("Prospecting", "Retargeting", "Video"), lift=0.048,
+                delay_days=5.0, touch_rate=0.009, spawn_rate=0.15, daily_budget=34.0,
                 adstock_decay=0.6, saturation_lambda=0.9, click_share=0.08, weekly_amplitude=0.1,
                 weekly_peak=3.0, trend=-0.1, yearly_amplitude=0.15, yearly_peak=280.0, flight_on=(3, 6),
                 flight_off=(2, 4)),
     ChannelSpec("Paid Social", "paid", "impression", ("Prospecting", "Lookalike", "Retargeting"),
-                lift=0.012, delay_days=4.0, touch_rate=0.010, spawn_rate=0.2, daily_budget=12.0,
+                lift=0.072, delay_days=4.0, touch_rate=0.010, spawn_rate=0.2, daily_budget=54.0,
                 adstock_decay=0.5, saturation_lambda=1.0, click_share=0.12, weekly_amplitude=0.2,
                 weekly_peak=5.5, trend=0.25, yearly_amplitude=0.2, yearly_peak=150.0, flight_on=(4, 8),
                 flight_off=(1, 3)),
-    ChannelSpec("Affiliate", "paid", "click", ("Cashback", "Voucher", "Content"), lift=0.035,
-                delay_days=0.3, touch_rate=0.003, spawn_rate=0.1, daily_budget=5.0,
+    ChannelSpec("Affiliate", "paid", "click", ("Cashback", "Voucher", "Content"), lift=0.21,
+                delay_days=0.3, touch_rate=0.005, spawn_rate=0.1, daily_budget=35.0,
                 adstock_decay=0.2, saturation_lambda=1.8, ctr=0.03, weekly_amplitude=0.1,
-                weekly_peak=4.0, yearly_amplitude=0.1, yearly_peak=60.0, pauses_per_year=2.0),
-    ChannelSpec("Email", "email", "click", ("Newsletter", "Promotion", "Nurture"), lift=0.03,
+                weekly_peak=4.0, yearly_amplitude=0.1, yearly_peak=60.0, pauses_per_year=3.0),
+    ChannelSpec("Email", "email", "click", ("Newsletter", "Promotion", "Nurture"), lift=0.18,
                 delay_days=1.0, touch_rate=0.05, spawn_rate=0.2),
-    ChannelSpec("Organic Search", "organic", "visit", ("(organic)",), lift=0.015, delay_days=2.0,
+    ChannelSpec("Organic Search", "organic", "visit", ("(organic)",), lift=0.09, delay_days=2.0,
                 touch_rate=0.004, navigation_share=0.3, weekly_amplitude=0.1, weekly_peak=0.5),
-    ChannelSpec("Direct", "organic", "visit", ("(direct)",), lift=0.008, delay_days=1.0,
+    ChannelSpec("Direct", "organic", "visit", ("(direct)",), lift=0.048, delay_days=1.0,
                 touch_rate=0.004, navigation_share=0.7, weekly_amplitude=0.05, weekly_peak=0.5),
 )
 
@@ -225,17 +227,17 @@ def daily_spend(spec: ChannelSpec, budget: float, dates, rng: np.random.Generato
     """Daily spend of one paid channel, as a media plan sets it.
 
     spend = budget × monthly level × yearly season × trend × weekday × flights × pauses × bursts ×
-    daily noise, where the monthly level is log-normal (sd 0.2: budgets are set month by month),
+    daily noise, where the monthly level is log-normal (sd 0.35: budgets are set month by month),
     the yearly season is ``1 + a·cos(2π(day of year − peak)/365.25)``, flights switch the channel on
     and off in whole weeks (always on when ``flight_off`` is (0, 0)), pauses (``pauses_per_year``,
-    1–3 weeks) set spend to 0, and bursts (one per ~60 days, 1–2 weeks) multiply it by 1.4–2.
+    1–3 weeks) set spend to 0, and bursts (one per ~40 days, 1–2 weeks) multiply it by 1.4–2.
     ``dates`` is the DatetimeIndex of the days; every draw comes from ``rng`` (the channel's stream).
     """
     days = len(dates)
     dow, doy = dates.day_of_week.to_numpy(), dates.day_of_year.to_numpy()
     month = (dates.year.to_numpy() - dates.year[0]) * 12 + dates.month.to_numpy() - dates.month[0]
     frac = np.arange(days) / max(days - 1, 1)
-    level = (budget * np.exp(rng.normal(0.0, 0.2, month.max() + 1))[month]
+    level = (budget * np.exp(rng.normal(0.0, MONTHLY_BUDGET_SD, month.max() + 1))[month]
              * (1.0 + spec.yearly_amplitude * np.cos(2.0 * np.pi * (doy - spec.yearly_peak) / 365.25))
              * (1.0 + spec.trend * (frac - 0.5)) * weekly_factor(dow, spec.weekly_amplitude, spec.weekly_peak)
              * np.exp(rng.normal(0.0, 0.12, days)))
@@ -243,7 +245,7 @@ def daily_spend(spec: ChannelSpec, budget: float, dates, rng: np.random.Generato
     for _ in range(int(rng.poisson(spec.pauses_per_year * days / 365.25))):
         start = int(rng.integers(0, days))
         level[start:start + 7 * int(rng.integers(1, 4))] = 0.0
-    for _ in range(max(1, days // 60)):
+    for _ in range(max(1, round(days * BURSTS_PER_DAY))):
         start = int(rng.integers(0, days))
         length = int(rng.integers(7, 15))
         level[start:start + length] *= rng.uniform(1.4, 2.0)

@@ -35,7 +35,7 @@ HOLDER_RATE = 0.3  # share of clicks/visits with an engaged session
 NAVIGATION_RATE = 0.35  # share of conversions whose session starts as a Direct/Organic visit
 CLOSE_MULTIPLIER = 4.0  # purchase intensity of a touch after the opportunity, relative to its lead intensity
 TOUCH_FIELDS = ("user", "t", "channel", "campaign", "interaction", "holder", "parent")
-LIFETIME_DAYS = 90.0  # a user is in the market (reached by ads, visits on their own) this long after arriving
+LIFETIME_DAYS = 30.0  # a user is in the market (reached by ads, visits on their own) this long after arriving
 
 
 @dataclass(frozen=True)
