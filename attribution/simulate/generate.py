@@ -2,17 +2,24 @@
 
 Generative story (times are continuous; every component draws from its own seeded stream)
 -----------------------------------------------------------------------------------------
-1. **Users.** Each user has a latent *activity* (how often ads and visits reach them) and a
-   *conversion propensity*; both share a common factor, so the most exposed users also convert
-   more on their own (the selection bias real attribution faces). Each user also has a random taste
-   for each channel.
-2. **Spend → exposures.** Every paid channel (Paid Search, Display, Paid Social, Affiliate) has
-   daily spend = budget × weekday seasonality × trend × log-normal noise × a few 1–2-week bursts.
+1. **Users.** Users keep arriving at a constant rate, and each is in the market (reached by ads,
+   visiting on their own, able to start a lead) for 30 days. Each has a latent *activity* (how
+   often ads and visits reach them) and a *conversion propensity*; both share a common factor, so
+   the most exposed users also convert more on their own (the selection bias real attribution
+   faces). Each user also has a random taste for each channel. Because new users replace those who
+   leave, the pool of people who have not bought yet is stationary and so is the effect of spend.
+   The world runs a 150-day burn-in before the period (same plan, same arrivals), so day 0 already
+   has carry-over, users in the market and purchases in the pipeline.
+2. **Spend → exposures.** Every paid channel (Paid Search, Display, Paid Social, Affiliate)
+   follows a media plan: monthly budgets around a yearly season, flights (Display and Paid Social
+   run on/off in whole weeks), pauses (the always-on Paid Search and Affiliate stop 1–3 weeks about
+   three times a year), bursts and weekday rhythm, see :func:`~attribution.simulate.media.daily_spend`.
    Spend becomes the day's expected number of touches through geometric adstock (carry-over) and a
    logistic saturation curve (diminishing returns), see :mod:`attribution.simulate.media`; the true
    decay and saturation parameters are in ``truth``, so media-mix models can be checked on the same
-   data. The realised count is Poisson; touches go to users in proportion to activity × taste,
-   at a time of day drawn from a day-night profile. Touch cost = day's spend / day's touches.
+   data. The realised count is Poisson; touches go to the users in the market in proportion to
+   activity × taste, at a time of day drawn from a day-night profile. Touch cost = day's spend /
+   day's touches (0 on a paused day, whose touches come from carry-over).
 3. **Free channels.** Email is sent on Tuesdays and Fridays to the ~35 % of users who opted in;
    clicks are the touches. Direct and Organic Search have a baseline visit rate, plus follow-up
    visits that other touches cause (about 0.1–0.25 per touch, ~1.5 days later).
@@ -24,14 +31,19 @@ Generative story (times are continuous; every component draws from its own seede
    The purchase comes at the earlier of a per-user baseline delay (for ~35 % of opportunities) and
    the first "closing" firing of a touch made after the opportunity (touches act ~4× stronger on
    warm prospects). Each stage is strictly after the previous one; ~8 % of purchasers buy again.
-   Revenue (log-normal, median ~280) only on purchases. Stages after the period's end are unseen.
+   Revenue (log-normal, median ~280) only on purchases. Stages after the period's end are unseen,
+   and so are those before its start (a user in the market on day 0 may show an opportunity or a
+   purchase whose lead came in the burn-in).
 6. **Conversion sessions.** ~35 % of conversions arrive through a visit minutes before (70 %
    Direct, 30 % Organic Search). These visits are caused by the conversion, not the other way
    round, so last-touch models over-credit Direct, as they do on real data.
 7. **Truth (common random numbers).** For each channel the funnel is re-run on the *same* draws
-   with that channel's touches, and the visits they caused, removed. The purchases and revenue that
-   disappear are the channel's true incremental effect: exact for this simulator, not an estimate.
-   ``simulate(..., switched_off=[channel])`` produces that counterfactual world in full.
+   with that channel's touches, and the visits they caused, removed (over the burn-in too). The
+   purchases and revenue of the period that disappear are the channel's true incremental effect:
+   exact for this simulator, not an estimate. The true ROAS of a paid channel is that revenue over
+   its spend (:func:`attribution.mmm.truth.compare_with_truth` takes it over a fit's periods from
+   ``daily_truth``). ``simulate(..., switched_off=[channel])`` produces that counterfactual world in
+   full; with every channel switched off only the baseline remains (``meta``).
 """
 from __future__ import annotations
 
@@ -63,7 +75,8 @@ from attribution.simulate.touches import (
     triggers,
 )
 
-SAMPLE_SEED = 20240101  # the built-in sample: simulate(SAMPLE_USERS, seed=SAMPLE_SEED), see data/README.md
+# the built-in sample: simulate(SAMPLE_USERS, days=SAMPLE_DAYS, seed=SAMPLE_SEED), see data/README.md
+SAMPLE_SEED = 20240101
 SAMPLE_USERS = 360_000
 SAMPLE_DAYS = 730
 BURN_IN_DAYS = 150  # simulated before the period: a user's 90 days in the market plus the funnel's delays
@@ -92,7 +105,9 @@ class SimulatedData:
     channels : tuple of ChannelSpec
         The channel definitions used.
     meta : dict
-        n_users, start, days, seed, switched_off, purchases, baseline_purchases (all channels off).
+        n_users, start, days, seed, switched_off, purchases, baseline_purchases and baseline_revenue
+        (every channel off), burn_in_days, users_simulated (burn-in arrivals included) and
+        active_users (users in the market on a typical day).
     """
 
     touchpoints: pd.DataFrame
@@ -124,7 +139,9 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
     Parameters
     ----------
     n_users : int
-        Number of simulated users (touches scale with it: about 10 per user over 180 days).
+        Number of users arriving during the period (another ``n_users × 150 / days`` arrive in the
+        burn-in). Each is in the market for 30 days, so ``n_users × 30 / days`` are active on a day;
+        touches, spend and conversions scale with that (about 1.5 touches per user).
     start : str
         First day (ISO date).
     days : int
@@ -282,6 +299,7 @@ def sample_paths(directory: str | Path | None = None) -> dict[str, Path]:
     if not {"touchpoints", "conversions", "spend"} <= set(found):
         raise DataValidationError(
             f"no sample dataset in {folder}: regenerate it with "
-            f"`python -m attribution simulate --users {SAMPLE_USERS} --seed {SAMPLE_SEED} --out {folder} "
+            f"`python -m attribution simulate --users {SAMPLE_USERS} --days {SAMPLE_DAYS} --seed {SAMPLE_SEED} "
+            f"--out {folder} "
             "--format parquet`")
     return found
