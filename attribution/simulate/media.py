@@ -53,12 +53,12 @@ class ChannelSpec:
     delay_days : float
         Mean time from a triggering touch to the lead (the touch's hazard decays at this scale).
     touch_rate : float
-        paid: touches per user per day at the mean budget; email: click probability per send per
-        opted-in user; organic: baseline visits per user per day.
+        paid: touches per active user (one in the market) per day at the usual budget; email: click
+        probability per send per opted-in active user; organic: baseline visits per active user per day.
     spawn_rate : float
         Expected Direct/Organic follow-up visits caused by one touch of this channel.
     daily_budget : float
-        paid: mean spend per day per 1,000 simulated users.
+        paid: the usual spend per day (while a flight runs) per 1,000 active users.
     adstock_decay, saturation_lambda : float
         paid: true θ and λ of the media response (module docstring).
     click_share : float
