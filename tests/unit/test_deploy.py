@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -126,7 +127,9 @@ def test_the_api_serves_as_compose_starts_it_and_the_health_check_sees_it(tmp_pa
     cmd[cmd.index("--host") + 1], cmd[cmd.index("--port") + 1] = "127.0.0.1", str(port)  # never 0.0.0.0 in a test
     health = _one("HEALTHCHECK").split(" CMD ", 1)[1]
     # the image's check with its ports moved to ports nothing else uses here (8501 -> a closed one)
-    check = health.replace("8000", str(port)).replace("8501", str(free_port()))
+    moved = {"8000": str(port), "8501": str(free_port())}
+    check = re.sub(r"127\.0\.0\.1:(\d+)/", lambda m: f"127.0.0.1:{moved[m.group(1)]}/", health)
+    assert check.count(f"127.0.0.1:{port}/") == 1
     assert subprocess.run(["sh", "-c", check], timeout=30).returncode != 0  # nothing answers yet
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
