@@ -7,9 +7,9 @@
   milestones of its journeys.
 - :data:`INTERVAL_LEVEL` ``0.95``: the level of every percentile interval: the attribution
   bootstrap, logistic coefficients, the media-mix bootstrap and the budget plan's lift.
-- :data:`MMM_HOLDOUT_SHARE` ``0.0``: the media-mix model is fitted on every period, so its current
-  spend and response curves include the latest data (as in most media-mix libraries); give a
-  hold-out (e.g. 0.1, the latest 10 % of periods) to measure its forecast error.
+- :data:`MMM_HOLDOUT_SHARE` ``0.1``: the latest 10 % of periods are kept out of the media-mix fit
+  and forecast, so every fit shows its forecast error (hold-out MAPE) next to its in-sample fit;
+  ``holdout_share=0`` fits every period.
 - :data:`BUDGET_PCT_BOUNDS` ``(-0.5, 0.5)``: the budget optimiser keeps each channel within
   ±50 % of its current spend per period unless told otherwise, since far outside the spend the
   model has seen its response curves are extrapolation; ``pct_bounds=None`` lifts the bound
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 CONVERSION_STAGE: str | None = None
 INTERVAL_LEVEL = 0.95
-MMM_HOLDOUT_SHARE = 0.0
+MMM_HOLDOUT_SHARE = 0.1
 BUDGET_PCT_BOUNDS = (-0.5, 0.5)
 
 
@@ -28,6 +28,6 @@ def describe() -> str:
     low, high = BUDGET_PCT_BOUNDS
     rows = [("conversion stage", "every conversion (pick one with --stage)"),
             ("interval level", f"{INTERVAL_LEVEL:.0%} (attribution bootstrap, media-mix intervals, budget lift)"),
-            ("media-mix hold-out", f"{MMM_HOLDOUT_SHARE:.0%} of the latest periods (fitted on every period)"),
+            ("media-mix hold-out", f"the latest {MMM_HOLDOUT_SHARE:.0%} of periods (its forecast error is shown)"),
             ("budget bounds", f"{low:+.0%} to {high:+.0%} of each channel's current spend per period")]
     return "\n".join(f"  {name:<20}{value}" for name, value in rows)

@@ -215,8 +215,8 @@ def model_settings(inp: MMMInput) -> FitSpec | None:
                              key="mmm_saturation")
     holdout = c.slider("Hold-out (latest periods kept out of the fit)", 0, 40, round(MMM_HOLDOUT_SHARE * 100), 5,
                        format="%d%%", key="mmm_holdout",
-                       help="0 (the default): fitted on every period. A hold-out measures the forecast error "
-                            "on the latest periods, which the fit then does not see.")
+                       help="The latest periods, kept out of the fit to measure its forecast error (10 % by "
+                            "default, as in the library and the API); 0 fits every period.")
     with st.expander("Advanced fit settings"):
         d, e, f = st.columns(3)
         # keyed on the data: their defaults depend on its length and granularity

@@ -18,7 +18,10 @@ from attribution.journeys.settings import RULE_COLUMNS, RULE_MATCHES, TRANSFORMS
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 OptionalText = Annotated[str | None, Field(default=None, max_length=200)]
-Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: the largest count or amount in one row: sums over a million rows stay finite (a row of 1e308
+#: conversions would make the totals infinite, which JSON cannot carry)
+MAX_AMOUNT = 1e15
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 ParamValue = bool | int | float | str | list[str] | None
 
 

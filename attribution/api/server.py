@@ -6,10 +6,11 @@ Rules:
   was made with ``keys=None``, the ``--no-auth`` local mode): no header is 401, a wrong key 403.
   ``/healthz``, ``/openapi.json`` and ``/docs`` are open (they hold no data).
 * A request body over ``limits.max_body_bytes`` is refused with 413 before it is parsed.
-* Every error is JSON ``{"error", "detail", "field"}``: request-shape problems (pydantic) and
-  the library's :class:`~attribution.errors.AttributionError` are 422 naming the field where
-  there is one, limits 413; anything else is a 500 whose detail is a reference to the server
-  log, never a traceback.
+* Every error is JSON ``{"error", "detail", "field"}``: a body that is not JSON is 400;
+  request-shape problems (pydantic) and the library's :class:`~attribution.errors.AttributionError`
+  are 422 naming the field where there is one, limits 413; anything else is a 500 whose detail is
+  a reference to the server log, never a traceback. Other HTTP errors keep their headers (a 405
+  names the allowed methods).
 * Keys never reach a log: the access log has method, path and status only.
 """
 from __future__ import annotations
@@ -32,7 +33,8 @@ from attribution.api.service import ApiLimits, RequestTooLarge
 from attribution.errors import AttributionError, DataValidationError
 
 log = logging.getLogger("attribution.api")
-ERRORS = {401: {"model": s.ErrorBody, "description": "no x-api-key header"},
+ERRORS = {400: {"model": s.ErrorBody, "description": "the body is not JSON"},
+          401: {"model": s.ErrorBody, "description": "no x-api-key header"},
           403: {"model": s.ErrorBody, "description": "the key is not valid"},
           413: {"model": s.ErrorBody, "description": "over a request limit"},
           422: {"model": s.ErrorBody, "description": "the request cannot be used as sent; detail says why"}}
@@ -45,8 +47,10 @@ def _version() -> str:
         return "0.1.0"
 
 
-def _error(status: int, error: str, detail: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": error, "detail": detail, "field": field})
+def _error(status: int, error: str, detail: str, field: str | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": error, "detail": detail, "field": field},
+                        headers=headers)
 
 
 class BodyLimit:
@@ -139,8 +143,9 @@ def create_app(keys: KeyRing | None, limits: ApiLimits | None = None) -> FastAPI
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {401: "unauthorised", 403: "forbidden", 404: "not found", 405: "method not allowed"}
-        return _error(exc.status_code, names.get(exc.status_code, "error"), str(exc.detail))
+        names = {400: "bad request", 401: "unauthorised", 403: "forbidden", 404: "not found", 405: "method not allowed"}
+        # keep the exception's headers: a 405 must say which methods are allowed (Allow)
+        return _error(exc.status_code, names.get(exc.status_code, "error"), str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

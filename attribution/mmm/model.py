@@ -75,7 +75,7 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         :data:`LAG_CANDIDATES` (4, 8, 13 weeks or 7, 14, 30 days).
     freq : ``"W"`` or ``"D"``; inferred from the dates when None.
     holdout_share : share of the latest periods kept out of the fit to measure forecast error
-        (default :data:`attribution.defaults.MMM_HOLDOUT_SHARE`, 0: fitted on every period).
+        (default :data:`attribution.defaults.MMM_HOLDOUT_SHARE`, 0.1; 0 fits every period).
     n_fourier : pairs of yearly Fourier terms (0 = no seasonality).
     trend : segments of a piecewise-linear trend (``True``/1 = a straight line, 0/``False`` = a
         constant level), or ``"auto"`` (default): the lowest BIC among :data:`TREND_SEGMENTS`, so a

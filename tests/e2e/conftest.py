@@ -34,17 +34,21 @@ def _skip_reason() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextmanager
-def serve_app(tmp: Path, extra_args: tuple[str, ...] = ()):
-    """Run the app from a fresh workspace in ``tmp`` on a free port; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "ATTRIBUTION_WORKSPACE": str(tmp / "workspace.duckdb")}
+def serve_app(tmp: Path, extra_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None):
+    """Run the app from a fresh workspace in ``tmp`` on a free port; yields its URL.
+
+    ``extra_env`` adds environment variables (e.g. the sign-in allow-list) to the server's.
+    """
+    port = free_port()
+    env = {**os.environ, "ATTRIBUTION_WORKSPACE": str(tmp / "workspace.duckdb"), **(extra_env or {})}
     env.pop("ATTRIBUTION_WORKSPACE_MODE", None)
     log = open(tmp / "server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(

@@ -28,8 +28,8 @@ def _default(func, name):
 
 
 def test_the_chosen_values():
-    # every conversion, 95 % intervals, no media-mix hold-out, ±50 % budget bounds
-    assert (CONVERSION_STAGE, INTERVAL_LEVEL, MMM_HOLDOUT_SHARE, BUDGET_PCT_BOUNDS) == (None, 0.95, 0.0, (-0.5, 0.5))
+    # every conversion, 95 % intervals, a 10 % media-mix hold-out, ±50 % budget bounds
+    assert (CONVERSION_STAGE, INTERVAL_LEVEL, MMM_HOLDOUT_SHARE, BUDGET_PCT_BOUNDS) == (None, 0.95, 0.1, (-0.5, 0.5))
 
 
 def test_the_library_uses_them():

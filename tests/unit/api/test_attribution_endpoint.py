@@ -110,6 +110,8 @@ def test_rows_the_library_rejects_are_counted_by_reason(client):
 @pytest.mark.parametrize(("body", "status", "field", "words"), [
     ({"paths": [{"path": ["a"], "conversions": -1}]}, 422, "paths.0.conversions", "greater than or equal to 0"),
     ({"paths": [{"path": [], "conversions": 1}]}, 422, "paths.0.path", "at least 1 item"),
+    # 1e308 conversions in a row would make the totals infinite (found by schemathesis)
+    ({"paths": [{"path": ["a"], "conversions": 1e308}]}, 422, "paths.0.conversions", "less than or equal to 1000000000000000"),
     ({"paths": [{"path": ["a"], "conversions": 1, "colour": 1}]}, 422, "paths.0.colour", "Extra inputs"),
     ({"touchpoints": [{"user_id": "u", "ts": "yesterday", "channel": "a"}],
       "conversions": [{"user_id": "u", "ts": "2024-01-01T00:00:00"}]}, 422, "touchpoints.0.ts", "datetime"),
@@ -152,3 +154,10 @@ def test_limits_are_413_with_the_limit_named(make_client):
 def test_a_body_that_is_not_json_is_a_422(client):
     answer = client.post("/v1/attribution", headers={**HEADERS, "content-type": "application/json"}, content=b"{nope")
     assert answer.status_code == 422 and answer.json()["error"] == "invalid request"
+
+
+def test_a_body_that_is_not_text_is_a_400_and_a_wrong_method_a_405_with_allow(client):
+    answer = client.post("/v1/attribution", headers={**HEADERS, "content-type": "application/json"}, content=b"\xe4\n&")
+    assert answer.status_code == 400 and answer.json()["error"] == "bad request"
+    wrong = client.request("TRACE", "/v1/attribution", headers=HEADERS)
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST" and wrong.json()["error"] == "method not allowed"

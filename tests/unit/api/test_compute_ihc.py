@@ -38,7 +38,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_ihc_cli_remote_mode_against_a_real_server(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def api_url():
+    """``python -m attribution serve`` with the test key on a free 127.0.0.1 port; yields its
+    compute_ihc URL."""
     port = _free_port()
     env = {**os.environ, "ATTRIBUTION_API_KEYS": KEY, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-m", "attribution", "serve", "--port", str(port)], cwd=ROOT, env=env,
@@ -53,12 +56,29 @@ def test_the_ihc_cli_remote_mode_against_a_real_server(tmp_path, monkeypatch):
                 if time.time() > deadline or server.poll() is not None:
                     pytest.fail("the API server did not start")
                 time.sleep(0.2)
-        db = make_db(tmp_path / "challenge.db")
-        monkeypatch.setenv("IHC_API_KEY", KEY)
-        assert main(["ihc", "--db", str(db), "--quiet", "--api-url", f"http://127.0.0.1:{port}/v1/compute_ihc",
-                     "--conv-type-id", "challenge", "--retries", "0"]) == 0
-        rows = {(c, s): v for c, s, v in dump(db, "attribution_customer_journey")}
-        assert rows == pytest.approx(LOCAL_IHC)  # the values of our local model, worked out by hand
+        yield f"http://127.0.0.1:{port}/v1/compute_ihc"
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_the_ihc_cli_remote_mode_against_a_real_server(api_url, tmp_path, monkeypatch):
+    db = make_db(tmp_path / "challenge.db")
+    monkeypatch.setenv("IHC_API_KEY", KEY)
+    assert main(["ihc", "--db", str(db), "--quiet", "--api-url", api_url, "--conv-type-id", "challenge",
+                 "--retries", "0"]) == 0
+    rows = {(c, s): v for c, s, v in dump(db, "attribution_customer_journey")}
+    assert rows == pytest.approx(LOCAL_IHC)  # the values of our local model, worked out by hand
+
+
+def test_the_ihc_command_with_a_wrong_key_stops_and_leaves_the_database_unchanged(api_url, tmp_path):
+    db = make_db(tmp_path / "challenge.db")
+    before = db.read_bytes()
+    env = {**os.environ, "IHC_API_KEY": "not-" + KEY, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "attribution", "ihc", "--db", str(db), "--quiet", "--api-url", api_url,
+                          "--conv-type-id", "challenge", "--retries", "0"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode != 0
+    assert "refused the request (HTTP 403)" in run.stderr and "Traceback" not in run.stderr
+    assert KEY not in run.stderr + run.stdout  # the key is never echoed
+    assert db.read_bytes() == before

@@ -1,0 +1,82 @@
+"""Schemathesis against our own OpenAPI document: every operation, bounded examples, no 500s.
+
+Schemathesis reads ``/openapi.json`` from the ASGI app (no server, no network) and generates
+requests that fit the document and requests that break it. Every answer must be one the document
+promises: no 5xx (``not_a_server_error``), a declared status code and content type, a body of the
+declared schema, and a 405 with ``Allow`` for an undeclared method. Two checks are left out on
+purpose: schema-valid requests may still be refused with 422 by the library's data rules (a model
+name the registry does not know, touches without conversions), and the schema admits some values
+pydantic coerces (``1`` for ``true``).
+
+Random text almost never names a registered model, and a random body almost never holds exactly
+one input shape whose users both touch and convert, so in the fuzzing phase the attribution bodies
+are steered (a ``before_generate_body`` hook): models drawn from the registry, few bootstrap
+replicates, and mostly real small paths or journeys under the generated journey rules, so requests
+reach the models themselves, not only the validation.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is missing (pip install -r requirements-api.txt)")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance  # noqa: E402
+
+from attribution.api.server import create_app  # noqa: E402
+from attribution.models.registry import MODELS  # noqa: E402
+from tests.unit.api.conftest import HEADERS, TEST_KEYS  # noqa: E402
+
+MAX_EXAMPLES = 60  # per operation
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(TEST_KEYS))
+
+# real journeys for the steered attribution bodies: few users and channels, so touches meet conversions
+CHANNELS = st.sampled_from(["Search", "Email", "Display", "Social"])
+USERS = st.sampled_from([f"u{i}" for i in range(6)])
+WHEN = st.datetimes(datetime(2024, 1, 1), datetime(2024, 3, 1)).map(datetime.isoformat)
+PATHS = st.lists(st.fixed_dictionaries({
+    "path": st.lists(CHANNELS, min_size=1, max_size=5), "conversions": st.integers(0, 5),
+    "nulls": st.integers(0, 5), "revenue": st.floats(0, 100)}), min_size=1, max_size=8)
+TOUCHES = st.lists(st.fixed_dictionaries({"user_id": USERS, "ts": WHEN, "channel": CHANNELS}), min_size=1, max_size=20)
+CONVERSIONS = st.lists(st.fixed_dictionaries({"user_id": USERS, "ts": WHEN, "revenue": st.floats(0, 100)}),
+                       min_size=1, max_size=6)
+INPUTS = st.one_of(st.none(), st.builds(lambda p: {"paths": p}, PATHS),
+                   st.builds(lambda t, c: {"touchpoints": t, "conversions": c}, TOUCHES, CONVERSIONS))
+
+
+def _steer(body, inputs: dict | None, models: list[str], n_boot: int, keep_params: bool):
+    """The generated body with real journeys or paths (``inputs``; None keeps the generated ones),
+    registered models, few replicates and, half the time, default parameters."""
+    if not isinstance(body, dict):
+        return body
+    body = {**body, "models": models, "n_boot": n_boot}
+    if inputs is not None:
+        body = {k: v for k, v in body.items() if k not in ("paths", "touchpoints", "conversions")} | inputs
+    if not keep_params:
+        body.pop("params", None)
+    return body
+
+
+@schema.hook("before_generate_body")
+def steer_attribution_bodies(context, strategy):
+    """On /v1/attribution (fuzzing phase): see :func:`_steer`."""
+    if context.operation is None or context.operation.path != "/v1/attribution":
+        return strategy
+    models = st.lists(st.sampled_from(sorted(MODELS)), min_size=1, max_size=3, unique=True)
+    return st.builds(_steer, strategy, INPUTS, models, st.sampled_from([0, 2, 3]), st.booleans())
+
+
+def test_every_operation_is_in_the_document():
+    assert {(op.method.upper(), op.path) for op in (r.ok() for r in schema.get_all_operations())} == {
+        ("GET", "/healthz"), ("POST", "/v1/attribution"), ("POST", "/v1/compute_ihc"), ("POST", "/v1/mmm/fit"),
+        ("POST", "/v1/budget/optimize")}
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_no_server_errors_and_answers_as_documented(case):
+    case.call_and_validate(headers=HEADERS, excluded_checks=[positive_data_acceptance, negative_data_rejection])
