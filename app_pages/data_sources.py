@@ -33,6 +33,10 @@ with tab_current:
             st.caption("No rows were rejected when this dataset was loaded.")
 with tab_upload:
     upload_form()
+    st.caption("Billions of touchpoints in a data lake? Build journeys where the data is, with the "
+               "command line or the library on Apache Spark (python -m attribution run --engine spark), "
+               "then upload its outputs here: the aggregated paths or the channel report. The browser "
+               "path stays on this server's DuckDB.")
 with tab_saved:
     saved = saved_datasets()
     st.dataframe(saved[["name", "kind", "created", "source", "access"]], hide_index=True)

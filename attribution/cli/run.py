@@ -15,6 +15,7 @@ from attribution.cli import subcommand
 from attribution.cli.options import add_journey_args, journey_settings, parse_params, progress, status_printer
 from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import DataValidationError, ModelError
+from attribution.ingest.part_files import is_part_file_pattern
 
 EXIT_OK, EXIT_INPUT, EXIT_PARTIAL = 0, 2, 3
 INPUTS = ("touchpoints", "conversions", "spend", "event_log", "paths", "ihc_db", "ihc_journeys")
@@ -41,6 +42,15 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     files.add_argument("--map", action="append", default=[], metavar="ROLE.COLUMN=SOURCE",
                        help="column mapping when names are not guessed, e.g. touchpoints.user_id=cookie "
                             "(repeatable)")
+    engine = p.add_argument_group("engine (Spark for data that outgrows one machine)")
+    engine.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                        help="where journeys are built: embedded DuckDB (default) or Apache Spark; with spark "
+                             "--touchpoints/--conversions/--spend may be URIs (s3a://, hdfs://), folders or globs "
+                             "of part files, or Spark table names (db.table)")
+    engine.add_argument("--spark-master", metavar="URL",
+                        help="Spark master (default: $SPARK_MASTER, else local[*]; ignored under spark-submit)")
+    engine.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Spark setting, e.g. spark.driver.memory=8g (repeatable)")
     models = p.add_argument_group("models")
     models.add_argument("--models", help="comma-separated model names (default: every model the data supports)")
     models.add_argument("--param", action="append", default=[], metavar="MODEL.NAME=VALUE",
@@ -77,8 +87,10 @@ def _inputs(args: argparse.Namespace) -> dict[str, str]:
     if not given:
         raise DataValidationError("no input file: give --touchpoints (with --conversions), --event-log, --paths, "
                                   "--ihc-db or --ihc-journeys")
+    if getattr(args, "engine", "duckdb") == "spark":
+        return given  # URIs, folders, globs and table names: Spark checks them when it reads
     for role, path in given.items():
-        if not Path(path).is_file():
+        if not (Path(path).is_file() or is_part_file_pattern(path)):
             raise DataValidationError(f"{role.replace('_', '-')} file not found: {path}", file=path)
     return given
 
@@ -139,7 +151,13 @@ def run_attribution(args: argparse.Namespace) -> int:
         if name.strip():
             model_spec(name.strip())  # an unknown name fails now, before the (slow) load
     say(f"loading {', '.join(Path(p).name for p in inputs.values())} ...")
-    ds = load(**inputs, mappings=_mappings(args.map) or None, name=Path(next(iter(inputs.values()))).name)
+    spark = None
+    if args.engine == "spark":
+        from attribution.engine.spark_session import parse_conf, spark_session
+
+        spark = spark_session(master=args.spark_master, conf=parse_conf(args.spark_conf))
+    ds = load(**inputs, mappings=_mappings(args.map) or None, name=Path(next(iter(inputs.values()))).name,
+              engine=args.engine, spark=spark)
     rejected = int(ds.report.rejected_counts["rows"].sum()) if len(ds.report.rejected_counts) else 0
     say("loaded " + ", ".join(f"{n:,} {t} rows" for t, n in ds.report.tables.items() if t != "rejected")
         + (f"; {rejected:,} rows rejected (see rejected_rows.csv)" if rejected else ""))

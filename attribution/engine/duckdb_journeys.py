@@ -170,7 +170,9 @@ def _aggregate_paths(con, touches: pa.Table, starts: np.ndarray, converted: np.n
     flat = np.asarray(names, dtype=object)[coded.flatten().to_numpy().astype(np.int64)].tolist()
     offsets = coded.offsets.to_numpy() - coded.offsets[0].as_py()
     paths = table.drop_columns(["path"]).to_pandas()
-    paths.insert(0, "path", [tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+    # (object dtype also when there are no paths: an empty list would make the column float)
+    paths.insert(0, "path", pd.Series([tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)],
+                                      dtype=object))
     return paths
 
 

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from attribution.engine.base import Dataset
 from attribution.engine.duckdb_dataset import create_dataset
+from attribution.errors import DataValidationError
 from attribution.store.workspace import PUBLIC_OWNER, Workspace
+
+ENGINES = ("duckdb", "spark")
 
 
 def load(touchpoints=None, conversions=None, spend=None, *, event_log=None, paths=None, ihc_db=None,
          ihc_journeys=None, mappings: dict | None = None, name: str = "dataset",
-         workspace: Workspace | None = None, max_bytes: int | None = None) -> Dataset:
+         workspace: Workspace | None = None, max_bytes: int | None = None, engine: str = "duckdb",
+         spark=None) -> Dataset:
     """Load data in any accepted shape and return a :class:`~attribution.engine.base.Dataset`.
 
     Shapes: separate touchpoints / conversions / spend files (CSV, gzip CSV or Parquet), one event
@@ -23,7 +27,19 @@ def load(touchpoints=None, conversions=None, spend=None, *, event_log=None, path
     Local files have no size cap (``max_bytes=None``; DuckDB bounds the memory). Give ``max_bytes``
     to refuse files larger than that many bytes, counted after gzip decompression (so a small
     archive that inflates a thousand-fold is stopped), as the app does for browser uploads.
+
+    ``engine="spark"`` reads touchpoints, conversions and spend in Apache Spark instead (paths,
+    URIs such as ``s3a://bucket/tp/``, folders or globs of part files, or Spark table names) and
+    builds journeys there (:mod:`attribution.engine.spark_dataset`); ``spark`` is an existing
+    SparkSession, otherwise one is started from ``SPARK_MASTER`` (default ``local[*]``).
     """
+    if engine not in ENGINES:
+        raise DataValidationError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "spark":
+        from attribution.engine.spark_dataset import load_spark
+
+        return load_spark(touchpoints, conversions, spend, mappings=mappings, name=name, spark=spark,
+                          event_log=event_log, paths=paths, ihc_db=ihc_db, ihc_journeys=ihc_journeys)
     inputs = {k: v for k, v in dict(touchpoints=touchpoints, conversions=conversions, spend=spend,
                                     event_log=event_log, paths=paths, ihc_db=ihc_db,
                                     ihc_journeys=ihc_journeys).items() if v is not None}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from attribution.errors import DataValidationError
+from attribution.ingest.part_files import combine_parts, is_part_file_pattern, keep_alive, part_files
 
 FORMATS = ("csv", "parquet", "json", "sqlite")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -127,6 +128,8 @@ def as_source(obj) -> FileSource:
         return obj
     if isinstance(obj, (str, os.PathLike)):
         path = Path(obj)
+        if is_part_file_pattern(str(obj)):
+            return _part_files_source(str(obj))
         if not path.is_file():
             raise DataValidationError(f"{path}: no such file. Check the path.", file=str(path))
         return FileSource(name=path.name, path=path, size=path.stat().st_size)
@@ -138,6 +141,22 @@ def as_source(obj) -> FileSource:
         return src
     raise DataValidationError(
         f"cannot read {type(obj).__name__!s} as a file: give a path or an upload as (name, bytes).")
+
+
+def _part_files_source(text: str) -> FileSource:
+    """A folder or glob of part files as one source (:mod:`attribution.ingest.part_files`)."""
+    parts = part_files(text)
+    if len(parts) == 1:
+        return FileSource(name=parts[0].name, path=parts[0], size=parts[0].stat().st_size)
+    formats = {p.name: sniff_format(FileSource(name=p.name, path=p, size=p.stat().st_size)) for p in parts}
+    if len(set(formats.values())) > 1 or set(formats.values()) - {"csv", "parquet"}:
+        raise DataValidationError(f"{text}: part files must all be CSV or all Parquet; found "
+                                  + ", ".join(f"{n} ({f})" for n, f in formats.items()), file=text)
+    path, tmp = combine_parts(text, parts, next(iter(formats.values())))
+    src = FileSource(name=label(f"{Path(text).name} ({len(parts)} files)"), path=path, size=path.stat().st_size,
+                     _tmpdir=tmp)
+    keep_alive(src, tmp)
+    return src
 
 
 def sniff_format(src: FileSource) -> str:

@@ -90,6 +90,16 @@ class PathData:
     stats: Any = None
 
     has_touches = False
+    #: False for journeys whose touches stay in a distributed engine (Spark): models then have
+    #: their per-touch weights computed there (``weight_sums``) instead of reading ``touches``
+    touches_on_driver = True
+
+    def touch_column_has_values(self, column: str) -> bool:
+        """True when the touches have a value in ``column`` (False without touches)."""
+        if not self.has_touches:
+            return False
+        touches = self.touches
+        return column in touches.columns and bool(touches[column].notna().any())
 
     @property
     def total_conversions(self) -> float:

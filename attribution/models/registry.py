@@ -10,6 +10,7 @@ strategy); :data:`MODELS` is the same registry seen as name -> function.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -76,8 +77,7 @@ class TouchRule:
         """True when ``data`` has touches carrying a value in one of the rule's optional columns."""
         if not self.columns or not data.has_touches:
             return False
-        touches = data.touches
-        return any(c in touches.columns and bool(touches[c].notna().any()) for c in self.columns)
+        return any(data.touch_column_has_values(c) for c in self.columns)
 
     def weigh(self, touches: pd.DataFrame, **params) -> np.ndarray:
         """Weights for a frame of whole journeys, aligned with its rows.
@@ -295,7 +295,35 @@ def run_model(name: str, data: PathData, **params) -> pd.DataFrame:
     if reason:
         raise ModelError(reason)
     check_params(name, params)
+    if spec.touch_rule is not None and not data.touches_on_driver and spec.reads_touches(data):
+        return add_no_touch_row(_engine_rule_credit(spec, data, params), data)
     return add_no_touch_row(spec.func(data, **params), data)
+
+
+def _engine_rule_credit(spec: ModelSpec, data: PathData, params: Mapping[str, object]) -> pd.DataFrame:
+    """A rule model's credit on journeys whose touches stay in their engine (Spark)."""
+    sums = engine_weight_sums(spec, data, params)
+    if not len(sums):
+        return empty_credit(spec.name)
+    channels = pd.Index(data.channels)
+    conversions = pd.Series(sums["conversions"].to_numpy(), index=sums["channel"]).reindex(channels, fill_value=0.0)
+    revenue = pd.Series(sums["revenue"].to_numpy(), index=sums["channel"]).reindex(channels, fill_value=0.0)
+    return tidy_credit(spec.name, conversions, revenue)
+
+
+def engine_weight_sums(spec: ModelSpec, data: PathData, params: Mapping[str, object],
+                       by_date: str | None = None) -> pd.DataFrame:
+    """A rule model's credit summed per channel (and per ``by_date`` date: "conversion" or
+    "touch") by the engine that holds the touches (``data.weight_sums``). The rule first runs on
+    one journey here, so bad parameters or data raise our error before a distributed job starts."""
+    if spec.touch_rule is None:
+        raise ModelError(f"{spec.label} has no per-touch rule, so it cannot be dated or summed where the touches "
+                         "are (Spark); use a rule-based model (e.g. linear) or build the journeys with DuckDB")
+    weigh = functools.partial(spec.touch_rule.weigh, **params)
+    sample = data.converting_sample()
+    if len(sample):
+        weigh(sample)
+    return data.weight_sums(weigh, spec.touch_rule.columns, by_date=by_date)
 
 
 def params_for(name: str, params: Mapping[str, object]) -> dict[str, object]:

@@ -106,6 +106,8 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
         spend, spend_source = data.load_spend()
     if not data.has_touches:
         return _paths_report(data, model, freq, spend, spend_source, params)
+    if not data.touches_on_driver and credit is None:
+        return _engine_report(data, model, freq, spend, spend_source, date_by, params)
     if credit is None:
         credit = touch_credit(model, data, **params)
     touches = data.touches[["journey_id", "position", "channel", "ts", "conversion_ts", "converted", "cost"]]
@@ -132,6 +134,41 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
         frame["spend"] = np.nan
     if freq is not None:
         frame["period"] = pd.to_datetime(frame["period"])
+    return _finish(_add_no_touch(frame, data, freq), model, freq, source, date_by)
+
+
+def _engine_report(data: PathData, model: str, freq: str | None, spend: pd.DataFrame | None,
+                   spend_source: str | None, date_by: str, params: dict) -> pd.DataFrame:
+    """The same report for journeys whose touches stay in their engine (Spark): the engine returns
+    per-date-and-channel touches, cost and credit (a rule model's weights summed there), and the
+    periods are summed here. The rows and sums are those of reports/channel_report.sql."""
+    from attribution.models.registry import check_params, engine_weight_sums
+
+    spec = check_params(model, params)
+    by_conversion = date_by == "conversion"
+    touches = data.daily_touch_totals(by_conversion)
+    credit = engine_weight_sums(spec, data, params, by_date="conversion" if by_conversion else "touch")
+    use_touch_cost = spend is None
+    if use_touch_cost:
+        cost = data.daily_touch_totals(False)
+        source = TOUCH_COST if bool((cost["cost"] != 0).any()) else NO_SPEND
+        spent = cost.rename(columns={"cost": "spend"})[["date", "channel", "spend"]]
+    else:
+        source = spend_source or GIVEN
+        spent = spend[["date", "channel", "spend"]].assign(date=lambda f: pd.to_datetime(f["date"]))
+    start, end = _settings_range(data)
+    if start is not None:
+        spent = spent[spent["date"] >= pd.Timestamp(start)]
+    if end is not None:
+        spent = spent[spent["date"] <= pd.Timestamp(end)]
+    rows = pd.concat([touches[["date", "channel", "touches"]], credit[["date", "channel", "conversions", "revenue"]],
+                      spent], ignore_index=True)
+    rows[["touches", "conversions", "revenue", "spend"]] = rows[["touches", "conversions", "revenue", "spend"]].fillna(0.0)
+    rows["period"] = _period_start(rows["date"], freq) if freq is not None else None
+    frame = rows.groupby(["channel", "period"], as_index=False, sort=True, dropna=False)[
+        ["spend", "touches", "conversions", "revenue"]].sum()
+    if source == NO_SPEND:
+        frame["spend"] = np.nan
     return _finish(_add_no_touch(frame, data, freq), model, freq, source, date_by)
 
 

@@ -192,6 +192,10 @@ def journey_index(base: BaseData) -> JourneyIndex:
     data = base.data
     if not data.has_touches:
         raise ModelError("resampling journeys needs built journeys (a touches table)")
+    if not data.touches_on_driver:
+        raise ModelError("intervals for a model that reads touch times or milestones resample whole journeys, "
+                         "which needs the touches on this machine; these journeys keep theirs in Spark. Bootstrap "
+                         "the path models here, or build the journeys with the DuckDB engine for this one.")
     touches = data.touches
     jid = touches["journey_id"].to_numpy()
     position = touches["position"].to_numpy(dtype=np.int64)

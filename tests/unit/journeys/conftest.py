@@ -4,12 +4,17 @@ Touch tuples are ``(user_id, ts, channel[, campaign, cost, session_id, interacti
 holder_engagement, closer_engagement])`` and conversion tuples ``(user_id, ts[, revenue,
 conversion_id, stage])``; missing trailing fields are NULL. Timestamps are ISO strings that DuckDB
 casts on insert.
+
+``build`` runs on each engine (``engine`` parameter: DuckDB, and Spark when pyspark and Java are
+there), so every hand-worked journey rule is checked on both. On Spark the touches are collected
+for the assertions (tests only: the engine itself never collects them).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 import duckdb
+import pandas as pd
 import pytest
 
 from attribution.engine.duckdb_journeys import build_journeys
@@ -53,15 +58,55 @@ def load(con) -> Callable[..., str]:
     return _load
 
 
+@pytest.fixture(params=["duckdb", "spark"])
+def engine(request) -> str:
+    """The engine that builds the journeys (Spark skips cleanly when it cannot start)."""
+    if request.param == "spark":
+        request.getfixturevalue("spark")
+    return request.param
+
+
 @pytest.fixture
-def build(con, load) -> Callable[..., Journeys]:
+def build(con, load, engine, request) -> Callable[..., Journeys]:
     """``build(touches, conversions, **settings)`` → Journeys built under JourneySettings(**settings)."""
 
     def _build(touches: Sequence[tuple], conversions: Sequence[tuple] = (), **settings) -> Journeys:
         schema = load(touches, conversions)
+        if engine == "spark":
+            return spark_build(request.getfixturevalue("spark"), con, schema, JourneySettings(**settings))
         return build_journeys(con, schema, JourneySettings(**settings))
 
     return _build
+
+
+def spark_tables(spark, con, schema: str):
+    """The canonical DuckDB tables of ``schema`` as Spark DataFrames, input order kept in the
+    order columns (``__file, __block, __row``) as the Spark reader sets them."""
+    import pyspark.sql.functions as F
+
+    out = {}
+    for name in ("touchpoints", "conversions"):
+        rows = con.execute(f"select * from {schema}.{name} order by rowid").fetchall()
+        ddl = (TOUCH_DDL if name == "touchpoints" else CONVERSION_DDL).strip("()").replace("VARCHAR", "string")
+        if name == "touchpoints":
+            table = spark.createDataFrame([(*r, i) for i, r in enumerate(rows)], ddl + ", __row long")
+            table = table.withColumn("__file", F.lit("input")).withColumn("__block", F.lit(0).cast("long"))
+        else:
+            table = spark.createDataFrame(rows, ddl)
+        out[name] = table
+    return out
+
+
+def spark_build(spark, con, schema: str, settings: JourneySettings) -> Journeys:
+    """Journeys built by the Spark engine from the DuckDB test tables, touches collected."""
+    from attribution.engine.spark_journeys import build_spark_journeys
+
+    tables = spark_tables(spark, con, schema)
+    touches, paths, stats = build_spark_journeys(spark, tables["touchpoints"], tables["conversions"], settings)
+    collected = touches.orderBy("journey_id", "position").toPandas()
+    # number the text journey ids 1..n in their sort order, which is DuckDB's numbering
+    collected["journey_id"] = pd.factorize(collected["journey_id"])[0].astype("int64") + 1
+    return Journeys(paths=paths, source="journeys", load_touches=lambda: collected, settings=settings, stats=stats)
 
 
 def _summary(journeys: Journeys) -> list[tuple]:

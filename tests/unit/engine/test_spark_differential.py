@@ -1,0 +1,182 @@
+"""DuckDB and Spark give the same journeys, counts and credit on the same files (differential, exact).
+
+The input is simulated data with the hard cases added: simultaneous touches (ties break by file,
+then row), rows with no user id (rejected by both), channel names with quotes and non-ASCII
+letters, timestamps with UTC offsets (both convert them to UTC), and a conversion with no touch.
+Paths must be equal row for row (path and counts exactly, revenue to 1e-9); every model's credit to
+1e-9 relative.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import attribution as at
+from attribution.simulate import simulate
+
+RTOL = 1e-9
+
+RULES = [
+    {},
+    {"lookback_days": None},
+    {"lookback_days": 3},
+    {"lookback_days": 0},
+    {"reset_on_conversion": False},
+    {"reset_on_conversion": False, "lookback_days": 7, "first_only": True},
+    {"first_only": True},
+    {"include_non_converting": False},
+    {"start": date(2024, 1, 20), "end": date(2024, 2, 10)},
+    {"max_touches": 2},
+    {"transform": "collapse_repeats"},
+    {"transform": "unique", "exclude_channels": ("Direct",)},
+    {"exclude_channels": ("direct", "Email")},
+    {"channel_rules": (at.ChannelRule("Paid", "search"), at.ChannelRule("Social", "^dis", match="regex"))},
+    {"stage": "purchase", "lookback_days": 14},
+    {"stage": "purchase", "transform": "collapse_repeats", "max_touches": 4, "reset_on_conversion": False},
+    {"start": date(2030, 1, 1)},   # nothing in range: empty journeys on both engines
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """touchpoints.csv and conversions.csv with the hard cases (see the module docstring)."""
+    folder = tmp_path_factory.mktemp("differential")
+    sim = simulate(n_users=300, days=60, seed=7)
+    tp = sim.touchpoints.copy()
+    conv = sim.conversions.copy()
+    tp["ts"] = pd.to_datetime(tp["ts"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    conv["ts"] = pd.to_datetime(conv["ts"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    tp["channel"] = tp["channel"].replace({"Display": "Display \"Prime\" O'Brien", "Email": "Émail ☕"})
+    first = tp.iloc[0]
+    extra = pd.DataFrame([
+        # simultaneous touches of one user: input order decides their order
+        {**first, "channel": "Direct"}, {**first, "channel": "Paid Search"}, {**first, "channel": "Social"},
+        # no user id: rejected by both engines
+        {**first, "user_id": "", "channel": "Social"},
+        # the same instant written with an offset and in UTC ('Z')
+        {**first, "user_id": "tz-user", "ts": "2024-01-15 12:00:00+02:00", "channel": "Social"},
+        {**first, "user_id": "tz-user", "ts": "2024-01-15T10:30:00Z", "channel": "Direct"},
+    ])
+    tp = pd.concat([tp, extra], ignore_index=True)
+    conv = pd.concat([conv, pd.DataFrame([
+        {**conv.iloc[0], "user_id": "tz-user", "ts": "2024-01-15 11:00:00", "conversion_id": "tz-1"},
+        {**conv.iloc[0], "user_id": "never-touched", "ts": "2024-01-16 11:00:00", "conversion_id": "nt-1"},
+    ])], ignore_index=True)
+    tp_path, conv_path = folder / "touchpoints.csv", folder / "conversions.csv"
+    tp.to_csv(tp_path, index=False)
+    conv.to_csv(conv_path, index=False)
+    return tp_path, conv_path
+
+
+@pytest.fixture(scope="module")
+def datasets(files, spark):
+    tp, conv = (str(p) for p in files)
+    return at.load(touchpoints=tp, conversions=conv), at.load(touchpoints=tp, conversions=conv, engine="spark",
+                                                              spark=spark)
+
+
+def assert_same_paths(duck: pd.DataFrame, spark: pd.DataFrame) -> None:
+    assert duck["path"].tolist() == spark["path"].tolist()
+    for column in ("conversions", "nulls"):
+        assert duck[column].tolist() == spark[column].tolist()
+    np.testing.assert_allclose(spark["revenue"].to_numpy(), duck["revenue"].to_numpy(), rtol=RTOL)
+    assert list(duck.dtypes) == list(spark.dtypes)
+
+
+def assert_same_stats(duck, spark) -> None:
+    fields = ("journeys", "converting_journeys", "touches", "conversions_counted", "conversions_without_touches")
+    assert [getattr(duck, f) for f in fields] == [getattr(spark, f) for f in fields]
+    assert spark.revenue_without_touches == pytest.approx(duck.revenue_without_touches, rel=RTOL, abs=1e-9)
+    pd.testing.assert_frame_equal(duck.no_touch_daily.reset_index(drop=True),
+                                  spark.no_touch_daily.reset_index(drop=True), check_dtype=False, rtol=RTOL)
+
+
+def test_both_engines_load_and_reject_the_same_rows(datasets):
+    duck, spark = datasets
+    for table in ("touchpoints", "conversions"):
+        assert spark.report.tables[table] == duck.report.tables[table]
+    assert spark.report.n_rejected == duck.report.n_rejected == 1
+    assert spark.report.rejected_counts["reason"].tolist() == duck.report.rejected_counts["reason"].tolist()
+    assert spark.channels() == duck.channels()
+
+
+@pytest.mark.parametrize("rules", RULES, ids=[",".join(r) or "defaults" for r in RULES])
+def test_paths_and_counts_are_equal_under_every_rule(datasets, rules):
+    duck, spark = datasets
+    jd, js = duck.journeys(**rules), spark.journeys(**rules)
+    assert_same_paths(jd.paths, js.paths)
+    assert_same_stats(jd.stats, js.stats)
+
+
+@pytest.mark.parametrize("rules", [RULES[0], RULES[4], RULES[14]], ids=["defaults", "no_reset", "stage"])
+def test_every_model_gives_the_same_credit(datasets, rules):
+    duck, spark = datasets
+    jd, js = duck.journeys(**rules), spark.journeys(**rules)
+    a = at.compare(jd).sort_values(["model", "channel"], ignore_index=True)
+    b = at.compare(js).sort_values(["model", "channel"], ignore_index=True)
+    assert a[["model", "channel"]].equals(b[["model", "channel"]])
+    for column in ("conversions", "revenue", "share"):
+        np.testing.assert_allclose(b[column].to_numpy(), a[column].to_numpy(), rtol=RTOL, atol=1e-9)
+    # invariants: credit sums to the counted conversions, no negative credit
+    for _, credit in b.groupby("model"):
+        assert credit["conversions"].sum() == pytest.approx(js.stats.conversions_counted, rel=1e-9)
+        assert (credit["conversions"] >= -1e-12).all()
+
+
+@pytest.mark.parametrize("freq", [None, "day", "week", "month"])
+def test_channel_report_is_the_same(datasets, freq):
+    duck, spark = datasets
+    jd, js = duck.journeys(lookback_days=14), spark.journeys(lookback_days=14)
+    for model in ("linear", "time_decay"):
+        a, b = at.channel_report(jd, model, freq), at.channel_report(js, model, freq)
+        assert a.columns.tolist() == b.columns.tolist()
+        keys = ["channel", "period"] if freq else ["channel"]
+        pd.testing.assert_frame_equal(a[keys], b[keys], check_dtype=False)
+        for column in ("spend", "touches", "conversions", "revenue", "cpa", "roas", "conversion_rate"):
+            np.testing.assert_allclose(b[column].to_numpy(dtype=float), a[column].to_numpy(dtype=float),
+                                       rtol=RTOL, atol=1e-9, equal_nan=True)
+
+
+def test_part_file_folders_globs_and_tables_read_the_same_on_both_engines(files, spark, tmp_path, datasets):
+    duck, _ = datasets
+    frame = spark.read.option("header", True).option("escape", '"').csv(str(files[0]))
+    parquet_parts, csv_parts = tmp_path / "tp_parquet", tmp_path / "tp_csv"
+    frame.repartition(3).write.parquet(str(parquet_parts))
+    frame.repartition(2).write.option("header", True).option("escape", '"').csv(str(csv_parts))
+    assert len(list(parquet_parts.glob("part-*.parquet"))) == 3 and (parquet_parts / "_SUCCESS").exists()
+    spark.read.option("header", True).csv(str(files[1])).createOrReplaceTempView("diff_conversions")
+    conv = str(files[1])
+    for parts in (str(parquet_parts), str(parquet_parts / "part-*.parquet"), str(csv_parts)):
+        d = at.load(touchpoints=parts, conversions=conv)
+        s = at.load(touchpoints=parts, conversions="diff_conversions", engine="spark", spark=spark)
+        assert d.report.tables["touchpoints"] == s.report.tables["touchpoints"] == duck.report.tables["touchpoints"]
+        assert s.report.tables["conversions"] == duck.report.tables["conversions"]
+        # both engines break ties by part file name, then row: the same paths row for row
+        assert_same_paths(d.journeys().paths, s.journeys().paths)
+
+
+def test_bad_spark_input_raises_our_error(files, spark, tmp_path):
+    with pytest.raises(at.DataValidationError, match="no column for user_id"):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("who,when,where\nu1,2024-01-01,Search\n")
+        at.load(touchpoints=str(bad), conversions=str(files[1]), engine="spark", spark=spark)
+    with pytest.raises(at.DataValidationError, match="cannot read"):
+        at.load(touchpoints=str(tmp_path / "missing.parquet"), conversions=str(files[1]), engine="spark", spark=spark)
+    with pytest.raises(at.DataValidationError, match="engine='duckdb'"):
+        at.load(paths=str(files[0]), engine="spark", spark=spark)
+
+
+def test_bootstrap_of_path_models_is_the_same_and_touch_models_explain(datasets):
+    duck, spark = datasets
+    jd, js = duck.journeys(), spark.journeys()
+    models = ["linear", "markov", "shapley"]
+    a = at.bootstrap(jd, models=models, n_boot=20, seed=3)
+    b = at.bootstrap(js, models=models, n_boot=20, seed=3)
+    numeric = [c for c in a.columns if a[c].dtype.kind == "f"]
+    assert a.drop(columns=numeric).equals(b.drop(columns=numeric))
+    np.testing.assert_allclose(b[numeric].to_numpy(), a[numeric].to_numpy(), rtol=RTOL, atol=1e-9, equal_nan=True)
+    with pytest.raises(at.ModelError, match="DuckDB engine"):
+        at.bootstrap(js, models=["time_decay"], n_boot=5)
