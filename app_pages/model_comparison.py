@@ -9,6 +9,7 @@ from ui import cache
 from ui.confidence import bootstrap_draws, ci_controls, interval_table, labelled, show_interval_table
 from ui.downloads import csv_download, excel_download, show_chart
 from ui.model_controls import model_picker
+from ui.model_details import model_details
 from ui.page_start import journeys_or_stop
 from ui.report_button import report_button
 
@@ -53,6 +54,7 @@ show_chart(figures.heatmap(credit_table(results, "share"), title="Share of credi
 csv_download(results, "credit_all_models.csv", "Download all results (long format)", key="dl_long")
 excel_download({m: credit_table(results, m) for m in ("conversions", "revenue", "share")} | {"all results": results},
                "model_comparison.xlsx", key="xl_models")
+model_details(ds, settings, params)
 
 st.subheader("Compare two models")
 labels = list(dict.fromkeys(results["model"]))
