@@ -78,10 +78,19 @@ def figure_html(fig) -> bytes:
     return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
 
 
-def figure_png(fig, *, width: int = 1200, height: int | None = None, scale: float = 2.0) -> bytes:
+#: how often :func:`figure_png` asks the renderer before giving up (the first try plus one retry)
+PNG_ATTEMPTS = 2
+
+
+def figure_png(fig, *, width: int = 1200, height: int | None = None, scale: float = 2.0,
+               attempts: int = PNG_ATTEMPTS) -> bytes:
     """A PNG of a plotly figure via kaleido and the machine's Chromium.
 
-    Raises RuntimeError with :func:`png_unavailable_reason` when no browser is available.
+    Rules: without a usable browser it raises RuntimeError with :func:`png_unavailable_reason`
+    (nothing is tried). A failing render is tried again, ``attempts`` times in all, because
+    kaleido's browser can fail once under load (e.g. ``kaleido_scopes is not defined``) and work on
+    the next call; when every attempt fails it raises RuntimeError saying so and pointing to the
+    HTML download, with the last error chained.
     """
     import os
 
@@ -89,4 +98,12 @@ def figure_png(fig, *, width: int = 1200, height: int | None = None, scale: floa
     if reason:
         raise RuntimeError(reason)
     os.environ.setdefault("BROWSER_PATH", find_chromium())
-    return fig.to_image(format="png", width=width, height=height or fig.layout.height or 500, scale=scale)
+    last: Exception | None = None
+    for _ in range(max(1, attempts)):
+        try:
+            return fig.to_image(format="png", width=width, height=height or fig.layout.height or 500, scale=scale)
+        except Exception as err:  # noqa: BLE001 - kaleido and its browser raise many types; all are retried
+            last = err
+    raise RuntimeError(f"The PNG export failed {max(1, attempts)} times ({type(last).__name__}: {last}). "
+                       "Download the chart as HTML instead (it can be saved as an image from the "
+                       "browser), or try the PNG again in a moment.") from last

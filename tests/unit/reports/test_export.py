@@ -56,3 +56,48 @@ def test_png_export_explains_missing_chromium(monkeypatch):
     assert "Chromium" in export.png_unavailable_reason()
     with pytest.raises(RuntimeError, match="HTML download works"):
         export.figure_png(px.bar(x=["a"], y=[1]))
+
+
+def _png_ready(monkeypatch, export, to_image):
+    """A machine where PNG export is possible, with ``to_image`` standing in for the renderer."""
+    import plotly.graph_objects as go
+
+    monkeypatch.setattr(export, "png_unavailable_reason", lambda: None)
+    monkeypatch.setattr(export, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(go.Figure, "to_image", to_image)
+
+
+def test_png_export_retries_a_failed_render_once(monkeypatch):
+    import plotly.express as px
+
+    from attribution.reports import export
+
+    calls = []
+
+    def flaky(self, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise NameError("kaleido_scopes is not defined")
+        return b"\x89PNG"
+
+    _png_ready(monkeypatch, export, flaky)
+    assert export.figure_png(px.bar(x=["a"], y=[1])) == b"\x89PNG"
+    assert len(calls) == 2 and calls[0] == calls[1]
+
+
+def test_png_export_that_fails_twice_says_so_and_points_to_html(monkeypatch):
+    import plotly.express as px
+    import pytest
+
+    from attribution.reports import export
+
+    calls = []
+
+    def broken(self, **kwargs):
+        calls.append(kwargs)
+        raise NameError("kaleido_scopes is not defined")
+
+    _png_ready(monkeypatch, export, broken)
+    with pytest.raises(RuntimeError, match="failed 2 times .*kaleido_scopes.*as HTML") as caught:
+        export.figure_png(px.bar(x=["a"], y=[1]))
+    assert len(calls) == 2 and isinstance(caught.value.__cause__, NameError)
