@@ -6,15 +6,18 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from attribution import budget
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
 from attribution.simulate.sample import sample_daily_truth
-from tests.app.conftest import errors_of, unescape
+from attribution.store.workspace import Workspace
+from tests.app.conftest import APP, errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 from ui.budget_controls import bounds_from_table
 from ui.cache_mmm import upload_key
 from ui.mmm_controls import FitSpec
+from ui.state import ensure_sample
 
 
 def _specs(at) -> dict[str, dict]:
@@ -28,6 +31,13 @@ def _specs(at) -> dict[str, dict]:
 def _table(at, column: str) -> pd.DataFrame:
     """The first table on the page with this column."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _fit(at) -> dict:
+    """The one dataset's media-mix fit in session state: ``{"result", "spec", "frame"}``."""
+    fits = at.session_state["mmm_fits"]
+    assert len(fits) == 1, list(fits)
+    return next(iter(fits.values()))
 
 
 def _fit_on_page(at, n_boot: int = 5, n_starts: int = 1):
@@ -54,7 +64,7 @@ def test_media_mix_on_the_sample(app):
     assert any("Daily granularity chosen" in unescape(c.value) for c in at.caption)
     at = _fit_on_page(at)
     assert errors_of(at) == []
-    res = at.session_state["mmm_fit"]
+    res = _fit(at)["result"]
     assert isinstance(res, MMMResult)
     assert res.channels == ("Affiliate", "Display", "Paid Search", "Paid Social") and res.freq == "D"
     assert res.diagnostics["n_holdout"] == 18  # 10% of 180 days
@@ -105,7 +115,7 @@ def test_wide_csv_upload_good_and_bad(app):
     assert any("60 weekly periods" in unescape(c.value) for c in at.caption)
     at = _fit_on_page(at, n_boot=0, n_starts=2)
     assert errors_of(at) == []
-    res = at.session_state["mmm_fit"]
+    res = _fit(at)["result"]
     assert res.channels == ("tv_spend", "search_spend") and res.controls == ("promo",)
     # the automatic choices are shown: the chosen row of the candidate table is the model fitted
     table = _table(at, "delta_bic")
@@ -145,7 +155,7 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     assert any("none has been fitted" in unescape(i.value) for i in at.info)
     at.button(key="budget_default_fit").click().run()
     assert errors_of(at) == []
-    spec = at.session_state["mmm_fit_spec"]
+    spec = _fit(at)["spec"]
     assert spec.freq == "D" and spec.target_label == "revenue" and spec.n_boot == 3
     assert {m.label for m in at.metric} >= {"Expected lift"}
     assert "Response curves: current and recommended" in _specs(at)
@@ -154,21 +164,25 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     band = _specs(at)["Forward look: revenue per day under the recommended plan"]
     assert {t.get("name") for t in band["data"]} >= {"Actual", "Interval", "Predicted", "Baseline (no media)"}
     plan = _table(at, "recommended_spend").set_index("channel")["recommended_spend"] / 90
-    res, frame = at.session_state["mmm_fit"], at.session_state["mmm_fit_frame"]
+    res, frame = _fit(at)["result"], _fit(at)["frame"]
     ahead = budget.forecast(res, frame, plan.to_dict(), 90)
     metric = next(m for m in at.metric if m.label == "Predicted revenue over the next 90 days")
     assert metric.value == f"{ahead['outcome'].sum():,.0f}"
 
 
 @pytest.fixture
-def fitted(app):
-    """The app on the budget page with a quick weekly fit of simulated data in session state."""
+def fitted(workspace_env):
+    """The app on the budget page with a quick weekly fit of simulated data in session state, made
+    while the sample was the current dataset."""
+    ws = Workspace(workspace_env / "ws.duckdb")
+    sample = ensure_sample(ws)  # the app finds this one, so its fingerprint is the sample's id
+    ws.close()
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
     sim = simulate_mmm(80, ["tv", "search", "social"], seed=5)
     res = fit(sim.data, channels=["tv", "search", "social"], n_boot=10, n_starts=2)
-    app.session_state["mmm_fit"] = res
-    app.session_state["mmm_fit_spec"] = FitSpec("sim", "simulated weekly", "sales", "date", "y",
-                                                 res.channels, (), "W", n_boot=10, n_starts=2)
-    app.session_state["mmm_fit_frame"] = sim.data
+    spec = FitSpec("sim", "simulated weekly", "sales", "date", "y", res.channels, (), "W", n_boot=10, n_starts=2)
+    app.session_state["mmm_fits"] = {sample: {"result": res, "spec": spec, "frame": sim.data}}
     return app.switch_page("app_pages/budget_optimiser.py").run()
 
 
@@ -240,8 +254,8 @@ def test_lift_tests_calibrate_the_fit(app):
     assert any("1 lift test will calibrate the fit" in c.value for c in at.caption)
     at = _fit_on_page(at, n_boot=4, n_starts=1)
     assert errors_of(at) == []
-    res = at.session_state["mmm_fit"]
-    spec = at.session_state["mmm_fit_spec"]
+    res = _fit(at)["result"]
+    spec = _fit(at)["spec"]
     assert spec.lift_tests == (("tv_spend", 1000.0, -1000.0, -150.0, 15.0),)
     side = _table(at, "roas_calibrated")
     plain = fit(pd.read_csv(__import__("io").BytesIO(good), parse_dates=["date"]),
@@ -254,3 +268,40 @@ def test_lift_tests_calibrate_the_fit(app):
     assert checked["delta_y"].tolist() == [-150.0]
     assert checked["predicted_delta_y"].iloc[0] == pytest.approx(float(res.response("tv_spend", 0.0)
                                                                         - res.response("tv_spend", 1000.0)))
+
+
+def test_saving_twice_under_the_same_name_keeps_both_scenarios(fitted):
+    at = fitted
+    at.button(key="budget_save").click().run()
+    first = at.text_input(key="budget_scenario_name").value
+    at.number_input(key="budget_total").set_value(round(at.number_input(key="budget_total").value * 1.2)).run()
+    at.text_input(key="budget_scenario_name").set_value(first).run()
+    at.button(key="budget_save").click().run()
+    assert errors_of(at) == []
+    totals = _table(at, "scenario")
+    assert totals["scenario"].tolist() == [first, f"{first} (2)"]
+    # the first plan was not replaced by the second
+    assert totals["recommended_spend"].iloc[1] == pytest.approx(1.2 * totals["recommended_spend"].iloc[0], rel=1e-3)
+    assert any(f"Saved as “{first} (2)” (“{first}” is taken" in unescape(s.value) for s in at.success)
+
+
+def test_fit_and_scenarios_belong_to_their_dataset(fitted):
+    at = fitted
+    sample = next(iter(at.session_state["mmm_fits"]))
+    at.button(key="budget_save").click().run()
+    assert any("Model: **simulated weekly**" in c.value for c in at.caption)
+    # another dataset: neither the fit nor its scenario is shown there
+    at = _upload(at, "Touchpoints + conversions (+ spend)",
+                 {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
+    at.switch_page("app_pages/budget_optimiser.py").run()
+    assert errors_of(at) == []
+    assert not any("simulated weekly" in c.value for c in at.caption)
+    assert any("none has been fitted on this dataset" in i.value for i in at.info)
+    at.switch_page("app_pages/media_mix.py").run()
+    assert any("press **Fit model**" in unescape(i.value) for i in at.info)
+    assert not any("scenario" in d.value.columns for d in at.dataframe)
+    # back on the sample, its fit and scenario are there again
+    at.session_state["dataset_id"] = sample
+    at.switch_page("app_pages/budget_optimiser.py").run()
+    assert any("simulated weekly" in c.value for c in at.caption)
+    assert _table(at, "scenario")["scenario"].tolist() == ["Scenario 1"]
