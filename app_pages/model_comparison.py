@@ -4,6 +4,7 @@ import streamlit as st
 from attribution.models import MODEL_SPECS
 from attribution.models.summary import compare_two, credit_table
 from attribution.reports import figures
+from attribution.reports.export import export_decimals
 from attribution.uncertainty import summarise
 from ui import cache
 from ui.confidence import bootstrap_draws, ci_controls, interval_table, labelled, show_interval_table
@@ -43,7 +44,7 @@ metric = st.radio("Show", ["conversions", "revenue", "share"], horizontal=True, 
 wide = credit_table(results, metric)
 st.dataframe(wide, hide_index=True, column_config={
     m: st.column_config.NumberColumn(format="percent" if metric == "share" else "%.1f") for m in wide.columns[1:]})
-csv_download(wide, f"credit_{metric}.csv", key="dl_wide")
+csv_download(wide, f"credit_{metric}.csv", key="dl_wide", decimals=export_decimals(metric))
 if ci is None:
     show_chart(figures.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
 else:

@@ -21,9 +21,12 @@ _PNG_FAILURES: dict[tuple[str, str], str] = {}
 _PNG_LOCK = threading.Lock()
 
 
-def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
-    """A download button for one table as spreadsheet-safe CSV."""
-    st.download_button(label, to_safe_csv(frame), file_name=filename, mime="text/csv",
+def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None,
+                 decimals: int | None = None) -> None:
+    """A download button for one table as spreadsheet-safe CSV, numbers rounded by column name
+    (money to cents, ratios to 4 decimals) or every float column to ``decimals`` when given
+    (:func:`attribution.reports.export.rounded_for_export`)."""
+    st.download_button(label, to_safe_csv(frame, decimals), file_name=filename, mime="text/csv",
                        key=key or f"dl_{filename}", icon=":material/download:", on_click="ignore")
 
 

@@ -222,6 +222,15 @@ def with_totals(report: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def marked_totals(report: pd.DataFrame) -> pd.DataFrame:
+    """The report as written to files: an ``is_total`` column right after ``channel`` is True on the
+    :data:`TOTAL` rows of :func:`with_totals` and False on channel rows, so a spreadsheet can filter
+    them out before summing the channels (which would otherwise count everything twice)."""
+    out = report.copy()
+    out.insert(out.columns.get_loc("channel") + 1, "is_total", out["channel"].eq(TOTAL))
+    return out
+
+
 def channel_reporting(report: pd.DataFrame) -> pd.DataFrame:
     """A daily report in the IHC challenge ``channel_reporting`` shape.
 

@@ -230,3 +230,14 @@ def test_journeys_from_a_dataset_report_the_dataset_spend():
         assert channel_report(make_journeys(ROWS), "linear", None).attrs["spend_source"] == "touch cost"
     finally:
         ws.close()
+
+
+def test_marked_totals_flag_the_total_rows(journeys):
+    from attribution.reports.channel_report import marked_totals
+
+    report = with_totals(channel_report(journeys, "linear", None, credit=_credit()))
+    marked = marked_totals(report)
+    assert list(marked.columns[:3]) == ["model", "channel", "is_total"]
+    assert marked["is_total"].tolist() == [False, False, False, True]
+    channels = marked[~marked["is_total"]]
+    assert channels["conversions"].sum() == pytest.approx(marked.loc[marked["is_total"], "conversions"].item())
