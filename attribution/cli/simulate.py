@@ -7,7 +7,7 @@ from attribution.cli import subcommand
 
 
 def _simulate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--users", type=int, default=20_000, help="number of simulated users (default 20000)")
+    p.add_argument("--users", type=int, default=20_000, help="number of users arriving over the period, each in the market 30 days (default 20000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--days", type=int, default=180, help="length of the period in days (default 180)")

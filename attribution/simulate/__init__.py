@@ -6,6 +6,7 @@ incremental effect of every channel; :mod:`attribution.simulate.sample` finds th
 from __future__ import annotations
 
 from attribution.simulate.generate import (
+    SAMPLE_DAYS,
     SAMPLE_SEED,
     SAMPLE_USERS,
     SimulatedData,
@@ -15,5 +16,5 @@ from attribution.simulate.generate import (
 )
 from attribution.simulate.sample import SAMPLE_DIR, SAMPLE_NAME, sample_inputs, sample_truth
 
-__all__ = ["SAMPLE_DIR", "SAMPLE_NAME", "SAMPLE_SEED", "SAMPLE_USERS", "SimulatedData", "sample_inputs",
+__all__ = ["SAMPLE_DAYS", "SAMPLE_DIR", "SAMPLE_NAME", "SAMPLE_SEED", "SAMPLE_USERS", "SimulatedData", "sample_inputs",
            "sample_paths", "sample_truth", "simulate", "write_csvs"]

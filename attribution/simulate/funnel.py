@@ -15,16 +15,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from attribution.simulate.touches import LIFETIME_DAYS
+
 STAGES = ("lead", "opportunity", "purchase")
 BASE_LEAD_RATE = 0.0005  # leads per user per day with no marketing at all (propensity 1)
-OPPORTUNITY_RATE = 0.55
+OPPORTUNITY_RATE = 0.7
 PURCHASE_RATE = 0.35  # purchase without any touch after the opportunity
 REPEAT_RATE = 0.08  # share of purchasers who buy a second time (if it falls inside the period)
-OPPORTUNITY_DELAY_DAYS = 6.0
-PURCHASE_DELAY_DAYS = 9.0
+OPPORTUNITY_DELAY_DAYS = 2.0
+PURCHASE_DELAY_DAYS = 3.0
 REPEAT_DELAY_DAYS = 35.0
 REVENUE_MEDIAN = 280.0
-REVENUE_SIGMA = 0.55
+REVENUE_SIGMA = 0.35
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,15 @@ class StageDraws:
     revenue: np.ndarray  # (n_users, 2): first and repeat purchase value
 
 
-def draw_stages(propensity: np.ndarray, rng: np.random.Generator) -> StageDraws:
-    """Draw every user's baseline lead time, stage delays, stage outcomes and order values."""
+def draw_stages(propensity: np.ndarray, arrival: np.ndarray, rng: np.random.Generator) -> StageDraws:
+    """Draw every user's baseline lead time, stage delays, stage outcomes and order values.
+
+    The baseline lead (no marketing) comes at rate ``BASE_LEAD_RATE × propensity`` per day from the
+    user's arrival, and only while they are in the market (``LIFETIME_DAYS``), like their touches.
+    """
     n = len(propensity)
-    base = rng.standard_exponential(n) / (BASE_LEAD_RATE * propensity)
+    wait = rng.standard_exponential(n) / (BASE_LEAD_RATE * propensity)
+    base = np.where(wait < LIFETIME_DAYS, arrival + wait, np.inf)
     # Keener users also progress a little more often.
     q_opp = np.minimum(OPPORTUNITY_RATE * propensity ** 0.3, 0.95)
     q_pur = np.minimum(PURCHASE_RATE * propensity ** 0.3, 0.95)
@@ -91,33 +98,39 @@ def daily_purchases(f: dict[str, np.ndarray], draws: StageDraws, days: int) -> t
 
 
 def channel_truth(n_channels: int, fired: dict[str, dict[str, np.ndarray]], draws: StageDraws,
-                  horizon: float, days: int, dropped: Sequence[int] = ()) -> dict:
+                  days: int, dropped: Sequence[int] = (), first_day: int = 0) -> dict:
     """True incremental leads, purchases and revenue per channel, in total and per day.
 
-    Channel ``c`` is switched off by dropping its firing touches and those of visits it caused,
-    then re-running the funnel on the same draws (channels in ``dropped`` stay off throughout).
-    Returns arrays ``leads``, ``purchases``, ``revenue`` (length ``n_channels``),
-    ``daily_purchases``, ``daily_revenue`` (``n_channels × days``, by purchase date; a day can be
-    negative when switching off only delays a purchase), and scalars ``total_purchases`` (as
-    simulated) and ``baseline_purchases`` (every channel off).
+    Channel ``c`` is switched off (over the whole simulated time) by dropping its firing touches and
+    those of visits it caused, then re-running the funnel on the same draws (channels in ``dropped``
+    stay off throughout). Only what happens from day ``first_day`` to ``days`` is counted (the days
+    before are the burn-in, a world already running). Returns arrays ``leads``, ``purchases``,
+    ``revenue`` (length ``n_channels``), ``daily_purchases``, ``daily_revenue``
+    (``n_channels × (days − first_day)``, by purchase date; a day can be negative when switching off
+    only delays a purchase), and scalars ``total_purchases`` (as simulated), ``baseline_purchases``
+    and ``baseline_revenue`` (every channel off).
     """
-    dropped = list(dropped)
-    full = stage_times(fired, draws, horizon, dropped)
-    full_count, full_value = daily_purchases(full, draws, days)
-    full_leads = np.isfinite(full["lead"]).sum()
+    dropped, kept = list(dropped), slice(first_day, days)
+
+    def run(off: list[int]):
+        f = stage_times(fired, draws, float(days), off)
+        count, value = daily_purchases(f, draws, days)
+        leads = int(((f["lead"] >= first_day) & np.isfinite(f["lead"])).sum())
+        return count[kept], value[kept], leads
+
+    full_count, full_value, full_leads = run(dropped)
     out: dict = {k: np.zeros(n_channels) for k in ("leads", "purchases", "revenue")}
-    out["daily_purchases"] = np.zeros((n_channels, days))
-    out["daily_revenue"] = np.zeros((n_channels, days))
+    out["daily_purchases"] = np.zeros((n_channels, days - first_day))
+    out["daily_revenue"] = np.zeros((n_channels, days - first_day))
     for c in range(n_channels):
-        off = stage_times(fired, draws, horizon, dropped + [c])
-        count, value = daily_purchases(off, draws, days)
-        out["leads"][c] = full_leads - np.isfinite(off["lead"]).sum()
+        count, value, leads = run(dropped + [c])
+        out["leads"][c] = full_leads - leads
         out["daily_purchases"][c] = full_count - count
         out["daily_revenue"][c] = full_value - value
         out["purchases"][c] = out["daily_purchases"][c].sum()
         out["revenue"][c] = out["daily_revenue"][c].sum()
-    none = stage_times(fired, draws, horizon, list(range(n_channels)))
-    out["baseline_purchases"] = float(daily_purchases(none, draws, days)[0].sum())
+    count, value, _ = run(list(range(n_channels)))
+    out["baseline_purchases"], out["baseline_revenue"] = float(count.sum()), float(value.sum())
     out["total_purchases"] = float(full_count.sum())
     return out
 

@@ -2,17 +2,24 @@
 
 Generative story (times are continuous; every component draws from its own seeded stream)
 -----------------------------------------------------------------------------------------
-1. **Users.** Each user has a latent *activity* (how often ads and visits reach them) and a
-   *conversion propensity*; both share a common factor, so the most exposed users also convert
-   more on their own (the selection bias real attribution faces). Each user also has a random taste
-   for each channel.
-2. **Spend → exposures.** Every paid channel (Paid Search, Display, Paid Social, Affiliate) has
-   daily spend = budget × weekday seasonality × trend × log-normal noise × a few 1–2-week bursts.
+1. **Users.** Users keep arriving at a constant rate, and each is in the market (reached by ads,
+   visiting on their own, able to start a lead) for 30 days. Each has a latent *activity* (how
+   often ads and visits reach them) and a *conversion propensity*; both share a common factor, so
+   the most exposed users also convert more on their own (the selection bias real attribution
+   faces). Each user also has a random taste for each channel. Because new users replace those who
+   leave, the pool of people who have not bought yet is stationary and so is the effect of spend.
+   The world runs a 150-day burn-in before the period (same plan, same arrivals), so day 0 already
+   has carry-over, users in the market and purchases in the pipeline.
+2. **Spend → exposures.** Every paid channel (Paid Search, Display, Paid Social, Affiliate)
+   follows a media plan: monthly budgets around a yearly season, flights (Display and Paid Social
+   run on/off in whole weeks), pauses (the always-on Paid Search and Affiliate stop 1–3 weeks about
+   three times a year), bursts and weekday rhythm, see :func:`~attribution.simulate.media.daily_spend`.
    Spend becomes the day's expected number of touches through geometric adstock (carry-over) and a
    logistic saturation curve (diminishing returns), see :mod:`attribution.simulate.media`; the true
    decay and saturation parameters are in ``truth``, so media-mix models can be checked on the same
-   data. The realised count is Poisson; touches go to users in proportion to activity × taste,
-   at a time of day drawn from a day-night profile. Touch cost = day's spend / day's touches.
+   data. The realised count is Poisson; touches go to the users in the market in proportion to
+   activity × taste, at a time of day drawn from a day-night profile. Touch cost = day's spend /
+   day's touches (0 on a paused day, whose touches come from carry-over).
 3. **Free channels.** Email is sent on Tuesdays and Fridays to the ~35 % of users who opted in;
    clicks are the touches. Direct and Organic Search have a baseline visit rate, plus follow-up
    visits that other touches cause (about 0.1–0.25 per touch, ~1.5 days later).
@@ -24,14 +31,19 @@ Generative story (times are continuous; every component draws from its own seede
    The purchase comes at the earlier of a per-user baseline delay (for ~35 % of opportunities) and
    the first "closing" firing of a touch made after the opportunity (touches act ~4× stronger on
    warm prospects). Each stage is strictly after the previous one; ~8 % of purchasers buy again.
-   Revenue (log-normal, median ~280) only on purchases. Stages after the period's end are unseen.
+   Revenue (log-normal, median ~280) only on purchases. Stages after the period's end are unseen,
+   and so are those before its start (a user in the market on day 0 may show an opportunity or a
+   purchase whose lead came in the burn-in).
 6. **Conversion sessions.** ~35 % of conversions arrive through a visit minutes before (70 %
    Direct, 30 % Organic Search). These visits are caused by the conversion, not the other way
    round, so last-touch models over-credit Direct, as they do on real data.
 7. **Truth (common random numbers).** For each channel the funnel is re-run on the *same* draws
-   with that channel's touches, and the visits they caused, removed. The purchases and revenue that
-   disappear are the channel's true incremental effect: exact for this simulator, not an estimate.
-   ``simulate(..., switched_off=[channel])`` produces that counterfactual world in full.
+   with that channel's touches, and the visits they caused, removed (over the burn-in too). The
+   purchases and revenue of the period that disappear are the channel's true incremental effect:
+   exact for this simulator, not an estimate. The true ROAS of a paid channel is that revenue over
+   its spend (:func:`attribution.mmm.truth.compare_with_truth` takes it over a fit's periods from
+   ``daily_truth``). ``simulate(..., switched_off=[channel])`` produces that counterfactual world in
+   full; with every channel switched off only the baseline remains (``meta``).
 """
 from __future__ import annotations
 
@@ -46,6 +58,7 @@ from attribution.errors import DataValidationError
 from attribution.simulate.funnel import channel_truth, conversion_events, draw_stages, stage_times
 from attribution.simulate.media import (
     ChannelSpec,
+    budget_scale,
     exposure_capacity,
     recursive_adstock,
     resolve_channels,
@@ -62,8 +75,11 @@ from attribution.simulate.touches import (
     triggers,
 )
 
-SAMPLE_SEED = 20240101  # the built-in sample: simulate(SAMPLE_USERS, seed=SAMPLE_SEED), see data/README.md
-SAMPLE_USERS = 25_000
+# the built-in sample: simulate(SAMPLE_USERS, days=SAMPLE_DAYS, seed=SAMPLE_SEED), see data/README.md
+SAMPLE_SEED = 20240101
+SAMPLE_USERS = 360_000
+SAMPLE_DAYS = 730
+BURN_IN_DAYS = 150  # simulated before the period: 30 days in the market, the funnel (days) and repeat purchases (~35 days, rarely 100)
 CLOSER_RATE = {True: 0.8, False: 0.03}  # closer engagement: conversion sessions vs the rest
 
 
@@ -89,7 +105,9 @@ class SimulatedData:
     channels : tuple of ChannelSpec
         The channel definitions used.
     meta : dict
-        n_users, start, days, seed, switched_off, purchases, baseline_purchases (all channels off).
+        n_users, start, days, seed, switched_off, purchases, baseline_purchases and baseline_revenue
+        (every channel off), burn_in_days, users_simulated (burn-in arrivals included) and
+        active_users (users in the market on a typical day).
     """
 
     touchpoints: pd.DataFrame
@@ -121,7 +139,9 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
     Parameters
     ----------
     n_users : int
-        Number of simulated users (touches scale with it: about 10 per user over 180 days).
+        Number of users arriving during the period (another ``n_users × 150 / days`` arrive in the
+        burn-in). Each is in the market for 30 days, so ``n_users × 30 / days`` are active on a day;
+        touches, spend and conversions scale with that (about 1.5 touches per user).
     start : str
         First day (ISO date).
     days : int
@@ -154,20 +174,27 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
         dates = pd.date_range(pd.Timestamp(start).normalize(), periods=days, freq="D")
     except ValueError as exc:
         raise DataValidationError(f"start {start!r} is not a date: use an ISO date like 2024-01-01") from exc
-    dow = dates.day_of_week.to_numpy()
-    users = draw_users(n_users, stream(seed, "users"))
+    # The world runs BURN_IN_DAYS before the period (same plan, same users arriving), so the period
+    # starts in the steady state: carry-over, users in the market, purchases in the pipeline.
+    burn, total = BURN_IN_DAYS, days + BURN_IN_DAYS
+    all_dates = pd.date_range(dates[0] - pd.Timedelta(days=burn), periods=total, freq="D")
+    users = draw_users(round(n_users * total / days), float(total), stream(seed, "users"))
 
-    spend, expected, touches = causal_touches(specs, users, dow, seed)
+    spend, expected, touches = causal_touches(specs, users, all_dates, seed)
     fired = triggers(touches, specs, users.propensity, seed)
 
     # Switch channels off after every draw is made, so the rest of the world stays identical.
     off = np.array([names.index(n) for n in switched_off], dtype=np.int16)
-    touches = select(touches, ~np.isin(touches["channel"], off) & ~np.isin(touches["parent"], off))
+    touches = select(touches, ~np.isin(touches["channel"], off) & ~np.isin(touches["parent"], off)
+                     & (touches["t"] >= burn))
+    touches["t"] = touches["t"] - burn
     spend[off] = 0.0
     expected[off] = np.nan
 
-    draws = draw_stages(users.propensity, stream(seed, "funnel"))
-    events = conversion_events(stage_times(fired, draws, days, off), draws)
+    draws = draw_stages(users.propensity, users.arrival, stream(seed, "funnel"))
+    events = conversion_events(stage_times(fired, draws, float(total), off), draws)
+    events = select(events, events["t"] >= burn)
+    events["t"] = events["t"] - burn
     nav = navigation_visits(events, specs, seed, exclude=off)
     touches = concat([touches, nav])
     is_nav = np.arange(len(touches["user"])) >= len(touches["user"]) - len(nav["user"])
@@ -175,25 +202,31 @@ def simulate(n_users: int = 20_000, start: str = "2024-01-01", days: int = 180,
     touches["closer"] = rng.random(len(is_nav)) < np.where(is_nav, CLOSER_RATE[True], CLOSER_RATE[False])
 
     start_ts = np.datetime64(dates[0].date(), "s")
-    tp, counts, clicks = touch_frame(touches, specs, spend, start_ts, n_users)
+    n_simulated = len(users.arrival)
+    period = slice(burn, total)
+    tp, counts, clicks = touch_frame(touches, specs, spend[:, period], start_ts, n_simulated)
     kept = [s for s in specs if s.name not in switched_off]
     keep_rows = np.array([s.name not in switched_off for s in specs])
-    spend_df = spend_frame(tuple(kept), dates, spend[keep_rows], counts[keep_rows], clicks[keep_rows],
+    spend_df = spend_frame(tuple(kept), dates, spend[keep_rows, period], counts[keep_rows], clicks[keep_rows],
                            seed)
-    truth = channel_truth(len(specs), fired, draws, float(days), days, off)
+    truth = channel_truth(len(specs), fired, draws, total, off, first_day=burn)
     meta = {"n_users": int(n_users), "start": str(dates[0].date()), "days": int(days), "seed": int(seed),
             "switched_off": tuple(switched_off), "purchases": int(truth["total_purchases"]),
-            "baseline_purchases": int(truth["baseline_purchases"])}
+            "baseline_purchases": int(truth["baseline_purchases"]),
+            "baseline_revenue": round(truth["baseline_revenue"], 2), "burn_in_days": burn,
+            "users_simulated": n_simulated, "active_users": round(users.population, 1)}
     return SimulatedData(
-        touchpoints=tp, conversions=conversion_frame(events, start_ts, n_users), spend=spend_df,
-        truth=_truth_frame(specs, truth, spend, counts, n_users),
-        daily_truth=_daily_truth_frame(specs, dates, truth, spend, expected, counts, n_users),
+        touchpoints=tp, conversions=conversion_frame(events, start_ts, n_simulated), spend=spend_df,
+        truth=_truth_frame(specs, truth, spend[:, period], counts, users.population),
+        daily_truth=_daily_truth_frame(specs, dates, truth, spend, expected, counts, users.population, burn),
         channels=specs, meta=meta)
 
 
-def _truth_frame(specs, truth, spend, counts, n_users) -> pd.DataFrame:
+def _truth_frame(specs, truth, spend, counts, population) -> pd.DataFrame:
     def media(f):
         return [f(s) if s.paid else np.nan for s in specs]
+
+    total_spend = spend.sum(axis=1)
 
     return pd.DataFrame({
         "channel": pd.Series([s.name for s in specs], dtype="str"),
@@ -201,27 +234,28 @@ def _truth_frame(specs, truth, spend, counts, n_users) -> pd.DataFrame:
         "true_incremental_conversions": truth["purchases"].astype(np.int64),
         "true_incremental_revenue": np.round(truth["revenue"], 2),
         "true_incremental_leads": truth["leads"].astype(np.int64),
-        "spend": spend.sum(axis=1).round(2),
+        "spend": total_spend.round(2),
         "touches": counts.sum(axis=1).astype(np.int64),
         "adstock_decay": media(lambda s: s.adstock_decay),
         "saturation_lambda": media(lambda s: s.saturation_lambda),
-        "saturation_scale": media(lambda s: s.daily_budget * n_users / 1000.0),
-        "exposure_capacity": media(lambda s: round(exposure_capacity(s, n_users), 4)),
+        "saturation_scale": media(lambda s: budget_scale(s, population)),
+        "exposure_capacity": media(lambda s: round(exposure_capacity(s, population), 4)),
     })
 
 
-def _daily_truth_frame(specs, dates, truth, spend, expected, counts, n_users) -> pd.DataFrame:
+def _daily_truth_frame(specs, dates, truth, spend, expected, counts, population, burn) -> pd.DataFrame:
+    """``spend`` and ``expected`` cover the burn-in too (the carry-over of its spend reaches the period)."""
     n, days = len(specs), len(dates)
-    adstock = np.full((n, days), np.nan)
+    adstock = np.full(spend.shape, np.nan)
     for c, s in enumerate(specs):
         if s.paid and not np.isnan(expected[c]).all():
-            # Same start as the exposure model: already running at the mean budget.
-            adstock[c] = recursive_adstock(spend[c], s.adstock_decay, s.daily_budget * n_users / 1000.0)
+            # Same start as the exposure model: already running at the usual budget.
+            adstock[c] = recursive_adstock(spend[c], s.adstock_decay, budget_scale(s, population))
     return pd.DataFrame({
         "date": np.tile(dates.to_numpy().astype("datetime64[us]"), n),
         "channel": pd.Series(np.repeat([s.name for s in specs], days), dtype="str"),
-        "spend": spend.ravel(), "adstock": np.round(adstock.ravel(), 4),
-        "expected_touches": np.round(expected.ravel(), 4),
+        "spend": spend[:, burn:].ravel(), "adstock": np.round(adstock[:, burn:].ravel(), 4),
+        "expected_touches": np.round(expected[:, burn:].ravel(), 4),
         "touches": counts.ravel().astype(np.int64),
         "incremental_purchases": truth["daily_purchases"].ravel().astype(np.int64),
         "incremental_revenue": np.round(truth["daily_revenue"].ravel(), 2),
@@ -265,6 +299,7 @@ def sample_paths(directory: str | Path | None = None) -> dict[str, Path]:
     if not {"touchpoints", "conversions", "spend"} <= set(found):
         raise DataValidationError(
             f"no sample dataset in {folder}: regenerate it with "
-            f"`python -m attribution simulate --users {SAMPLE_USERS} --seed {SAMPLE_SEED} --out {folder} "
+            f"`python -m attribution simulate --users {SAMPLE_USERS} --days {SAMPLE_DAYS} --seed {SAMPLE_SEED} "
+            f"--out {folder} "
             "--format parquet`")
     return found

@@ -9,6 +9,10 @@ Paid channels turn daily spend into a daily expected number of tracked touches t
 ``θ`` is ``adstock_decay``, ``λ`` is ``saturation_lambda`` and ``scale`` the channel's mean daily
 budget, so ``y = 1`` is "spending the usual budget". These are the true parameters a media-mix
 model should recover from the ``spend`` table; the simulator reports them in its ``truth`` table.
+
+Spend follows a media plan (:func:`daily_spend`): monthly budgets around a yearly season, flights
+(on/off pulsing) for channels bought that way, pauses, a few bursts, weekday rhythm and daily noise.
+That variation, independent between channels, is what lets a media-mix model tell them apart.
 """
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from attribution.errors import DataValidationError
 from attribution.mmm.transforms import logistic_saturation
 
 KINDS = ("paid", "email", "organic")
+MONTHLY_BUDGET_SD = 0.35  # log-sd of a month's budget around the plan (budgets are set month by month)
+BURSTS_PER_DAY = 1 / 40  # bursts (1–2 weeks at 1.4–2× budget) per day of the plan
 INTERACTIONS = ("impression", "click", "visit")
 
 
@@ -47,12 +53,12 @@ class ChannelSpec:
     delay_days : float
         Mean time from a triggering touch to the lead (the touch's hazard decays at this scale).
     touch_rate : float
-        paid: touches per user per day at the mean budget; email: click probability per send per
-        opted-in user; organic: baseline visits per user per day.
+        paid: touches per active user (one in the market) per day at the usual budget; email: click
+        probability per send per opted-in active user; organic: baseline visits per active user per day.
     spawn_rate : float
         Expected Direct/Organic follow-up visits caused by one touch of this channel.
     daily_budget : float
-        paid: mean spend per day per 1,000 simulated users.
+        paid: the usual spend per day (while a flight runs) per 1,000 active users.
     adstock_decay, saturation_lambda : float
         paid: true θ and λ of the media response (module docstring).
     click_share : float
@@ -64,6 +70,13 @@ class ChannelSpec:
     weekly_amplitude, weekly_peak, trend : float
         paid: spend seasonality (relative amplitude, peak weekday 0=Mon) and relative growth over
         the simulated period; organic: visit seasonality.
+    yearly_amplitude, yearly_peak : float
+        paid: seasonal budget, ``1 + a·cos(2π(day of year − peak)/365.25)`` (peak as day of year).
+    flight_on, flight_off : tuple of (int, int)
+        paid: flighting, the range of weeks a flight runs and the range of weeks between flights;
+        ``flight_off = (0, 0)`` is always-on.
+    pauses_per_year : float
+        paid: expected number of 1–3-week pauses (spend 0) a year outside the flight pattern.
     """
 
     name: str
@@ -83,6 +96,11 @@ class ChannelSpec:
     weekly_amplitude: float = 0.1
     weekly_peak: float = 1.0
     trend: float = 0.0
+    yearly_amplitude: float = 0.0
+    yearly_peak: float = 0.0
+    flight_on: tuple[int, int] = (1, 1)
+    flight_off: tuple[int, int] = (0, 0)
+    pauses_per_year: float = 0.0
 
     @property
     def paid(self) -> bool:
@@ -91,27 +109,29 @@ class ChannelSpec:
 
 
 DEFAULT_CHANNELS: tuple[ChannelSpec, ...] = (
-    ChannelSpec("Paid Search", "paid", "click", ("Brand", "Generic", "Competitor"), lift=0.045,
-                delay_days=0.5, touch_rate=0.008, spawn_rate=0.25, daily_budget=20.0,
+    ChannelSpec("Paid Search", "paid", "click", ("Brand", "Generic", "Competitor"), lift=0.27,
+                delay_days=0.5, touch_rate=0.008, spawn_rate=0.25, daily_budget=80.0,
                 adstock_decay=0.3, saturation_lambda=1.2, ctr=0.05, weekly_amplitude=0.15,
-                weekly_peak=1.0, trend=0.1),
-    ChannelSpec("Display", "paid", "impression", ("Prospecting", "Retargeting", "Video"), lift=0.006,
-                delay_days=5.0, touch_rate=0.012, spawn_rate=0.15, daily_budget=9.0,
+                weekly_peak=1.0, trend=0.1, yearly_amplitude=0.2, yearly_peak=330.0, pauses_per_year=3.0),
+    ChannelSpec("Display", "paid", "impression", ("Prospecting", "Retargeting", "Video"), lift=0.048,
+                delay_days=5.0, touch_rate=0.009, spawn_rate=0.15, daily_budget=34.0,
                 adstock_decay=0.6, saturation_lambda=0.9, click_share=0.08, weekly_amplitude=0.1,
-                weekly_peak=3.0, trend=-0.1),
+                weekly_peak=3.0, trend=-0.1, yearly_amplitude=0.15, yearly_peak=280.0, flight_on=(3, 6),
+                flight_off=(2, 4)),
     ChannelSpec("Paid Social", "paid", "impression", ("Prospecting", "Lookalike", "Retargeting"),
-                lift=0.012, delay_days=4.0, touch_rate=0.010, spawn_rate=0.2, daily_budget=12.0,
+                lift=0.072, delay_days=4.0, touch_rate=0.010, spawn_rate=0.2, daily_budget=54.0,
                 adstock_decay=0.5, saturation_lambda=1.0, click_share=0.12, weekly_amplitude=0.2,
-                weekly_peak=5.5, trend=0.25),
-    ChannelSpec("Affiliate", "paid", "click", ("Cashback", "Voucher", "Content"), lift=0.035,
-                delay_days=0.3, touch_rate=0.003, spawn_rate=0.1, daily_budget=5.0,
+                weekly_peak=5.5, trend=0.25, yearly_amplitude=0.2, yearly_peak=150.0, flight_on=(4, 8),
+                flight_off=(1, 3)),
+    ChannelSpec("Affiliate", "paid", "click", ("Cashback", "Voucher", "Content"), lift=0.21,
+                delay_days=0.3, touch_rate=0.005, spawn_rate=0.1, daily_budget=35.0,
                 adstock_decay=0.2, saturation_lambda=1.8, ctr=0.03, weekly_amplitude=0.1,
-                weekly_peak=4.0),
-    ChannelSpec("Email", "email", "click", ("Newsletter", "Promotion", "Nurture"), lift=0.03,
+                weekly_peak=4.0, yearly_amplitude=0.1, yearly_peak=60.0, pauses_per_year=3.0),
+    ChannelSpec("Email", "email", "click", ("Newsletter", "Promotion", "Nurture"), lift=0.18,
                 delay_days=1.0, touch_rate=0.05, spawn_rate=0.2),
-    ChannelSpec("Organic Search", "organic", "visit", ("(organic)",), lift=0.015, delay_days=2.0,
+    ChannelSpec("Organic Search", "organic", "visit", ("(organic)",), lift=0.09, delay_days=2.0,
                 touch_rate=0.004, navigation_share=0.3, weekly_amplitude=0.1, weekly_peak=0.5),
-    ChannelSpec("Direct", "organic", "visit", ("(direct)",), lift=0.008, delay_days=1.0,
+    ChannelSpec("Direct", "organic", "visit", ("(direct)",), lift=0.048, delay_days=1.0,
                 touch_rate=0.004, navigation_share=0.7, weekly_amplitude=0.05, weekly_peak=0.5),
 )
 
@@ -174,9 +194,15 @@ def spend_to_exposure(spend: np.ndarray, *, decay: float, lam: float, scale: flo
     return capacity * logistic_saturation(recursive_adstock(spend, decay, initial) / scale, lam)
 
 
-def exposure_capacity(spec: ChannelSpec, n_users: int) -> float:
-    """Capacity that makes the mean budget buy ``touch_rate`` touches per user per day."""
-    return spec.touch_rate * n_users / float(logistic_saturation(np.array(1.0), spec.saturation_lambda))
+def budget_scale(spec: ChannelSpec, population: float) -> float:
+    """The channel's usual daily budget for ``population`` active users (``daily_budget`` per 1,000):
+    the saturation ``scale`` of its media response."""
+    return spec.daily_budget * population / 1000.0
+
+
+def exposure_capacity(spec: ChannelSpec, population: float) -> float:
+    """Capacity that makes the usual budget buy ``touch_rate`` touches per active user per day."""
+    return spec.touch_rate * population / float(logistic_saturation(np.array(1.0), spec.saturation_lambda))
 
 
 def weekly_factor(dow: np.ndarray, amplitude: float, peak: float) -> np.ndarray:
@@ -184,17 +210,42 @@ def weekly_factor(dow: np.ndarray, amplitude: float, peak: float) -> np.ndarray:
     return 1.0 + amplitude * np.cos(2.0 * np.pi * (dow - peak) / 7.0)
 
 
-def daily_spend(spec: ChannelSpec, n_users: int, dow: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Daily spend of one paid channel: budget × weekday × trend × noise × a few bursts (flights).
+def _flights(spec: ChannelSpec, days: int, rng: np.random.Generator) -> np.ndarray:
+    """1 on the days a flight runs, 0 between flights (whole weeks, random lengths, random phase)."""
+    if spec.flight_off[1] <= 0:
+        return np.ones(days)
+    on = np.zeros(days)
+    day = -int(rng.integers(0, 7 * spec.flight_on[1]))  # the plan was already running before day 0
+    while day < days:
+        length = 7 * int(rng.integers(spec.flight_on[0], spec.flight_on[1] + 1))
+        on[max(day, 0):max(day + length, 0)] = 1.0
+        day += length + 7 * int(rng.integers(spec.flight_off[0], spec.flight_off[1] + 1))
+    return on
 
-    Bursts (1–2 weeks at 1.4–2× budget, one per ~60 days) give media-mix models variation to learn from.
+
+def daily_spend(spec: ChannelSpec, budget: float, dates, rng: np.random.Generator) -> np.ndarray:
+    """Daily spend of one paid channel, as a media plan sets it.
+
+    spend = budget × monthly level × yearly season × trend × weekday × flights × pauses × bursts ×
+    daily noise, where the monthly level is log-normal (sd 0.35: budgets are set month by month),
+    the yearly season is ``1 + a·cos(2π(day of year − peak)/365.25)``, flights switch the channel on
+    and off in whole weeks (always on when ``flight_off`` is (0, 0)), pauses (``pauses_per_year``,
+    1–3 weeks) set spend to 0, and bursts (one per ~40 days, 1–2 weeks) multiply it by 1.4–2.
+    ``dates`` is the DatetimeIndex of the days; every draw comes from ``rng`` (the channel's stream).
     """
-    days = len(dow)
-    budget = spec.daily_budget * n_users / 1000.0
+    days = len(dates)
+    dow, doy = dates.day_of_week.to_numpy(), dates.day_of_year.to_numpy()
+    month = (dates.year.to_numpy() - dates.year[0]) * 12 + dates.month.to_numpy() - dates.month[0]
     frac = np.arange(days) / max(days - 1, 1)
-    level = (budget * weekly_factor(dow, spec.weekly_amplitude, spec.weekly_peak)
-             * (1.0 + spec.trend * (frac - 0.5)) * np.exp(rng.normal(0.0, 0.12, days)))
-    for _ in range(max(1, days // 60)):
+    level = (budget * np.exp(rng.normal(0.0, MONTHLY_BUDGET_SD, month.max() + 1))[month]
+             * (1.0 + spec.yearly_amplitude * np.cos(2.0 * np.pi * (doy - spec.yearly_peak) / 365.25))
+             * (1.0 + spec.trend * (frac - 0.5)) * weekly_factor(dow, spec.weekly_amplitude, spec.weekly_peak)
+             * np.exp(rng.normal(0.0, 0.12, days)))
+    level *= _flights(spec, days, rng)
+    for _ in range(int(rng.poisson(spec.pauses_per_year * days / 365.25))):
+        start = int(rng.integers(0, days))
+        level[start:start + 7 * int(rng.integers(1, 4))] = 0.0
+    for _ in range(max(1, round(days * BURSTS_PER_DAY))):
         start = int(rng.integers(0, days))
         length = int(rng.integers(7, 15))
         level[start:start + length] *= rng.uniform(1.4, 2.0)

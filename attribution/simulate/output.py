@@ -19,7 +19,8 @@ from attribution.simulate.touches import CLICK
 SECONDS_PER_DAY = 86_400
 FORMATS = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
 TABLES = ("touchpoints", "conversions", "spend", "truth", "daily_truth")
-SEQUENTIAL_IDS = ("session_id", "conversion_id")
+SEQUENTIAL_IDS = ("session_id", "conversion_id", "user_id")  # sorted strings: DELTA_BYTE_ARRAY
+SORTED_TIMES = ("ts",)  # nearly increasing within a file (users arrive in order): DELTA_BINARY_PACKED
 
 
 def _ids(prefix: str, n: int) -> pa.Array:
@@ -157,11 +158,13 @@ def write_tables(frames: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str 
         path = out / f"{name}{FORMATS[fmt]}"
         table = _arrow(df, csv=fmt != "parquet")
         if fmt == "parquet":
-            # Sequential ids share prefixes: delta encoding stores them in a few bytes each.
-            delta = [c for c in SEQUENTIAL_IDS if c in table.column_names]
+            # Sequential ids share prefixes and sorted times differ little from the previous row: delta
+            # encodings store them in a few bytes each (the sample's touchpoints shrink by about a fifth).
+            encoding = {**{c: "DELTA_BYTE_ARRAY" for c in SEQUENTIAL_IDS if c in table.column_names},
+                        **{c: "DELTA_BINARY_PACKED" for c in SORTED_TIMES if c in table.column_names}}
             pq.write_table(table, path, compression="zstd",
-                           use_dictionary=[c for c in table.column_names if c not in delta],
-                           column_encoding=dict.fromkeys(delta, "DELTA_BYTE_ARRAY") or None)
+                           use_dictionary=[c for c in table.column_names if c not in encoding],
+                           column_encoding=encoding or None)
         else:
             _write_csv(table, path, compress=fmt == "csv.gz")
         paths[name] = path

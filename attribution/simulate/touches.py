@@ -15,6 +15,7 @@ import numpy as np
 from attribution.simulate.media import (
     INTERACTIONS,
     ChannelSpec,
+    budget_scale,
     daily_spend,
     exposure_capacity,
     spend_to_exposure,
@@ -34,26 +35,34 @@ HOLDER_RATE = 0.3  # share of clicks/visits with an engaged session
 NAVIGATION_RATE = 0.35  # share of conversions whose session starts as a Direct/Organic visit
 CLOSE_MULTIPLIER = 4.0  # purchase intensity of a touch after the opportunity, relative to its lead intensity
 TOUCH_FIELDS = ("user", "t", "channel", "campaign", "interaction", "holder", "parent")
+LIFETIME_DAYS = 30.0  # a user is in the market (reached by ads, visits on their own) this long after arriving
 
 
 @dataclass(frozen=True)
 class Users:
-    """Latent traits: activity (how often they are reached) and conversion propensity, both mean ≈ 1.
+    """Latent traits: activity (how often they are reached) and conversion propensity, both mean ≈ 1,
+    and the arrival time (days, sorted ascending: user codes are in order of arrival).
 
-    The two share a common factor, so heavily exposed users also convert more (selection bias a
-    naive attribution model mistakes for channel effect).
+    The two traits share a common factor, so heavily exposed users also convert more (selection bias
+    a naive attribution model mistakes for channel effect). A user is *active* (in the market) from
+    arrival for :data:`LIFETIME_DAYS`; new users keep arriving at a constant rate, so the number of
+    active users, and of those who have not bought yet, is stationary once the first
+    ``LIFETIME_DAYS`` have passed.
     """
 
     activity: np.ndarray
     propensity: np.ndarray
+    arrival: np.ndarray
+    population: float  # active users on a typical day (arrival rate × lifetime)
 
 
-def draw_users(n_users: int, rng: np.random.Generator) -> Users:
-    """Draw the latent traits of ``n_users`` users."""
+def draw_users(n_users: int, span: float, rng: np.random.Generator) -> Users:
+    """Draw the latent traits of ``n_users`` users arriving uniformly over ``span`` days."""
     common = rng.standard_normal(n_users)
     activity = np.exp(0.5 * common + 0.6 * rng.standard_normal(n_users) - 0.305)
     propensity = np.exp(0.4 * common + 0.5 * rng.standard_normal(n_users) - 0.205)
-    return Users(activity, propensity)
+    arrival = np.sort(rng.uniform(0.0, span, n_users))
+    return Users(activity, propensity, arrival, n_users * min(LIFETIME_DAYS, span) / span)
 
 
 def _batch(user, t, channel: int, campaign, interaction, holder, parent=None) -> dict[str, np.ndarray]:
@@ -79,11 +88,20 @@ def select(touches: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.nda
     return {k: v[keep] for k, v in touches.items()}
 
 
-def _sample_users(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    cum = np.cumsum(weights, dtype=float)
-    # Sorted queries keep searchsorted cache-friendly; the permutation restores random order.
-    idx = np.searchsorted(cum, np.sort(rng.random(n)) * cum[-1], side="right")
-    return rng.permutation(np.minimum(idx, len(cum) - 1))
+def _sample_users(users: Users, weights: np.ndarray, t: np.ndarray, rng: np.random.Generator):
+    """The user each touch at times ``t`` reaches: one of the users active then (arrived in
+    (t − lifetime, t]), with probability proportional to ``weights``.
+
+    Arrivals are sorted, so the active users form a contiguous range of codes and one cumulative sum
+    serves every touch. Returns ``(user, reached)``; ``reached`` is False where nobody with a positive
+    weight was active (only in the first days of the simulated world), and those touches are dropped.
+    """
+    cum = np.concatenate([[0.0], np.cumsum(weights, dtype=float)])
+    lo = np.searchsorted(users.arrival, t - LIFETIME_DAYS, side="right")
+    hi = np.searchsorted(users.arrival, t, side="right")
+    u = cum[lo] + rng.random(len(t)) * (cum[hi] - cum[lo])
+    idx = np.clip(np.searchsorted(cum, u, side="right") - 1, lo, np.maximum(hi - 1, lo))
+    return idx, cum[hi] > cum[lo]
 
 
 def _time_of_day(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -100,63 +118,65 @@ def _affinity(n_users: int, rng: np.random.Generator) -> np.ndarray:
     return rng.gamma(0.8, 1.0 / 0.8, n_users)
 
 
-def paid_touches(spec: ChannelSpec, code: int, users: Users, dow: np.ndarray, seed: int):
-    """Spend, expected exposures and touches of one paid channel.
+def paid_touches(spec: ChannelSpec, code: int, users: Users, dates, seed: int):
+    """Spend, expected exposures and touches of one paid channel (``dates``: the simulated days).
 
     Returns ``(spend, expected, touches)``: daily spend and expected touches, and the touch batch.
     """
     rng = stream(seed, spec.name)
-    n_users, days = len(users.activity), len(dow)
+    n_users, days = len(users.activity), len(dates)
     weights = users.activity * _affinity(n_users, rng)
-    spend = daily_spend(spec, n_users, dow, rng)
-    budget = spec.daily_budget * n_users / 1000.0
+    budget = budget_scale(spec, users.population)
+    spend = daily_spend(spec, budget, dates, rng)
     expected = spend_to_exposure(spend, decay=spec.adstock_decay, lam=spec.saturation_lambda, scale=budget,
-                                 capacity=exposure_capacity(spec, n_users), initial=budget)
+                                 capacity=exposure_capacity(spec, users.population), initial=budget)
     counts = rng.poisson(expected)
     n = int(counts.sum())
     t = np.repeat(np.arange(days), counts) + _time_of_day(n, rng)
-    user = _sample_users(weights, n, rng)
+    user, reached = _sample_users(users, weights, t, rng)
     campaign = _campaigns(spec, n, rng)
     if spec.interaction == "impression":
         interaction = np.where(rng.random(n) < spec.click_share, CLICK, IMPRESSION)
     else:
         interaction = np.full(n, INTERACTIONS.index(spec.interaction))
     holder = (interaction != IMPRESSION) & (rng.random(n) < HOLDER_RATE)
-    return spend, expected, _batch(user, t, code, campaign, interaction, holder)
+    return spend, expected, select(_batch(user, t, code, campaign, interaction, holder), reached)
 
 
-def email_touches(spec: ChannelSpec, code: int, users: Users, dow: np.ndarray, seed: int):
-    """Email clicks: two sends a week to opted-in users, each clicking with ``touch_rate``."""
+def email_touches(spec: ChannelSpec, code: int, users: Users, dates, seed: int):
+    """Email clicks: two sends a week to the opted-in active users, each clicking with ``touch_rate``."""
     rng = stream(seed, spec.name)
     n_users = len(users.activity)
     weights = users.activity * _affinity(n_users, rng) * (rng.random(n_users) < EMAIL_OPT_IN)
-    send_days = np.flatnonzero(np.isin(dow, EMAIL_SEND_WEEKDAYS))
+    send_days = np.flatnonzero(np.isin(dates.day_of_week.to_numpy(), EMAIL_SEND_WEEKDAYS))
     if weights.sum() == 0 or len(send_days) == 0:
         return concat([])
-    counts = rng.poisson(spec.touch_rate * EMAIL_OPT_IN * n_users, len(send_days))
+    counts = rng.poisson(spec.touch_rate * EMAIL_OPT_IN * users.population, len(send_days))
     send_campaign = _campaigns(spec, len(send_days), rng)
     n = int(counts.sum())
     # Sent at 9:00; clicks arrive over the next hours.
     t = np.repeat(send_days, counts) + 9.0 / 24.0 + rng.exponential(3.0 / 24.0, n)
-    user = _sample_users(weights, n, rng)
+    user, reached = _sample_users(users, weights, t, rng)
     holder = rng.random(n) < HOLDER_RATE
     batch = _batch(user, t, code, np.repeat(send_campaign, counts), INTERACTIONS.index(spec.interaction),
                    holder)
-    return select(batch, t < len(dow))
+    return select(batch, reached & (t < len(dates)))
 
 
-def organic_touches(spec: ChannelSpec, code: int, users: Users, dow: np.ndarray, seed: int):
-    """Baseline visits of a free channel (users come on their own)."""
+def organic_touches(spec: ChannelSpec, code: int, users: Users, dates, seed: int):
+    """Baseline visits of a free channel (active users come on their own)."""
     rng = stream(seed, spec.name)
-    n_users, days = len(users.activity), len(dow)
+    n_users, days = len(users.activity), len(dates)
     weights = users.activity * _affinity(n_users, rng)
-    lam = spec.touch_rate * n_users * weekly_factor(dow, spec.weekly_amplitude, spec.weekly_peak)
+    lam = spec.touch_rate * users.population * weekly_factor(dates.day_of_week.to_numpy(), spec.weekly_amplitude,
+                                                             spec.weekly_peak)
     counts = rng.poisson(lam)
     n = int(counts.sum())
     t = np.repeat(np.arange(days), counts) + _time_of_day(n, rng)
-    user = _sample_users(weights, n, rng)
+    user, reached = _sample_users(users, weights, t, rng)
     holder = rng.random(n) < HOLDER_RATE
-    return _batch(user, t, code, _campaigns(spec, n, rng), INTERACTIONS.index(spec.interaction), holder)
+    batch = _batch(user, t, code, _campaigns(spec, n, rng), INTERACTIONS.index(spec.interaction), holder)
+    return select(batch, reached)
 
 
 def spawned_visits(parents: dict[str, np.ndarray], specs: tuple[ChannelSpec, ...], horizon: float,
@@ -180,22 +200,23 @@ def spawned_visits(parents: dict[str, np.ndarray], specs: tuple[ChannelSpec, ...
     return select(batch, t < horizon)
 
 
-def causal_touches(specs: tuple[ChannelSpec, ...], users: Users, dow: np.ndarray, seed: int):
+def causal_touches(specs: tuple[ChannelSpec, ...], users: Users, dates, seed: int):
     """Every touch that can cause a conversion: paid, email and organic touches plus caused visits.
 
-    Returns ``(spend, expected, touches)``: spend and expected touches per channel and day
-    (``n_channels × days``; 0 and NaN for free channels) and the touch arrays.
+    ``dates`` is the DatetimeIndex of the simulated days. Returns ``(spend, expected, touches)``:
+    spend and expected touches per channel and day (``n_channels × days``; 0 and NaN for free
+    channels) and the touch arrays.
     """
-    n, days = len(specs), len(dow)
+    n, days = len(specs), len(dates)
     spend, expected = np.zeros((n, days)), np.full((n, days), np.nan)
     batches = []
     for code, spec in enumerate(specs):
         if spec.paid:
-            spend[code], expected[code], batch = paid_touches(spec, code, users, dow, seed)
+            spend[code], expected[code], batch = paid_touches(spec, code, users, dates, seed)
         elif spec.kind == "email":
-            batch = email_touches(spec, code, users, dow, seed)
+            batch = email_touches(spec, code, users, dates, seed)
         else:
-            batch = organic_touches(spec, code, users, dow, seed)
+            batch = organic_touches(spec, code, users, dates, seed)
         batches.append(batch)
     touches = concat(batches)
     organic = np.array([s.kind == "organic" for s in specs])

@@ -14,6 +14,7 @@ from attribution.simulate.sample import sample_daily_truth
 from attribution.store.workspace import Workspace
 from tests.app.conftest import APP, errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
+from tests.unit.mmm.test_sample_fit import PAGE_DEFAULTS
 from ui.budget_controls import bounds_from_table
 from ui.cache_mmm import upload_key
 from ui.mmm_controls import FitSpec
@@ -60,21 +61,31 @@ def test_media_mix_on_the_sample(app):
     at = app.switch_page("app_pages/media_mix.py").run()
     assert errors_of(at) == []
     assert any("press **Fit model**" in unescape(i.value) for i in at.info)
-    # 180 days of sample spend are only 25 full weeks: too few for 4 channels weekly
-    assert any("Daily granularity chosen" in unescape(c.value) for c in at.caption)
+    # two years of sample spend are 104 full weeks (2024-01-01 to the week of 2025-12-22): weekly it is
+    assert not any("Daily granularity chosen" in unescape(c.value) for c in at.caption)
+    assert at.radio(key="mmm_freq").value == "W"
+    assert any("104 weekly periods from 2024-01-01 to 2025-12-22" in unescape(c.value) for c in at.caption)
+    # the page's defaults are the ones the recovery test on the sample fits (tests/unit/mmm/test_sample_fit.py);
+    # this test then asks for fewer bootstrap refits and starts, to run faster
+    assert at.number_input(key="mmm_boot").value == PAGE_DEFAULTS["n_boot"]
+    assert at.number_input(key="mmm_starts").value == PAGE_DEFAULTS["n_starts"]
     at = _fit_on_page(at)
     assert errors_of(at) == []
+    used = _fit(at)["spec"].fit_kwargs()
+    assert {k: used[k] for k in PAGE_DEFAULTS if k not in ("n_boot", "n_starts")} == {
+        k: v for k, v in PAGE_DEFAULTS.items() if k not in ("n_boot", "n_starts")}
+    assert used["target"] == "y" and _fit(at)["spec"].target_label == "revenue"
     res = _fit(at)["result"]
     assert isinstance(res, MMMResult)
-    assert res.channels == ("Affiliate", "Display", "Paid Search", "Paid Social") and res.freq == "D"
-    assert res.diagnostics["n_holdout"] == 18  # 10% of 180 days
+    assert res.channels == ("Affiliate", "Display", "Paid Search", "Paid Social") and res.freq == "W"
+    assert res.diagnostics["n_holdout"] == 10  # 10% of 104 weeks, rounded
     specs = _specs(at)
     assert {"Actual vs fitted", "Where the revenue comes from", "ROAS and marginal ROAS by channel",
             "Response curves (steady state, carry-over included)",
             "Carry-over: how a period's spend effect fades"} <= set(specs)
-    # the hold-out is shaded from its first day (day 163 = 2024-06-11) to the last
+    # the hold-out is shaded from its first week (week 95 = 2024-01-01 + 94 weeks = 2025-10-20) to the last
     shade = specs["Actual vs fitted"]["layout"]["shapes"][0]
-    assert shade["x0"].startswith("2024-06-11") and shade["x1"].startswith("2024-06-28")
+    assert shade["x0"].startswith("2025-10-20") and shade["x1"].startswith("2025-12-22")
     summary = _table(at, "roas_ci_low")
     assert summary["share"].sum() == pytest.approx(1.0)
     assert (summary["roas_ci_low"] <= summary["roas_ci_high"]).all()
@@ -85,7 +96,9 @@ def test_media_mix_on_the_sample(app):
     vs_truth = _table(at, "true_roas").set_index("channel")
     daily = pd.read_parquet(sample_daily_truth())
     fit_days = res.fitted.loc[~res.fitted["is_holdout"], "date"]
-    kept = daily[pd.to_datetime(daily["date"]).between(fit_days.min(), fit_days.max())]
+    # weekly: from the first fitted week's Monday to the end (Sunday) of the last fitted week
+    days = pd.to_datetime(daily["date"])
+    kept = daily[(days >= fit_days.min()) & (days < fit_days.max() + pd.Timedelta(days=7))]
     sums = kept.groupby("channel")[["incremental_revenue", "spend"]].sum()
     expected = (sums["incremental_revenue"] / sums["spend"]).loc[list(res.channels)]
     assert vs_truth["true_roas"].to_dict() == pytest.approx(expected.to_dict())
@@ -100,7 +113,7 @@ def test_media_mix_on_the_sample(app):
     assert errors_of(at) == []
     plan = _table(at, "recommended_spend")
     budget, periods = at.number_input(key="budget_total").value, at.number_input(key="budget_periods").value
-    assert periods == 90 and plan["recommended_spend"].sum() == pytest.approx(budget * periods, rel=1e-6)
+    assert periods == 13 and plan["recommended_spend"].sum() == pytest.approx(budget * periods, rel=1e-6)  # a quarter
 
 
 def test_wide_csv_upload_good_and_bad(app):
@@ -156,17 +169,18 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     at.button(key="budget_default_fit").click().run()
     assert errors_of(at) == []
     spec = _fit(at)["spec"]
-    assert spec.freq == "D" and spec.target_label == "revenue" and spec.n_boot == 3
+    # the two-year sample has 104 full weeks: the default fit is weekly, the plan a quarter (13 weeks)
+    assert spec.freq == "W" and spec.target_label == "revenue" and spec.n_boot == 3
     assert {m.label for m in at.metric} >= {"Expected lift"}
     assert "Response curves: current and recommended" in _specs(at)
     # forward look: the recommended spend kept up, predicted outcome per period with its band
-    assert at.number_input(key="budget_forecast_periods").value == 90
-    band = _specs(at)["Forward look: revenue per day under the recommended plan"]
+    assert at.number_input(key="budget_forecast_periods").value == 13
+    band = _specs(at)["Forward look: revenue per week under the recommended plan"]
     assert {t.get("name") for t in band["data"]} >= {"Actual", "Interval", "Predicted", "Baseline (no media)"}
-    plan = _table(at, "recommended_spend").set_index("channel")["recommended_spend"] / 90
+    plan = _table(at, "recommended_spend").set_index("channel")["recommended_spend"] / 13
     res, frame = _fit(at)["result"], _fit(at)["frame"]
-    ahead = budget.forecast(res, frame, plan.to_dict(), 90)
-    metric = next(m for m in at.metric if m.label == "Predicted revenue over the next 90 days")
+    ahead = budget.forecast(res, frame, plan.to_dict(), 13)
+    metric = next(m for m in at.metric if m.label == "Predicted revenue over the next 13 weeks")
     assert metric.value == f"{ahead['outcome'].sum():,.0f}"
 
 

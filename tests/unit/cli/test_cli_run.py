@@ -39,9 +39,13 @@ def test_run_writes_every_model_and_the_report(sim_files, tmp_path, capsys):
     merged = results.merge(expected, on=["model", "channel"], suffixes=("", "_lib"))
     assert len(merged) == len(expected)
     assert (merged["conversions"] - merged["conversions_lib"]).abs().max() < 1e-9
-    # invariants: each model credits every conversion once, shares sum to 1, nothing negative
+    # invariants: each model credits every counted conversion once (those without a touch in the 14-day
+    # window on "(no touch)": the simulator's baseline purchases and users reached only before it), shares
+    # sum to 1, nothing negative
     totals = results.groupby("model")[["conversions", "share"]].sum()
-    assert totals["conversions"].to_numpy() == pytest.approx(data.total_conversions)
+    assert data.stats.conversions_without_touches > 0
+    assert data.stats.conversions_counted == data.total_conversions + data.stats.conversions_without_touches
+    assert totals["conversions"].to_numpy() == pytest.approx(data.stats.conversions_counted)
     # shares are written to 4 decimals: each channel's is off by at most 5e-5, so a model's sum by n × 5e-5
     n_channels = results.groupby("model")["channel"].nunique().max()
     assert totals["share"].to_numpy() == pytest.approx(1.0, abs=n_channels * 5e-5)

@@ -1,91 +1,92 @@
 """Media-mix fit on the app's built-in sample (data/), checked against the simulator's truth.
 
-What this data can and cannot tell
-----------------------------------
-180 days, 4 always-on paid channels (spend never below 13% of its maximum), daily revenue of
-about 14 purchases a day with log-normal values: the day-to-day noise (sd ~1,800 around a mean of
-~4,500) dwarfs what spend changes move (a few hundred). The simulator also starts with an empty
-funnel, so revenue ramps up from 0 over the first 3-4 weeks for every source, paid or not; the
-model's baseline cannot ramp (a level and a straight trend), so media carry-over takes the ramp.
-Finally, the truth counts the purchases lost when a channel is switched off, interactions
-included, which is not exactly the additive MMM's contribution.
+What this data can tell
+-----------------------
+Two years (104 full weeks) of a world whose effect of spend is stationary (users keep arriving,
+each in the market for 30 days) and whose spend follows a plan that varies independently per
+channel: Display and Paid Social run in flights (off on 331 and 203 of 730 days), the always-on
+Paid Search and Affiliate pause 1-3 weeks about three times a year, monthly budgets move by ~35 %,
+bursts come every ~40 days. About 275 purchases a week (log-normal values, sigma 0.35) put the
+weekly noise near 6 % of revenue. The truth is each channel's incremental revenue by purchase date
+(the simulator re-ran the same random draws without the channel) over its spend, taken over the
+fitted weeks by :func:`attribution.mmm.truth.compare_with_truth`.
 
-Before the identifiability fix, every saturation form gave a hugely negative intercept
-(logistic: -346,018) and one flat channel (Display: lam at its cap, response constant over the
-observed spend) took 99% of the media credit with a ROAS of 1,241 against a true 1.4.
-
-What is asserted (and is achievable here): the baseline level is never negative; no channel
-has a ROAS above 10 or more than 60% of the media credit (spend shares are 10% to 45%); media never
-claims more than the whole outcome; the pooled paid-media ROAS is within a factor of 2 of the
-truth (1.81); with the default logistic form each channel's ROAS is within a factor of 4 of its
-true value (1.4 to 2.6). A factor of 2 per channel is not achievable from this data: bootstrap
-intervals of single channels run from 0 to 2-3 times the truth, and which channel gets the
-ramp-up depends on the settings (observed worst ratios: 0.34 with yearly seasonality terms,
-3.4 without).
+What is asserted: the Media mix page's default fit (automatic forms, lag and trend, two yearly
+Fourier pairs for a year or more of data, 10 % hold-out, 100 bootstrap refits, 5 starts) recovers
+each paid channel's true ROAS within 25 % (measured: -2 %, -17 %, -17 %, -8 %); each fixed
+saturation form keeps a credible baseline and the pooled paid-media ROAS within 20 % of the truth.
+The 25 % is not a property of every seed: the same settings (without bootstrap) on 8 other seeds of
+the simulator gave a median absolute error of 16 % and all four channels within 25 % on 3 of them,
+the worst channel off by up to 113 %: that is the sampling noise of two years of weekly data.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import attribution as at
 from attribution.mmm import fit
-from attribution.mmm.dataset_input import mmm_frame
-from attribution.simulate.sample import sample_inputs, sample_truth
+from attribution.mmm.dataset_input import mmm_frame, suggest_freq
+from attribution.mmm.truth import compare_with_truth
+from attribution.simulate.sample import sample_daily_truth, sample_inputs
 
-PAGE = {"n_fourier": 0, "holdout_share": 0.1}  # what the Media mix page uses for < 1 year of data
-
-
-@pytest.fixture(scope="module")
-def frames() -> dict[str, pd.DataFrame]:
-    ds = at.load(**{k: str(v) for k, v in sample_inputs().items()})
-    return {t: mmm_frame(ds, freq="D", target=t) for t in ("revenue", "conversions")}
+# What the Media mix page fits by default (ui.mmm_controls.FitSpec defaults, with default_fourier = 2 for a
+# year or more of data); tests/app/test_mmm_pages.py checks that the page's defaults are these.
+PAGE_DEFAULTS = {"adstock": "auto", "saturation": "auto", "holdout_share": 0.1, "n_fourier": 2, "trend": "auto",
+                 "max_lag": "auto", "n_boot": 100, "n_starts": 5}
 
 
 @pytest.fixture(scope="module")
-def truth() -> pd.DataFrame:
-    t = pd.read_parquet(sample_truth()).set_index("channel")
-    return t[t["spend"] > 0]
+def dataset():
+    return at.load(**{k: str(v) for k, v in sample_inputs().items()})
+
+
+@pytest.fixture(scope="module")
+def frames(dataset) -> dict[str, pd.DataFrame]:
+    return {t: mmm_frame(dataset, freq="W", target=t) for t in ("revenue", "conversions")}
+
+
+@pytest.fixture(scope="module")
+def daily_truth() -> pd.DataFrame:
+    return pd.read_parquet(sample_daily_truth())
 
 
 def _channels(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c not in ("date", "y")]
 
 
-def _check_invariants(res, df: pd.DataFrame) -> None:
-    p = res.params.set_index(["channel", "param"])["value"]
-    start = p[("baseline", "intercept")]
-    end = start + p.get(("trend", "slope"), 0.0)
-    assert start >= 0 and end >= -1e-9 * max(abs(start), 1.0)   # the trend line is >= 0 at both ends
-    s = res.channel_summary
-    assert s["share"].max() <= 0.6, s
-    fit_rows = ~res.fitted["is_holdout"]
-    assert s["contribution"].sum() <= df["y"][fit_rows.to_numpy()].sum()
+def test_page_default_fit_recovers_every_true_roas(dataset, frames, daily_truth):
+    # the page suggests weekly granularity here (104 full weeks are enough for four channels)
+    assert suggest_freq(dataset) == ("W", None)
+    df = frames["revenue"]
+    assert len(df) == 104
+    res = fit(df, channels=_channels(df), **PAGE_DEFAULTS)
+    table = compare_with_truth(res, daily_truth).set_index("channel")
+    assert sorted(table.index) == ["Affiliate", "Display", "Paid Search", "Paid Social"]
+    # the truth over the fitted weeks: incremental revenue / spend, 2.0 to 3.0 here
+    assert table["true_roas"].between(1.5, 3.5).all(), table
+    assert (table["error"].abs() <= 0.25).all(), table[["roas", "true_roas", "error"]]
+    assert (table["roas_ci_low"] <= table["roas"]).all() and (table["roas"] <= table["roas_ci_high"]).all()
 
 
 @pytest.mark.parametrize("saturation", ["logistic", "hill", "michaelis_menten"])
 @pytest.mark.parametrize("target", ["revenue", "conversions"])
-def test_every_form_keeps_a_credible_baseline(frames, truth, saturation, target):
+def test_every_form_keeps_a_credible_baseline(frames, daily_truth, saturation, target):
     df = frames[target]
-    res = fit(df, channels=_channels(df), saturation=saturation, **PAGE)
-    _check_invariants(res, df)
+    res = fit(df, channels=_channels(df), saturation=saturation, holdout_share=0.1, n_fourier=2)
+    p = res.params.set_index(["channel", "param"])["value"]
+    assert p[("baseline", "intercept")] >= 0
+    s = res.channel_summary
+    assert s["share"].max() <= 0.6, s  # no channel takes most of the media credit (spend shares 11-44 %)
+    fit_rows = ~res.fitted["is_holdout"]
+    assert s["contribution"].sum() <= df["y"][fit_rows.to_numpy()].sum()
     if target == "revenue":
-        s = res.channel_summary.set_index("channel")
-        assert (s["roas"] <= 10).all(), s["roas"]
-        true_pooled = truth["true_incremental_revenue"].sum() / truth["spend"].sum()  # 453,629 / 251,300 = 1.81
+        table = compare_with_truth(res, daily_truth)
+        # pooled truth over the fitted weeks: sum of incremental revenue / sum of spend
+        fitted = res.fitted.loc[fit_rows, "date"]
+        days = pd.to_datetime(daily_truth["date"])
+        inside = daily_truth[(days >= fitted.min()) & (days < fitted.max() + pd.Timedelta(days=7))
+                             & daily_truth["channel"].isin(table["channel"])]
+        true_pooled = inside["incremental_revenue"].sum() / inside["spend"].sum()
         pooled = s["contribution"].sum() / s["spend"].sum()
-        assert true_pooled / 2 <= pooled <= 2 * true_pooled, pooled
-
-
-@pytest.mark.parametrize("settings", [PAGE, {}], ids=["page", "library-default"])
-def test_default_form_roas_within_a_factor_of_4(frames, truth, settings):
-    df = frames["revenue"]
-    res = fit(df, channels=_channels(df), **settings)
-    roas = res.channel_summary.set_index("channel")["roas"]
-    true_roas = truth["true_incremental_revenue"] / truth["spend"]  # 2.01, 1.40, 1.44, 2.59
-    ratio = (roas / true_roas.reindex(roas.index)).to_numpy()
-    assert np.all((ratio >= 0.25) & (ratio <= 4.0)), ratio
-    _check_invariants(res, df)
-    # the fit says plainly that it holds the baseline at zero (the ramp-up pushes it below)
-    assert any("held at its lower limit of 0" in w for w in res.diagnostics["warnings"])
+        assert pooled == pytest.approx(true_pooled, rel=0.2), (pooled, true_pooled)

@@ -8,5 +8,5 @@ from attribution.simulate import SimulatedData, simulate
 
 @pytest.fixture(scope="session")
 def sim() -> SimulatedData:
-    """3,000 users over 120 days, seed 7."""
-    return simulate(n_users=3_000, days=120, seed=7)
+    """12,000 users arriving over 120 days (3,000 in the market on a day), seed 7."""
+    return simulate(n_users=12_000, days=120, seed=7)

@@ -33,9 +33,15 @@ def test_truth_parameters_reproduce_expected_exposures(sim):
     for channel in sim.spend["channel"].unique():
         p = _params(sim, channel)
         spend = sim.spend.loc[sim.spend["channel"] == channel, "spend"].to_numpy()
-        got = spend_to_exposure(spend, **p, initial=p["scale"])
-        want = sim.daily_truth.loc[sim.daily_truth["channel"] == channel, "expected_touches"].to_numpy()
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
+        daily = sim.daily_truth[sim.daily_truth["channel"] == channel]
+        # The world ran before day 0 (burn-in): start from the reported carry-over of day 0, then
+        # A_t = θ·A_{t-1} + (1 − θ)·x_t and E_t = capacity·s(A_t / scale) with the true parameters.
+        adstock = daily["adstock"].to_numpy()
+        got = recursive_adstock(spend[1:], p["decay"], initial=adstock[0])
+        np.testing.assert_allclose(got, adstock[1:], rtol=1e-6, atol=1e-3)
+        want = daily["expected_touches"].to_numpy()
+        np.testing.assert_allclose(p["capacity"] * logistic_saturation(adstock / p["scale"], p["lam"]), want,
+                                   rtol=1e-4, atol=1e-3)
         # Realised touches are Poisson around the expectation (5 standard deviations).
         touches = (sim.touchpoints["channel"] == channel).sum()
         assert abs(touches - want.sum()) < 5 * np.sqrt(want.sum())

@@ -6,22 +6,25 @@ import pyarrow.parquet as pq
 import pytest
 
 from attribution.errors import DataValidationError
-from attribution.simulate import SAMPLE_DIR, SAMPLE_SEED, SAMPLE_USERS, sample_paths, simulate
+from attribution.simulate import SAMPLE_DAYS, SAMPLE_DIR, SAMPLE_SEED, SAMPLE_USERS, sample_paths, simulate
 
 
 def test_sample_files_present_and_small():
     paths = sample_paths()
     assert set(paths) == {"touchpoints", "conversions", "spend", "truth", "daily_truth"}
     assert all(p.parent == SAMPLE_DIR and p.suffix == ".parquet" for p in paths.values())
-    assert sum(p.stat().st_size for p in paths.values()) <= 5 * 1024 * 1024
+    assert sum(p.stat().st_size for p in paths.values()) <= 6 * 1024 * 1024
     assert pq.ParquetFile(paths["touchpoints"]).metadata.num_rows >= 100_000
-    assert (SAMPLE_DIR / "README.md").read_text().count(f"--seed {SAMPLE_SEED}") == 1
+    # two years of days: enough full weeks for a weekly media-mix fit of four channels
+    assert pq.ParquetFile(paths["spend"]).metadata.num_rows == 4 * SAMPLE_DAYS == 4 * 730
+    readme = (SAMPLE_DIR / "README.md").read_text()
+    assert readme.count(f"--seed {SAMPLE_SEED}") == 1 and f"--days {SAMPLE_DAYS}" in readme
 
 
 def test_sample_regenerates_exactly():
     # If this fails after a numpy/pandas upgrade changed the random streams, regenerate data/ with
     # the command in data/README.md.
-    data = simulate(n_users=SAMPLE_USERS, seed=SAMPLE_SEED)
+    data = simulate(n_users=SAMPLE_USERS, days=SAMPLE_DAYS, seed=SAMPLE_SEED)
     for name, path in sample_paths().items():
         back = pd.read_parquet(path)
         if "date" in back:
