@@ -124,3 +124,11 @@ def test_exports_round_money_to_cents_and_ratios_to_four_decimals():
     # a wide table of one metric: every float column to the given decimals
     wide = pd.DataFrame({"channel": ["A"], "Linear": [12.3456789], "Markov chain": [0.5]})
     assert rounded_for_export(wide, 2)["Linear"].tolist() == [12.35]
+
+
+def test_p_values_read_as_three_significant_digits_or_below_the_floor():
+    from attribution.reports.html import format_p_value, format_value
+
+    assert [format_p_value(p) for p in (0.5, 0.04213, 3.1688e-05, 1e-16, 9e-17, 0.0, float("nan"))] == [
+        "0.5", "0.0421", "3.17e-05", "1e-16", "< 1e-16", "< 1e-16", ""]
+    assert format_value(1e-300, "p_value") == "< 1e-16" and format_value(1e-300, "coef") == "0.00"
