@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 # every character CommonMark or Streamlit's Markdown treats specially (links, images, emphasis,
 # code, HTML, tables, headings, lists, colour and icon directives, LaTeX)
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
@@ -32,3 +34,15 @@ def file_size(n_bytes: int) -> str:
     if n_bytes < 2**30:
         return f"{n_bytes / 2**20:.1f} MB"
     return f"{n_bytes / 2**30:.1f} GB"
+
+
+def readable_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for ``st.dataframe``: cells of object columns that are not plain text, numbers,
+    booleans or missing (UUIDs from JSON or Parquet, bytes, dicts, lists) become their text
+    (``str``), so a UUID id shows as ``7c9e6679-…`` rather than Arrow's ``{"0": 124, …}``."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v if v is None or isinstance(v, (str, int, float, bool))
+                                    else str(v))
+    return out

@@ -166,3 +166,19 @@ def test_the_upload_preview_gives_the_size_of_a_small_file(app):
     six_kb = TOUCHES + b"".join(b"u9,2024-01-05 10:00,Search\n" for _ in range(6 * 1024 // 27))
     at.file_uploader(key="up_touchpoints").set_value(("tp.csv", six_kb, "text/csv")).run()
     assert any(", 6 KB" in unescape(c.value) for c in at.caption), [c.value for c in at.caption]
+
+
+def test_ihc_json_preview_shows_uuid_ids_as_text(app):
+    import json
+    import uuid
+
+    ids = [str(uuid.UUID(int=i + 1)) for i in range(2)]
+    rows = [{"conversion_id": ids[0], "session_id": ids[i], "timestamp": f"2024-01-0{i + 1} 10:00:00",
+             "channel_label": "Search", "holder_engagement": 1, "closer_engagement": 0, "conversion": 1,
+             "impression_interaction": 0} for i in range(2)]
+    at = app.switch_page("app_pages/data_sources.py").run()
+    at.radio(key="upload_shape").set_value("IHC API journeys (JSON or CSV)").run()
+    at.file_uploader(key="up_ihc_journeys").set_value(("cj.json", json.dumps(rows).encode(), "application/json")).run()
+    assert errors_of(at) == []
+    shown = next(d.value for d in at.dataframe if "channel_label" in d.value.columns)  # the preview
+    assert shown["session_id"].tolist() == ids and shown["conversion_id"].tolist() == [ids[0], ids[0]]
