@@ -121,7 +121,7 @@ def _channel_report(ds, data, model: str, freq: str | None, params: dict):
 def run_attribution(args: argparse.Namespace) -> int:
     """Load the inputs, build journeys, run the models and write the results; returns the exit status."""
     from attribution.engine.load import load
-    from attribution.models import model_spec, run_model, unsupported_reason
+    from attribution.models import MODEL_SPECS, model_spec, run_model, unsupported_reason
     from attribution.models.no_touch import no_touch_note
     from attribution.models.summary import credit_table
     from attribution.reports.channel_report import marked_totals
@@ -150,6 +150,9 @@ def run_attribution(args: argparse.Namespace) -> int:
     if note:
         say(note)
     names = _model_names(args, data)
+    if not args.models:  # every model by default: say which ones the data cannot support, and why
+        for name in (n for n in MODEL_SPECS if n not in names):
+            say(f"skipping {name}: {unsupported_reason(name, data)}")
     reason = unsupported_reason(args.report_model, data)  # unknown name: ModelError listing the valid ones
     if reason:
         raise ModelError(f"--report-model {args.report_model}: {reason}")

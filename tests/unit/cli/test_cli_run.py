@@ -226,6 +226,22 @@ def test_aggregated_paths_run_the_path_models(tmp_path):
     assert not (tmp_path / "o2").exists()
 
 
+def test_converting_only_paths_skip_the_logistic_model_with_a_note(tmp_path, capsys):
+    # every journey converted: a regression on conversion has nothing to contrast, so by default it
+    # is skipped (not tried and failed, which exited 3); asked for by name it is refused up front
+    (tmp_path / "paths.csv").write_text("path;total_conversions;total_conversion_value;total_null\n"
+                                        "a > b;2;20;0\nb;1;5;0\n")
+    out = tmp_path / "out"
+    assert main(["run", "--paths", str(tmp_path / "paths.csv"), "--out", str(out), "--no-report"]) == 0
+    err = capsys.readouterr().err
+    assert "skipping logistic: Logistic regression needs journeys that did not convert" in err
+    frame = _csv(out / "model_comparison.csv")
+    assert "logistic" not in set(frame["model"]) and {"linear", "markov"} <= set(frame["model"])
+    assert main(["run", "--paths", str(tmp_path / "paths.csv"), "--models", "linear,logistic",
+                 "--out", str(tmp_path / "o2"), "--quiet"]) == 2
+    assert "needs journeys that did not convert" in capsys.readouterr().err
+
+
 def test_hostile_channel_is_neutralised_in_csv_and_escaped_in_report(hostile_files, tmp_path):
     tp, conv = hostile_files
     out = tmp_path / "out"
