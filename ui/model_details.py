@@ -76,7 +76,7 @@ def _markov(ds: Dataset, settings: JourneySettings, params: dict) -> None:
                + (f" The heatmap shows the {MAX_HEATMAP_STATES} busiest states; the CSV has all."
                   if states > MAX_HEATMAP_STATES else ""))
     st.dataframe(matrix, hide_index=True, key="md_transitions",
-                 column_config={"probability": PERCENT, "count": NUMBER})
+                 column_config={"probability": PERCENT, "count": st.column_config.NumberColumn(format="%.0f")})
     csv_download(matrix, "markov_transition_matrix.csv", key="dl_md_transitions")
     show_chart(transition_heatmap(matrix, "Transition probabilities (row: from, column: to)"),
                "markov_transitions")
