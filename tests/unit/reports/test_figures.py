@@ -5,7 +5,6 @@ import itertools
 import math
 
 import pytest
-
 from plotly.colors import hex_to_rgb, unlabel_rgb
 
 from attribution.models import MODEL_SPECS
