@@ -187,20 +187,25 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     assert metric.value == f"{ahead['outcome'].sum():,.0f}"
 
 
-@pytest.fixture
-def fitted(workspace_env):
-    """The app on the budget page with a quick weekly fit of simulated data in session state, made
-    while the sample was the current dataset."""
+def _app_with_fit(workspace_env, res, spec, frame) -> AppTest:
+    """The app on the budget page with ``res`` in session state as a fit made while the sample was
+    the current dataset (fits belong to their dataset: ui.state.per_dataset)."""
     ws = Workspace(workspace_env / "ws.duckdb")
     sample = ensure_sample(ws)  # the app finds this one, so its fingerprint is the sample's id
     ws.close()
     app = AppTest.from_file(APP, default_timeout=120)
     app.run()
+    app.session_state["mmm_fits"] = {sample: {"result": res, "spec": spec, "frame": frame}}
+    return app.switch_page("app_pages/budget_optimiser.py").run()
+
+
+@pytest.fixture
+def fitted(workspace_env):
+    """The app on the budget page with a quick weekly fit of simulated data in session state."""
     sim = simulate_mmm(80, ["tv", "search", "social"], seed=5)
     res = fit(sim.data, channels=["tv", "search", "social"], n_boot=10, n_starts=2)
     spec = FitSpec("sim", "simulated weekly", "sales", "date", "y", res.channels, (), "W", n_boot=10, n_starts=2)
-    app.session_state["mmm_fits"] = {sample: {"result": res, "spec": spec, "frame": sim.data}}
-    return app.switch_page("app_pages/budget_optimiser.py").run()
+    return _app_with_fit(workspace_env, res, spec, sim.data)
 
 
 def test_budget_plan_with_lift_interval_and_scenarios(fitted):
@@ -229,17 +234,14 @@ def test_budget_plan_with_lift_interval_and_scenarios(fitted):
     assert list(spend.columns) == ["channel", "Scenario 1", "Bigger"]
 
 
-def test_a_plan_beyond_the_spend_seen_is_flagged(app):
+def test_a_plan_beyond_the_spend_seen_is_flagged(workspace_env):
     # a fit whose largest weekly spend seen is twice the mean: ±200 % bounds and 2.9 times the budget
     # put every channel near 2.9 times its mean, past what the model has seen
     sim = simulate_mmm(80, ["tv", "search", "social"], seed=5)
     res = fit(sim.data, channels=["tv", "search", "social"], n_boot=0, n_starts=2)
     res = dataclasses.replace(res, spend_scale={c: 2 * s for c, s in res.current_spend.items()})
-    app.session_state["mmm_fit"] = res
-    app.session_state["mmm_fit_spec"] = FitSpec("sim", "simulated weekly", "sales", "date", "y",
-                                                 res.channels, (), "W", n_boot=0, n_starts=2)
-    app.session_state["mmm_fit_frame"] = sim.data
-    at = app.switch_page("app_pages/budget_optimiser.py").run()
+    spec = FitSpec("sim", "simulated weekly", "sales", "date", "y", res.channels, (), "W", n_boot=0, n_starts=2)
+    at = _app_with_fit(workspace_env, res, spec, sim.data)
     assert not [w for w in at.warning if "above the most the model has seen" in w.value]  # ±50 %: inside
     total = at.number_input(key="budget_total").value
     at.slider(key="budget_range").set_value(200).run()
