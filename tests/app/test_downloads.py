@@ -5,7 +5,7 @@ import plotly.express as px
 import pytest
 
 import ui.downloads as downloads
-from tests.app.conftest import errors_of
+from tests.app.conftest import errors_of, unescape
 
 PAGES = ["app_pages/overview.py", "app_pages/model_comparison.py", "app_pages/channel_report.py",
          "app_pages/journeys_funnels.py", "app_pages/validation.py"]
@@ -31,3 +31,18 @@ def test_a_png_export_that_fails_is_reported_once(monkeypatch):
     assert "failed 2 times" in downloads.png_failure("chart_k")
     assert downloads.png_failure("chart_k") is None  # shown once, then forgotten
     assert downloads.png_failure("other") is None
+
+
+def test_a_failed_png_export_is_shown_under_its_chart_on_the_next_run(app, monkeypatch):
+    monkeypatch.setattr(downloads, "_session_id", lambda: "this-session")
+    monkeypatch.setattr(downloads, "figure_png", lambda fig: (_ for _ in ()).throw(
+        RuntimeError("The PNG export failed 2 times (NameError: kaleido_scopes is not defined).")))
+    app.switch_page("app_pages/model_comparison.py").run()
+    assert not any("PNG export failed" in w.value for w in app.warning)
+    with pytest.raises(RuntimeError):  # what the runtime runs when PNG is clicked under the heatmap
+        downloads.png_maker(None, "share_heatmap")()
+    app.run()
+    shown = [unescape(w.value) for w in app.warning if "PNG export failed" in unescape(w.value)]
+    assert shown == ["The PNG export failed 2 times (NameError: kaleido_scopes is not defined)."]
+    app.run()  # said once
+    assert not any("PNG export failed" in unescape(w.value) for w in app.warning)
