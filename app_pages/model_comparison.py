@@ -4,11 +4,13 @@ import streamlit as st
 from attribution.models import MODEL_SPECS
 from attribution.models.summary import compare_two, credit_table
 from attribution.reports import figures
+from attribution.reports.export import export_decimals
 from attribution.uncertainty import summarise
 from ui import cache
 from ui.confidence import bootstrap_draws, ci_controls, interval_table, labelled, show_interval_table
 from ui.downloads import csv_download, excel_download, show_chart
 from ui.model_controls import model_picker
+from ui.model_details import model_details
 from ui.page_start import journeys_or_stop
 from ui.report_button import report_button
 
@@ -42,7 +44,7 @@ metric = st.radio("Show", ["conversions", "revenue", "share"], horizontal=True, 
 wide = credit_table(results, metric)
 st.dataframe(wide, hide_index=True, column_config={
     m: st.column_config.NumberColumn(format="percent" if metric == "share" else "%.1f") for m in wide.columns[1:]})
-csv_download(wide, f"credit_{metric}.csv", key="dl_wide")
+csv_download(wide, f"credit_{metric}.csv", key="dl_wide", decimals=export_decimals(metric))
 if ci is None:
     show_chart(figures.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
 else:
@@ -53,6 +55,7 @@ show_chart(figures.heatmap(credit_table(results, "share"), title="Share of credi
 csv_download(results, "credit_all_models.csv", "Download all results (long format)", key="dl_long")
 excel_download({m: credit_table(results, m) for m in ("conversions", "revenue", "share")} | {"all results": results},
                "model_comparison.xlsx", key="xl_models")
+model_details(ds, settings, params)
 
 st.subheader("Compare two models")
 labels = list(dict.fromkeys(results["model"]))

@@ -10,9 +10,11 @@ from attribution.budget import PLAN_MODES, BudgetResult
 from attribution.defaults import BUDGET_PCT_BOUNDS
 from attribution.engine.base import Dataset
 from attribution.mmm import MMMResult
-from ui import mmm_controls
+from ui import mmm_controls, state
 from ui.mmm_controls import FitSpec
+from ui.text import plain
 
+#: saved scenarios by name, per dataset (:func:`ui.state.per_dataset`), like the fit they come from
 SCENARIOS_KEY = "budget_scenarios"
 MODES = {"budget": "Best split of a budget", "marginal_roas": "Spend until marginal ROAS falls to a target",
          "response": "Least spend that reaches a target outcome"}
@@ -32,7 +34,8 @@ class PlanInputs:
 
 def offer_default_fit(ds: Dataset | None) -> None:
     """Explain that a media-mix fit is needed and offer one with default settings on the dataset."""
-    st.info("The optimiser needs a fitted media-mix model, and none has been fitted in this session yet. "
+    st.info("The optimiser needs a fitted media-mix model, and none has been fitted on this dataset in this session "
+            "yet (fits and scenarios belong to the dataset they were made on). "
             "Fit one with default settings here, or choose the settings on the **Media mix** page.")
     if ds is None:
         st.info("No dataset is loaded: load one on the **Data** page first.")
@@ -101,22 +104,41 @@ def bounds_from_table(table: pd.DataFrame) -> tuple[dict[str, tuple[float | None
     return bounds, locked
 
 
+def free_name(name: str, taken) -> str:
+    """``name`` when it is not in ``taken``, else ``name (2)``, ``name (3)``, … the first one free."""
+    n = 1
+    candidate = name
+    while candidate in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
+
+
 def save_scenario(plan: BudgetResult, inputs: PlanInputs, spec: FitSpec) -> None:
-    """Name and save the plan shown, for side-by-side comparison."""
-    saved = st.session_state.setdefault(SCENARIOS_KEY, {})
+    """Name and save the plan shown, for side-by-side comparison.
+
+    A name already saved is never overwritten: the plan is saved under the name with the first free
+    ``(2)``, ``(3)``, … suffix, and the message says so (the name box keeps what was typed, so
+    pressing Save twice would otherwise replace the first plan without a word).
+    """
+    saved = state.per_dataset(SCENARIOS_KEY)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    name = left.text_input("Scenario name", f"Scenario {len(saved) + 1}", key="budget_scenario_name")
+    name = left.text_input("Scenario name", free_name(f"Scenario {len(saved) + 1}", saved),
+                           key="budget_scenario_name")
     if right.button("Save scenario", key="budget_save", icon=":material/bookmark_add:"):
         if not name.strip():
             st.error("Give the scenario a name.")
             return
-        saved[name.strip()] = {"plan": plan, "inputs": inputs, "fit": spec.label, "unit": spec.unit}
-        st.success(f"Saved “{name.strip()}”. {len(saved)} scenario(s) saved.")
+        asked = name.strip()
+        final = free_name(asked, saved)
+        saved[final] = {"plan": plan, "inputs": inputs, "fit": spec.label, "unit": spec.unit}
+        note = "" if final == asked else f" (“{plain(asked)}” is taken; type another name to choose your own)"
+        st.success(f"Saved as “{plain(final)}”{note}. {len(saved)} scenario(s) saved.")
 
 
 def saved_scenarios() -> dict[str, dict]:
-    """Saved scenarios by name."""
-    return st.session_state.get(SCENARIOS_KEY, {})
+    """Saved scenarios of the current dataset, by name."""
+    return state.per_dataset(SCENARIOS_KEY)
 
 
 def scenario_tables(scenarios: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -114,6 +114,28 @@ def _model(_ds: Dataset, fingerprint: str, settings_key: str, _settings: Journey
     return run_model(name, _journeys(_ds, fingerprint, _settings), **dict(params))
 
 
+#: the attribution.models functions behind the Model details view
+DETAILS = ("removal_effects", "transition_matrix", "shapley_by_position", "ihc_sessions")
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _detail(_ds: Dataset, fingerprint: str, settings_key: str, _settings: JourneySettings, kind: str,
+            params: tuple):
+    from attribution import models
+
+    if kind not in DETAILS:
+        raise ValueError(f"no model detail {kind!r}; one of {', '.join(DETAILS)}")
+    return getattr(models, kind)(_journeys(_ds, fingerprint, _settings), **dict(params))
+
+
+def model_detail(ds: Dataset, settings: JourneySettings, kind: str, params: dict | None = None):
+    """One model-details table of the journeys under ``settings``: ``kind`` is one of
+    :data:`DETAILS` (the :mod:`attribution.models` function of that name, called with ``params``).
+    A :class:`~attribution.errors.ModelError` (e.g. IHC on paths without touches) is raised, not
+    cached."""
+    return _detail(ds, ds.fingerprint, settings.key(), settings, kind, tuple(sorted((params or {}).items())))
+
+
 def compare(ds: Dataset, settings: JourneySettings, names: list[str], params: dict[str, dict]):
     """Stacked tidy results of several models, and ``{model: message}`` for models that could not
     run on this data. Each model is cached on its own parameters, so changing one model's

@@ -1,4 +1,5 @@
-"""Plotly figures of the Journeys & funnels and Channel report pages (house style of ui.charts)."""
+"""Plotly figures of the Journeys & funnels and Channel report pages and of Model comparison's Model
+details view (house style of attribution.reports.figures)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -106,3 +107,38 @@ def metric_bars(report: pd.DataFrame, metric: str, title: str | None = None) -> 
                  category_orders={"channel": order},
                  labels={"channel": "Channel", metric: METRIC_LABELS.get(metric, metric), "model": "Model"})
     return style_figure(fig, title, height=400)
+
+
+#: a transition heatmap shows at most this many "from" states (order-k chains can have thousands)
+MAX_HEATMAP_STATES = 30
+
+
+def transition_heatmap(matrix: pd.DataFrame, title: str | None = None,
+                       max_states: int = MAX_HEATMAP_STATES) -> go.Figure:
+    """Heatmap of a Markov chain's transition probabilities (rows: from, columns: to).
+
+    ``matrix`` is :func:`attribution.models.transition_matrix`. Rows are the ``max_states`` states
+    with the most outgoing journeys, busiest first, with "(start)" on top; columns are the channel
+    states among them followed by "(conversion)" and "(null)". Pairs never observed show as 0.
+    """
+    outflow = matrix.groupby("from_state")["count"].sum().sort_values(ascending=False, kind="stable")
+    rows = ["(start)"] * ("(start)" in outflow.index) + [s for s in outflow.index if s != "(start)"]
+    rows = rows[:max_states]
+    ends = [s for s in ("(conversion)", "(null)") if s in set(matrix["to_state"])]
+    columns = [s for s in rows if s != "(start)"] + ends
+    wide = (matrix[matrix["from_state"].isin(rows) & matrix["to_state"].isin(columns)]
+            .pivot(index="from_state", columns="to_state", values="probability")
+            .reindex(index=rows, columns=columns).fillna(0.0).rename_axis(index="from", columns=None)
+            .reset_index())
+    return heatmap(wide, index="from", title=title)
+
+
+def position_heatmap(by_position: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Heatmap of Shapley conversions per channel (rows) and entry position (columns).
+
+    ``by_position`` is :func:`attribution.models.shapley_by_position`; a position the channel never
+    entered at is 0.
+    """
+    wide = by_position.pivot(index="channel", columns="position", values="conversions").fillna(0.0)
+    wide.columns = [f"#{p}" for p in wide.columns]
+    return heatmap(wide.rename_axis(columns=None).reset_index(), title=title, fmt=",.1f")

@@ -1,38 +1,89 @@
-"""Download buttons: tables as spreadsheet-safe CSV or Excel, charts as HTML or PNG."""
+"""Download buttons: tables as spreadsheet-safe CSV or Excel, charts as HTML or PNG.
+
+Every button here (and every other ``st.download_button`` of the app) passes ``on_click="ignore"``:
+a download never reruns the page, so a second click during a rerun cannot ask for a deferred file
+the rerun has just replaced ("Deferred file ... not found"), and the page never sits in a spinner
+because of a download.
+"""
 from __future__ import annotations
+
+import threading
 
 import pandas as pd
 import streamlit as st
 
 from attribution.reports.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
+from ui.text import plain
+
+# PNG exports that failed, by (session id, chart key): a deferred download runs outside the page
+# script and cannot draw anything, so its failure is shown under the chart on the session's next run
+_PNG_FAILURES: dict[tuple[str, str], str] = {}
+_PNG_LOCK = threading.Lock()
 
 
-def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
-    """A download button for one table as spreadsheet-safe CSV."""
-    st.download_button(label, to_safe_csv(frame), file_name=filename, mime="text/csv",
-                       key=key or f"dl_{filename}", icon=":material/download:")
+def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None,
+                 decimals: int | None = None) -> None:
+    """A download button for one table as spreadsheet-safe CSV, numbers rounded by column name
+    (money to cents, ratios to 4 decimals) or every float column to ``decimals`` when given
+    (:func:`attribution.reports.export.rounded_for_export`)."""
+    st.download_button(label, to_safe_csv(frame, decimals), file_name=filename, mime="text/csv",
+                       key=key or f"dl_{filename}", icon=":material/download:", on_click="ignore")
 
 
 def excel_download(tables: dict[str, pd.DataFrame], filename: str, key: str | None = None) -> None:
     """A download button for several tables as one Excel workbook."""
     st.download_button("Download all tables (Excel)", to_excel(tables), file_name=filename,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=key or f"xl_{filename}", icon=":material/table_view:")
+                       key=key or f"xl_{filename}", icon=":material/table_view:", on_click="ignore")
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else ""
+
+
+def png_maker(fig, key: str):
+    """The deferred PNG export of one chart: :func:`figure_png` (which retries a failed render
+    once); when that still fails, the message is kept for :func:`png_failure` and the error
+    re-raised (the browser then says the file could not be made)."""
+    where = (_session_id(), key)
+
+    def make() -> bytes:
+        try:
+            return figure_png(fig)
+        except RuntimeError as err:
+            with _PNG_LOCK:
+                _PNG_FAILURES[where] = str(err)
+            raise
+
+    return make
+
+
+def png_failure(key: str) -> str | None:
+    """The message of this session's last failed PNG export of chart ``key``, once (then forgotten)."""
+    with _PNG_LOCK:
+        return _PNG_FAILURES.pop((_session_id(), key), None)
 
 
 def show_chart(fig, name: str, key: str | None = None) -> None:
     """Render a plotly figure with HTML and PNG downloads under it.
 
     Both files are made only when clicked. Without Chromium the PNG button is disabled and says
-    why; the HTML download always works.
+    why; the HTML download always works. A PNG export that failed twice says so under the chart.
     """
     key = key or name
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False,
                                                        "toImageButtonOptions": {"filename": name}})
+    failed = png_failure(key)
+    if failed:
+        st.warning(plain(failed), icon=":material/image_not_supported:")
     # a horizontal row sizes each button to its label (columns cut the labels in half-width charts)
     row = st.container(horizontal=True, gap="small")
     row.download_button("Chart (HTML)", lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
-                        key=f"html_{key}", icon=":material/code:")
+                        key=f"html_{key}", icon=":material/code:", on_click="ignore")
     reason = png_unavailable_reason()
-    row.download_button("Chart (PNG)", lambda: figure_png(fig), file_name=f"{name}.png", mime="image/png",
-                        key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason)
+    row.download_button("Chart (PNG)", png_maker(fig, key), file_name=f"{name}.png", mime="image/png",
+                        key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason,
+                        on_click="ignore")

@@ -1,8 +1,9 @@
 """Controls of the media-mix page: the data source, the model settings and fitting with progress.
 
-The latest fit lives in ``st.session_state["mmm_fit"]`` (an :class:`attribution.mmm.MMMResult`),
-with its :class:`FitSpec` under ``"mmm_fit_spec"`` and its checked input table under
-``"mmm_fit_frame"``; the budget page and the HTML report read them.
+The latest fit belongs to the dataset that was current when it was made (even a fit of an uploaded
+wide CSV): it lives in ``st.session_state["mmm_fits"][fingerprint]`` (see :func:`ui.state.per_dataset`)
+as ``{"result": MMMResult, "spec": FitSpec, "frame": the checked input table}``; the budget page
+and the HTML report read it through :func:`latest_fit`, so another dataset never shows it.
 """
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.mmm import ADSTOCK_SPECS, DEFAULT_MAX_LAG, SATURATION_SPECS, infer_freq
 from attribution.mmm.wide_csv import guess_wide_roles
-from ui import cache, cache_mmm, mmm_lift
+from ui import cache, cache_mmm, mmm_lift, state
 from ui.text import plain
 
-FIT_KEY, SPEC_KEY, FRAME_KEY = "mmm_fit", "mmm_fit_spec", "mmm_fit_frame"
+FITS_KEY = "mmm_fits"
 SOURCES = ("Current dataset (spend + conversions)", "Upload a wide CSV")
 FREQS = {"W": "Weekly", "D": "Daily"}
 UNITS = {"W": "week", "D": "day"}
@@ -254,13 +255,14 @@ def run_fit(frame: pd.DataFrame, spec: FitSpec) -> bool:
             st.error(plain(err))
             return False
         box.update(label=f"Model fitted in {time.perf_counter() - t0:,.1f} s", state="complete")
-    st.session_state[FIT_KEY], st.session_state[SPEC_KEY], st.session_state[FRAME_KEY] = result, spec, frame
+    state.per_dataset(FITS_KEY).update(result=result, spec=spec, frame=frame)
     return True
 
 
 def latest_fit():
-    """``(result, spec, frame)`` of the latest fit in this session, or ``(None, None, None)``."""
-    return (st.session_state.get(FIT_KEY), st.session_state.get(SPEC_KEY), st.session_state.get(FRAME_KEY))
+    """``(result, spec, frame)`` of this session's latest fit on the current dataset, or ``(None, None, None)``."""
+    fit = state.per_dataset(FITS_KEY)
+    return fit.get("result"), fit.get("spec"), fit.get("frame")
 
 
 def default_spec(ds: Dataset) -> tuple[pd.DataFrame, FitSpec] | None:

@@ -90,5 +90,6 @@ def report_button(ds: Dataset, settings: JourneySettings, *, results: pd.DataFra
     st.download_button(
         "Full report (HTML)", lambda: build_report(ds, settings, results, failures, params, mmm, budget, level),
         file_name=f"attribution_report_{slug}.html", mime="text/html", key=key, icon=":material/summarize:",
+        on_click="ignore",
         help="One self-contained HTML file (works offline): dataset summary, journey settings, model "
              "comparison, channel report, and the media-mix and budget results when you have them.")

@@ -133,3 +133,15 @@ def use_dataset(dataset_id: str) -> None:
         st.query_params.pop("ds", None)
     for key in [k for k in st.session_state if str(k).startswith(KEY_PREFIX)]:
         del st.session_state[key]
+
+
+def per_dataset(name: str, ds: Dataset | None = None) -> dict:
+    """This session's results ``name`` that belong to the current dataset (or ``ds``).
+
+    Session state keeps ``name`` as ``{dataset fingerprint: dict}`` and this returns (creating it
+    empty) the dict of the current dataset, to read and update in place. So results made on one
+    dataset (media-mix fits, budget scenarios) are never shown while another is current, and come
+    back when the user switches back to their dataset.
+    """
+    ds = ds if ds is not None else current_dataset()
+    return st.session_state.setdefault(name, {}).setdefault(ds.fingerprint if ds is not None else "", {})

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 # every character CommonMark or Streamlit's Markdown treats specially (links, images, emphasis,
 # code, HTML, tables, headings, lists, colour and icon directives, LaTeX)
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
@@ -20,3 +22,27 @@ def plain(text) -> str:
     """``text`` with every Markdown-special character backslash-escaped, so Markdown shows it as
     written. Line breaks become spaces (a message stays one paragraph)."""
     return _SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
+
+
+def file_size(n_bytes: int) -> str:
+    """A file size as people read it: "512 bytes", "6 KB" (whole kilobytes under 1 MB), "3.4 MB",
+    "1.2 GB"; binary units (1 KB = 1024 bytes), as the upload limit's messages use."""
+    if n_bytes < 2**10:
+        return f"{n_bytes:,} bytes"
+    if n_bytes < 2**20:
+        return f"{max(1, round(n_bytes / 2**10)):,} KB"
+    if n_bytes < 2**30:
+        return f"{n_bytes / 2**20:.1f} MB"
+    return f"{n_bytes / 2**30:.1f} GB"
+
+
+def readable_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for ``st.dataframe``: cells of object columns that are not plain text, numbers,
+    booleans or missing (UUIDs from JSON or Parquet, bytes, dicts, lists) become their text
+    (``str``), so a UUID id shows as ``7c9e6679-…`` rather than Arrow's ``{"0": 124, …}``."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v if v is None or isinstance(v, (str, int, float, bool))
+                                    else str(v))
+    return out

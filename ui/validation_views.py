@@ -9,6 +9,7 @@ from attribution.journeys.settings import JourneySettings
 from attribution.models import MODEL_SPECS
 from attribution.models.logistic import RIDGE_FIT
 from attribution.reports import figures
+from attribution.reports.html import format_p_value
 from attribution.uncertainty import model_difference, rank_correlation, truth_errors
 from ui import cache_validation
 from ui import charts_validation as vcharts
@@ -57,7 +58,8 @@ def predictive(ds: Dataset, settings: JourneySettings, level: float) -> None:
         return
     if coefs["fit"].eq(RIDGE_FIT).any():
         st.caption("The unpenalised fit failed (separation or collinearity); these come from the ridge fit.")
-    st.dataframe(coefs, hide_index=True)
+    # p-values as text ("< 1e-16", 3 significant digits); the CSV keeps the numbers
+    st.dataframe(coefs.assign(p_value=coefs["p_value"].map(format_p_value)), hide_index=True)
     csv_download(coefs, "logistic_coefficients.csv", key="dl_coef")
 
 

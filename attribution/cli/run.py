@@ -135,10 +135,11 @@ def _channel_report(ds, data, model: str, freq: str | None, params: dict):
 def run_attribution(args: argparse.Namespace) -> int:
     """Load the inputs, build journeys, run the models and write the results; returns the exit status."""
     from attribution.engine.load import load
-    from attribution.models import model_spec, run_model, unsupported_reason
+    from attribution.models import MODEL_SPECS, model_spec, run_model, unsupported_reason
     from attribution.models.no_touch import no_touch_note
     from attribution.models.summary import credit_table
-    from attribution.reports.export import to_safe_csv
+    from attribution.reports.channel_report import marked_totals
+    from attribution.reports.export import export_decimals, to_safe_csv
 
     started = time.perf_counter()
 
@@ -170,6 +171,9 @@ def run_attribution(args: argparse.Namespace) -> int:
     if note:
         say(note)
     names = _model_names(args, data)
+    if not args.models:  # every model by default: say which ones the data cannot support, and why
+        for name in (n for n in MODEL_SPECS if n not in names):
+            say(f"skipping {name}: {unsupported_reason(name, data)}")
     reason = unsupported_reason(args.report_model, data)  # unknown name: ModelError listing the valid ones
     if reason:
         raise ModelError(f"--report-model {args.report_model}: {reason}")
@@ -195,18 +199,19 @@ def run_attribution(args: argparse.Namespace) -> int:
     files: dict[str, bytes] = {}  # everything is computed before the first file is written
     if len(results):
         files["model_comparison.csv"] = to_safe_csv(results)
-        files["credit_conversions.csv"] = to_safe_csv(credit_table(results, "conversions"))
-        files["credit_revenue.csv"] = to_safe_csv(credit_table(results, "revenue"))
+        files["credit_conversions.csv"] = to_safe_csv(credit_table(results, "conversions"),
+                                                      export_decimals("conversions"))
+        files["credit_revenue.csv"] = to_safe_csv(credit_table(results, "revenue"), export_decimals("revenue"))
     if rejected:
         files["rejected_rows.csv"] = to_safe_csv(ds.table("rejected"))
     report = None
     if args.report_model not in failures:
         try:
             report = _channel_report(ds, data, args.report_model, None, params)
-            files["channel_report.csv"] = to_safe_csv(report)
+            files["channel_report.csv"] = to_safe_csv(marked_totals(report))
             if args.freq:
                 periodic = _channel_report(ds, data, args.report_model, args.freq, params)
-                files[f"channel_report_by_{args.freq}.csv"] = to_safe_csv(periodic)
+                files[f"channel_report_by_{args.freq}.csv"] = to_safe_csv(marked_totals(periodic))
         except ModelError as exc:
             failures[f"{args.report_model} (channel report)"] = str(exc)
     if not args.no_report:

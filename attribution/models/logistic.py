@@ -156,7 +156,7 @@ def _predict(fit: _Fit, x: np.ndarray) -> np.ndarray:
 
 @register("logistic", label="Logistic regression",
           description="Logit of conversion on channel exposure; credit by drop in predicted probability",
-          needs_touches=False,
+          needs_touches=False, needs_non_converting=True,
           touch_rule=None, bootstrap=FastRefit("attribution.uncertainty.refit_logistic:LogisticRefit"))
 def logistic(data: PathData, *, exposure: str = "binary") -> pd.DataFrame:
     """Logistic-regression attribution (see module docstring).

@@ -138,8 +138,9 @@ class ModelSpec:
     """Everything the library, the app and the API know about one registered model.
 
     ``func`` computes the tidy credit frame; ``label`` and ``description`` are for people;
-    ``needs_touches`` says whether it runs on aggregated paths; ``defaults`` are its keyword-only
-    parameters. ``touch_rule`` is its exact per-touch weight (None for a global model, whose
+    ``needs_touches`` says whether it runs on aggregated paths, ``needs_non_converting`` whether it
+    needs journeys that did not convert (a regression on conversion); ``defaults`` are its
+    keyword-only parameters. ``touch_rule`` is its exact per-touch weight (None for a global model, whose
     per-journey credit is raked to its channel totals); ``bootstrap`` is how replicates are
     computed. :func:`register` checks the pieces fit together, so a model cannot silently miss one.
     """
@@ -152,6 +153,7 @@ class ModelSpec:
     touch_rule: TouchRule | None
     bootstrap: BootstrapStrategy
     defaults: Mapping[str, object] = field(default_factory=dict)
+    needs_non_converting: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -215,7 +217,7 @@ def _check_spec(spec: ModelSpec) -> None:
 
 
 def register(name: str, *, label: str, description: str, needs_touches: bool,
-             touch_rule: TouchRule | None, bootstrap: BootstrapStrategy):
+             touch_rule: TouchRule | None, bootstrap: BootstrapStrategy, needs_non_converting: bool = False):
     """Decorator: add a model function to :data:`MODEL_SPECS` under ``name``.
 
     Its keyword-only parameters (with their defaults) become the model's parameters. Every piece
@@ -227,7 +229,7 @@ def register(name: str, *, label: str, description: str, needs_touches: bool,
         if name in MODEL_SPECS:
             raise RuntimeError(f"model {name!r} registered twice")
         spec = ModelSpec(name, func, label, description, needs_touches, touch_rule, bootstrap,
-                         _keyword_defaults(func))
+                         _keyword_defaults(func), needs_non_converting)
         _check_spec(spec)
         MODEL_SPECS[name] = spec
         return func
@@ -268,16 +270,25 @@ def check_params(name: str, params: Mapping[str, object]) -> ModelSpec:
 
 
 def supported_models(data: PathData) -> list[str]:
-    """Names of the models that can run on ``data`` (time-based ones need touches)."""
-    return [n for n, s in MODEL_SPECS.items() if data.has_touches or not s.needs_touches]
+    """Names of the models that can run on ``data``: those :func:`unsupported_reason` has no reason
+    against (time-based ones need touches, the logistic regression non-converting journeys)."""
+    return [n for n in MODEL_SPECS if unsupported_reason(n, data) is None]
 
 
 def unsupported_reason(name: str, data: PathData) -> str | None:
-    """Why ``name`` cannot run on ``data``, or None if it can."""
+    """Why ``name`` cannot run on ``data``, or None if it can.
+
+    Rules: a model that ``needs_touches`` cannot run on aggregated paths; one that
+    ``needs_non_converting`` cannot run when no journey is non-converting (nulls sum to 0).
+    """
     spec = model_spec(name)
     if spec.needs_touches and not data.has_touches:
         return (f"{spec.label} needs touch timestamps; aggregated paths have none. "
                 "Load touchpoints and conversions (or an event log) to use it.")
+    if spec.needs_non_converting and float(data.paths["nulls"].sum()) <= 0:
+        return (f"{spec.label} needs journeys that did not convert, and every journey here converted. "
+                "Include non-converting journeys (journey settings), or load paths with non-converting "
+                "counts (total_null) to use it.")
     return None
 
 

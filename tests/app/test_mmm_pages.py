@@ -7,16 +7,19 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from attribution import budget
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
 from attribution.simulate.sample import sample_daily_truth
-from tests.app.conftest import errors_of, unescape
+from attribution.store.workspace import Workspace
+from tests.app.conftest import APP, errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 from tests.unit.mmm.test_sample_fit import PAGE_DEFAULTS
 from ui.budget_controls import bounds_from_table
 from ui.cache_mmm import upload_key
 from ui.mmm_controls import FitSpec
+from ui.state import ensure_sample
 
 
 def _specs(at) -> dict[str, dict]:
@@ -30,6 +33,13 @@ def _specs(at) -> dict[str, dict]:
 def _table(at, column: str) -> pd.DataFrame:
     """The first table on the page with this column."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _fit(at) -> dict:
+    """The one dataset's media-mix fit in session state: ``{"result", "spec", "frame"}``."""
+    fits = at.session_state["mmm_fits"]
+    assert len(fits) == 1, list(fits)
+    return next(iter(fits.values()))
 
 
 def _fit_on_page(at, n_boot: int = 5, n_starts: int = 1):
@@ -64,11 +74,11 @@ def test_media_mix_on_the_sample(app):
     assert at.slider(key="mmm_holdout").value == 10 and at.selectbox(key="mmm_stage").value == "All conversions"
     at = _fit_on_page(at)
     assert errors_of(at) == []
-    used = at.session_state["mmm_fit_spec"].fit_kwargs()
+    used = _fit(at)["spec"].fit_kwargs()
     assert {k: used[k] for k in PAGE_DEFAULTS if k not in ("n_boot", "n_starts")} == {
         k: v for k, v in PAGE_DEFAULTS.items() if k not in ("n_boot", "n_starts")}
-    assert used["target"] == "y" and at.session_state["mmm_fit_spec"].target_label == "revenue"
-    res = at.session_state["mmm_fit"]
+    assert used["target"] == "y" and _fit(at)["spec"].target_label == "revenue"
+    res = _fit(at)["result"]
     assert isinstance(res, MMMResult)
     assert res.channels == ("Affiliate", "Display", "Paid Search", "Paid Social") and res.freq == "W"
     assert res.diagnostics["n_holdout"] == 10  # 10% of 104 weeks, rounded
@@ -121,7 +131,7 @@ def test_wide_csv_upload_good_and_bad(app):
     assert any("60 weekly periods" in unescape(c.value) for c in at.caption)
     at = _fit_on_page(at, n_boot=0, n_starts=2)
     assert errors_of(at) == []
-    res = at.session_state["mmm_fit"]
+    res = _fit(at)["result"]
     assert res.channels == ("tv_spend", "search_spend") and res.controls == ("promo",)
     # the automatic choices are shown: the chosen row of the candidate table is the model fitted
     table = _table(at, "delta_bic")
@@ -161,7 +171,7 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     assert any("none has been fitted" in unescape(i.value) for i in at.info)
     at.button(key="budget_default_fit").click().run()
     assert errors_of(at) == []
-    spec = at.session_state["mmm_fit_spec"]
+    spec = _fit(at)["spec"]
     # the two-year sample has 104 full weeks: the default fit is weekly, the plan a quarter (13 weeks)
     assert spec.freq == "W" and spec.target_label == "revenue" and spec.n_boot == 3
     assert {m.label for m in at.metric} >= {"Expected lift"}
@@ -171,22 +181,31 @@ def test_budget_page_fits_a_default_model(app, monkeypatch):
     band = _specs(at)["Forward look: revenue per week under the recommended plan"]
     assert {t.get("name") for t in band["data"]} >= {"Actual", "Interval", "Predicted", "Baseline (no media)"}
     plan = _table(at, "recommended_spend").set_index("channel")["recommended_spend"] / 13
-    res, frame = at.session_state["mmm_fit"], at.session_state["mmm_fit_frame"]
+    res, frame = _fit(at)["result"], _fit(at)["frame"]
     ahead = budget.forecast(res, frame, plan.to_dict(), 13)
     metric = next(m for m in at.metric if m.label == "Predicted revenue over the next 13 weeks")
     assert metric.value == f"{ahead['outcome'].sum():,.0f}"
 
 
+def _app_with_fit(workspace_env, res, spec, frame) -> AppTest:
+    """The app on the budget page with ``res`` in session state as a fit made while the sample was
+    the current dataset (fits belong to their dataset: ui.state.per_dataset)."""
+    ws = Workspace(workspace_env / "ws.duckdb")
+    sample = ensure_sample(ws)  # the app finds this one, so its fingerprint is the sample's id
+    ws.close()
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    app.session_state["mmm_fits"] = {sample: {"result": res, "spec": spec, "frame": frame}}
+    return app.switch_page("app_pages/budget_optimiser.py").run()
+
+
 @pytest.fixture
-def fitted(app):
+def fitted(workspace_env):
     """The app on the budget page with a quick weekly fit of simulated data in session state."""
     sim = simulate_mmm(80, ["tv", "search", "social"], seed=5)
     res = fit(sim.data, channels=["tv", "search", "social"], n_boot=10, n_starts=2)
-    app.session_state["mmm_fit"] = res
-    app.session_state["mmm_fit_spec"] = FitSpec("sim", "simulated weekly", "sales", "date", "y",
-                                                 res.channels, (), "W", n_boot=10, n_starts=2)
-    app.session_state["mmm_fit_frame"] = sim.data
-    return app.switch_page("app_pages/budget_optimiser.py").run()
+    spec = FitSpec("sim", "simulated weekly", "sales", "date", "y", res.channels, (), "W", n_boot=10, n_starts=2)
+    return _app_with_fit(workspace_env, res, spec, sim.data)
 
 
 def test_budget_plan_with_lift_interval_and_scenarios(fitted):
@@ -215,17 +234,14 @@ def test_budget_plan_with_lift_interval_and_scenarios(fitted):
     assert list(spend.columns) == ["channel", "Scenario 1", "Bigger"]
 
 
-def test_a_plan_beyond_the_spend_seen_is_flagged(app):
+def test_a_plan_beyond_the_spend_seen_is_flagged(workspace_env):
     # a fit whose largest weekly spend seen is twice the mean: ±200 % bounds and 2.9 times the budget
     # put every channel near 2.9 times its mean, past what the model has seen
     sim = simulate_mmm(80, ["tv", "search", "social"], seed=5)
     res = fit(sim.data, channels=["tv", "search", "social"], n_boot=0, n_starts=2)
     res = dataclasses.replace(res, spend_scale={c: 2 * s for c, s in res.current_spend.items()})
-    app.session_state["mmm_fit"] = res
-    app.session_state["mmm_fit_spec"] = FitSpec("sim", "simulated weekly", "sales", "date", "y",
-                                                 res.channels, (), "W", n_boot=0, n_starts=2)
-    app.session_state["mmm_fit_frame"] = sim.data
-    at = app.switch_page("app_pages/budget_optimiser.py").run()
+    spec = FitSpec("sim", "simulated weekly", "sales", "date", "y", res.channels, (), "W", n_boot=0, n_starts=2)
+    at = _app_with_fit(workspace_env, res, spec, sim.data)
     assert not [w for w in at.warning if "above the most the model has seen" in w.value]  # ±50 %: inside
     total = at.number_input(key="budget_total").value
     at.slider(key="budget_range").set_value(200).run()
@@ -277,8 +293,8 @@ def test_lift_tests_calibrate_the_fit(app):
     assert any("1 lift test will calibrate the fit" in c.value for c in at.caption)
     at = _fit_on_page(at, n_boot=4, n_starts=1)
     assert errors_of(at) == []
-    res = at.session_state["mmm_fit"]
-    spec = at.session_state["mmm_fit_spec"]
+    res = _fit(at)["result"]
+    spec = _fit(at)["spec"]
     assert spec.lift_tests == (("tv_spend", 1000.0, -1000.0, -150.0, 15.0),)
     side = _table(at, "roas_calibrated")
     plain = fit(pd.read_csv(__import__("io").BytesIO(good), parse_dates=["date"]),
@@ -291,3 +307,40 @@ def test_lift_tests_calibrate_the_fit(app):
     assert checked["delta_y"].tolist() == [-150.0]
     assert checked["predicted_delta_y"].iloc[0] == pytest.approx(float(res.response("tv_spend", 0.0)
                                                                         - res.response("tv_spend", 1000.0)))
+
+
+def test_saving_twice_under_the_same_name_keeps_both_scenarios(fitted):
+    at = fitted
+    at.button(key="budget_save").click().run()
+    first = at.text_input(key="budget_scenario_name").value
+    at.number_input(key="budget_total").set_value(round(at.number_input(key="budget_total").value * 1.2)).run()
+    at.text_input(key="budget_scenario_name").set_value(first).run()
+    at.button(key="budget_save").click().run()
+    assert errors_of(at) == []
+    totals = _table(at, "scenario")
+    assert totals["scenario"].tolist() == [first, f"{first} (2)"]
+    # the first plan was not replaced by the second
+    assert totals["recommended_spend"].iloc[1] == pytest.approx(1.2 * totals["recommended_spend"].iloc[0], rel=1e-3)
+    assert any(f"Saved as “{first} (2)” (“{first}” is taken" in unescape(s.value) for s in at.success)
+
+
+def test_fit_and_scenarios_belong_to_their_dataset(fitted):
+    at = fitted
+    sample = next(iter(at.session_state["mmm_fits"]))
+    at.button(key="budget_save").click().run()
+    assert any("Model: **simulated weekly**" in c.value for c in at.caption)
+    # another dataset: neither the fit nor its scenario is shown there
+    at = _upload(at, "Touchpoints + conversions (+ spend)",
+                 {"touchpoints": ("tp.csv", TOUCHES), "conversions": ("conv.csv", CONVERSIONS)})
+    at.switch_page("app_pages/budget_optimiser.py").run()
+    assert errors_of(at) == []
+    assert not any("simulated weekly" in c.value for c in at.caption)
+    assert any("none has been fitted on this dataset" in i.value for i in at.info)
+    at.switch_page("app_pages/media_mix.py").run()
+    assert any("press **Fit model**" in unescape(i.value) for i in at.info)
+    assert not any("scenario" in d.value.columns for d in at.dataframe)
+    # back on the sample, its fit and scenario are there again
+    at.session_state["dataset_id"] = sample
+    at.switch_page("app_pages/budget_optimiser.py").run()
+    assert any("simulated weekly" in c.value for c in at.caption)
+    assert _table(at, "scenario")["scenario"].tolist() == ["Scenario 1"]

@@ -135,3 +135,15 @@ def test_channel_report_page_on_aggregated_paths(open_page):
     # conversions of the hand-made paths: 3 + 2 + 1 + 0
     assert table["conversions"].iloc[-1] == pytest.approx(6.0)
     assert len(at.dataframe) == 0  # no dates, so no per-period grid
+
+
+def test_channel_report_downloads_use_the_page_labels_and_mark_the_total():
+    import pandas as pd
+
+    from ui.report_tables import export_table
+
+    report = pd.DataFrame({"model": ["linear", "linear", "markov"], "channel": ["A", "Total", "A"],
+                           "spend": [1.0, 1.0, 1.0], "conversions": [2.0, 2.0, 2.0]})
+    out = export_table(report)
+    assert out["model"].tolist() == ["Linear", "Linear", "Markov chain"]
+    assert out["is_total"].tolist() == [False, True, False]

@@ -40,6 +40,10 @@ def test_validation_on_the_sample(app):
     assert errors_of(app) == []
     assert "pick the **purchase** conversion stage" not in _text(app)
     assert "Truth = purchases lost" in _text(app)
+    # logistic p-values read as "< 1e-16" or 3 significant digits, never a run of zeros
+    coefs = next(d.value for d in app.dataframe if "p_value" in d.value.columns)
+    assert all(p == "< 1e-16" or f"{float(p):.3g}" == p for p in coefs["p_value"]), coefs["p_value"].tolist()
+    assert "< 1e-16" in set(coefs["p_value"])  # the sample's strong channels are far past the floor
 
 
 def test_truth_warns_when_the_stage_is_not_purchases(app):

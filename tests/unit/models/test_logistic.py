@@ -63,3 +63,17 @@ def test_count_exposure_fit_by_hand():
     assert coef.to_dict() == pytest.approx({"(intercept)": -2 * math.log(3), "A": math.log(3),
                                             "B": 2 * math.log(3)}, rel=1e-6)
     assert credit(data, exposure="count")["conversions"].to_dict() == pytest.approx({"A": 2.0, "B": 1.0})
+
+
+def test_converting_only_data_does_not_support_the_logistic_model():
+    from attribution.errors import ModelError
+    from attribution.models import supported_models, unsupported_reason
+
+    converting_only = make(("A", 1, 10, 0), ("A>B", 2, 20, 0))
+    assert "logistic" not in supported_models(converting_only)
+    assert {"linear", "markov", "shapley"} <= set(supported_models(converting_only))
+    assert "did not convert" in unsupported_reason("logistic", converting_only)
+    with pytest.raises(ModelError, match="did not convert"):
+        run_model("logistic", converting_only)
+    # one non-converting journey is enough to make it available again
+    assert "logistic" in supported_models(make(("A", 1, 10, 0), ("A>B", 2, 20, 1)))

@@ -106,12 +106,25 @@ def test_given_spend_zero_spend_and_spend_only_channels(journeys):
                  ["spend", "touches", "conversions", "cpa", "roas", "conversion_rate"])
     assert rows[("A",)][:1] == [10.0] and rows[("A",)][3] == pytest.approx(10 / 1.5)
     assert _same(rows[("B",)], [0, 1, 0.5, 0.0, NAN, 0.5])        # zero spend → ROAS empty
-    assert _same(rows[("C",)], [0, 1, 0, NAN, NAN, 0.0])          # nothing to divide
+    assert _same(rows[("C",)], [NAN, 1, 0, NAN, NAN, 0.0])        # not in the spend table: unknown
     assert _same(rows[("D",)], [5, 0, 0, NAN, 0.0, NAN])          # spend only, no touches
     # the journeys' date range also bounds spend: A's Jan 1 spend falls outside Jan 2–3
     ranged = make_journeys(ROWS, settings=JourneySettings(start=D2.date(), end=D3.date()))
     rows = _rows(channel_report(ranged, "linear", None, spend=spend, credit=_credit()), ["spend"])
     assert rows[("A",)] == [0.0] and rows[("D",)] == [5.0]
+
+
+def test_channels_the_spend_table_does_not_name_have_unknown_spend_and_empty_cpa(journeys):
+    # the spend table names only B (a known 0): A converts 1.5 but its spend is unknown, not 0
+    spend = pd.DataFrame({"date": [D2.date()], "channel": ["B"], "spend": [0.0]})
+    whole = channel_report(journeys, "linear", None, spend=spend, credit=_credit())
+    rows = _rows(whole, ["spend", "conversions", "cpa", "roas"])
+    assert _same(rows[("A",)], [NAN, 1.5, NAN, NAN])
+    assert _same(rows[("B",)], [0.0, 0.5, 0.0, NAN])
+    daily = _rows(channel_report(journeys, "linear", "day", spend=spend, credit=_credit()), ["spend", "cpa"])
+    assert _same(daily[("A", D3)], [NAN, NAN])
+    # the total counts the known spend only
+    assert with_totals(whole).iloc[-1]["spend"] == 0.0
 
 
 def test_no_cost_anywhere_leaves_spend_unknown():
@@ -217,3 +230,14 @@ def test_journeys_from_a_dataset_report_the_dataset_spend():
         assert channel_report(make_journeys(ROWS), "linear", None).attrs["spend_source"] == "touch cost"
     finally:
         ws.close()
+
+
+def test_marked_totals_flag_the_total_rows(journeys):
+    from attribution.reports.channel_report import marked_totals
+
+    report = with_totals(channel_report(journeys, "linear", None, credit=_credit()))
+    marked = marked_totals(report)
+    assert list(marked.columns[:3]) == ["model", "channel", "is_total"]
+    assert marked["is_total"].tolist() == [False, False, False, True]
+    channels = marked[~marked["is_total"]]
+    assert channels["conversions"].sum() == pytest.approx(marked.loc[marked["is_total"], "conversions"].item())
