@@ -1,4 +1,15 @@
-"""Download buttons: tables as spreadsheet-safe CSV or Excel, charts as HTML or PNG."""
+"""Download buttons: tables as spreadsheet-safe CSV or Excel, charts as HTML or PNG.
+
+Every button here downloads without rerunning the page (``on_click="ignore"``). Streamlit drops a
+session's file references when one of its script runs starts and deletes unreferenced files at
+the end of *any* session's run, so a click that also reran the page raced its own download: with
+several sessions busy, the file (or a deferred button's callable) was gone before the browser
+fetched it, and the download answered 404. Without the rerun the page's files stay referenced for
+as long as it shows them.
+
+Cheap tables are passed as bytes; anything that takes time (Excel workbooks, chart files, the
+report) is a callable that Streamlit runs only when the button is clicked.
+"""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,18 +17,22 @@ import streamlit as st
 
 from attribution.reports.export import figure_html, figure_png, png_unavailable_reason, to_excel, to_safe_csv
 
+# a download click must not rerun the page (see the module docstring)
+NO_RERUN = "ignore"
+
 
 def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
     """A download button for one table as spreadsheet-safe CSV."""
     st.download_button(label, to_safe_csv(frame), file_name=filename, mime="text/csv",
-                       key=key or f"dl_{filename}", icon=":material/download:")
+                       key=key or f"dl_{filename}", icon=":material/download:", on_click=NO_RERUN)
 
 
 def excel_download(tables: dict[str, pd.DataFrame], filename: str, key: str | None = None) -> None:
-    """A download button for several tables as one Excel workbook."""
-    st.download_button("Download all tables (Excel)", to_excel(tables), file_name=filename,
+    """A download button for several tables as one Excel workbook, written only when clicked
+    (openpyxl takes seconds for a few thousand rows: too slow for every rerun)."""
+    st.download_button("Download all tables (Excel)", lambda: to_excel(tables), file_name=filename,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=key or f"xl_{filename}", icon=":material/table_view:")
+                       key=key or f"xl_{filename}", icon=":material/table_view:", on_click=NO_RERUN)
 
 
 def show_chart(fig, name: str, key: str | None = None) -> None:
@@ -32,7 +47,8 @@ def show_chart(fig, name: str, key: str | None = None) -> None:
     # a horizontal row sizes each button to its label (columns cut the labels in half-width charts)
     row = st.container(horizontal=True, gap="small")
     row.download_button("Chart (HTML)", lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
-                        key=f"html_{key}", icon=":material/code:")
+                        key=f"html_{key}", icon=":material/code:", on_click=NO_RERUN)
     reason = png_unavailable_reason()
     row.download_button("Chart (PNG)", lambda: figure_png(fig), file_name=f"{name}.png", mime="image/png",
-                        key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason)
+                        key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason,
+                        on_click=NO_RERUN)
