@@ -3,7 +3,7 @@
 Starts the app on 127.0.0.1 (a fresh workspace in a temp folder), then for each session count
 (default 1, 4, 8) opens that many Chromium pages (one Streamlit session each) which all visit the
 same pages in order. A page's time is from the click on its sidebar link until Streamlit has been
-idle for a second (no running script, no placeholder), minus that second. Reports p50/p95/max page
+idle for a second (the app reports no script running or requested, no placeholder), minus that second. Reports p50/p95/max page
 time, errors (exception boxes on a page, a page that did not settle in time, and with ``--downloads``
 a download that failed or any /media/ request answered 404) and the server process's peak resident
 memory, sampled every 0.2 s from /proc (Linux), with the machine's load average (other work on the
@@ -38,8 +38,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PAGES = ["Overview", "Data", "Model comparison", "Validation", "Journeys & funnels", "Channel report"]
 IDLE_MS = 1000
+# idle: the app says no script runs (its data-test-script-state, which turns "rerunRequested" at a click,
+# before the server starts the run: under load that can take over a second, and a page still showing
+# its old elements is not settled) and nothing is loading
 _IDLE = """() => {
-  const busy = document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]');
+  const app = document.querySelector('[data-testid="stApp"]');
+  const busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+    || document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]');
   if (busy) { window.__idleSince = null; return false; }
   window.__idleSince = window.__idleSince || Date.now();
   return Date.now() - window.__idleSince > IDLE_MS;
