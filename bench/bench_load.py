@@ -2,8 +2,9 @@
 
 Starts the app on 127.0.0.1 (a fresh workspace in a temp folder), then for each session count
 (default 1, 4, 8) opens that many Chromium pages (one Streamlit session each) which all visit the
-same pages in order. A page's time is from the click on its sidebar link until Streamlit has been
-idle for a second (the app reports no script running or requested, no placeholder), minus that second. Reports p50/p95/max page
+same pages in order. A page's time is from the click on its sidebar link until the page shows its title
+and Streamlit has been idle for a second (the app reports no script running or requested, no
+placeholder), minus that second. Reports p50/p95/max page
 time, errors (exception boxes on a page, a page that did not settle in time, and with ``--downloads``
 a download that failed or any /media/ request answered 404) and the server process's peak resident
 memory, sampled every 0.2 s from /proc (Linux), with the machine's load average (other work on the
@@ -37,10 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PAGES = ["Overview", "Data", "Model comparison", "Validation", "Journeys & funnels", "Channel report"]
+# each page's st.title, where it is not the sidebar name: a visit has arrived when it shows (under load
+# the server can start the run over a second after the click, the old page showing all the while)
+TITLES = {"Overview": "Marketing attribution analytics", "Media mix": "Media mix model"}
 IDLE_MS = 1000
-# idle: the app says no script runs (its data-test-script-state, which turns "rerunRequested" at a click,
-# before the server starts the run: under load that can take over a second, and a page still showing
-# its old elements is not settled) and nothing is loading
+# idle: the app says no script runs or is requested (its data-test-script-state) and nothing is loading
 _IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
@@ -140,6 +142,7 @@ def _session(browser, url: str, pages: list[str], timeout_ms: int, downloads: bo
             t0 = time.perf_counter()
             try:
                 page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name, exact=True).click()
+                page.locator("h1", has_text=TITLES.get(name, name)).first.wait_for(timeout=timeout_ms)
                 _settle(page, timeout_ms)
             except Exception as exc:  # a timeout is a measured error, not a crash of the bench
                 errors.append(f"{name}: {type(exc).__name__}")
