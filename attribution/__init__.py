@@ -9,7 +9,8 @@ Never imports streamlit; usable from notebooks and the CLI (``python -m attribut
 """
 from __future__ import annotations
 
-from attribution import budget, mmm
+import importlib
+
 from attribution.engine.base import Dataset
 from attribution.engine.duckdb_journeys import build_journeys
 from attribution.engine.load import load
@@ -48,9 +49,34 @@ from attribution.reports.channel_report import (
 from attribution.reports.conversion_paths import filter_paths, path_report
 from attribution.reports.funnels import funnel, funnel_steps
 from attribution.reports.journey_phases import journey_phases
-from attribution.reports.sections import dataset_report, full_report
 from attribution.simulate import SAMPLE_DIR, SimulatedData, sample_paths, simulate, write_csvs
-from attribution.uncertainty import bootstrap
+
+# Loaded on first use, so `import attribution` stays fast: the media mix and budget code (scipy.optimize),
+# the HTML reports (plotly) and the bootstrap. name -> (module, attribute; None for the module itself).
+_LAZY = {
+    "budget": ("attribution.budget", None),
+    "mmm": ("attribution.mmm", None),
+    "dataset_report": ("attribution.reports.sections", "dataset_report"),
+    "full_report": ("attribution.reports.sections", "full_report"),
+    "bootstrap": ("attribution.uncertainty", "bootstrap"),
+}
+
+
+def __getattr__(name: str):
+    """The public names of :data:`_LAZY`, imported on first use (then kept as module attributes)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'attribution' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = importlib.import_module(module)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 # Earlier public name of journey_phases (the early/mid/late split was called a "stage" split).
 stage_split = journey_phases

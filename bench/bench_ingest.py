@@ -59,7 +59,7 @@ def timed_load(tp: Path, conv: Path, db: str, dedupe: bool) -> tuple[float, floa
     con = duckdb.connect(db)
     con.execute("create schema if not exists bench")
     start, cpu = time.perf_counter(), _cpu()
-    report = load_into(con, "bench", touchpoints=tp, conversions=conv, max_bytes=2**40, dedupe=dedupe)
+    report = load_into(con, "bench", touchpoints=tp, conversions=conv, dedupe=dedupe)
     elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     con.close()
     return elapsed, cpu, report.tables

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from attribution.budget import PLAN_MODES, BudgetResult
+from attribution.defaults import BUDGET_PCT_BOUNDS
 from attribution.engine.base import Dataset
 from attribution.mmm import MMMResult
 from ui import mmm_controls
@@ -75,8 +76,10 @@ def plan_inputs(res: MMMResult, spec: FitSpec) -> PlanInputs:
                                 help=f"Now: {now:,.0f} per {unit} from media (the baseline comes on top).")
     periods = c.number_input(f"Plan length ({unit}s)", 1, 520, 13 if spec.freq == "W" else 90, key="budget_periods",
                              help="Spend and outcome columns of the plan are totals over this many periods.")
-    range_pct = st.slider("Default bounds around current spend", 0, 200, 50, 10, format="±%d%%", key="budget_range",
-                          help="Far outside the spend seen in the data the response curves are guesses.")
+    range_pct = st.slider("Default bounds around current spend", 0, 200, round(BUDGET_PCT_BOUNDS[1] * 100), 10,
+                          format="±%d%%", key="budget_range",
+                          help="Far outside the spend seen in the data the response curves are guesses; the "
+                               "library, the API and the report use the same default.")
     st.caption(f"Bounds are spend per {unit}; leave a cell empty for no bound. A locked channel keeps its "
                "current spend.")
     table = st.data_editor(

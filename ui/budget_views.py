@@ -37,6 +37,8 @@ def headline(plan: BudgetResult, spec: FitSpec) -> None:
     c.metric("Expected lift", lift, ci, delta_color="off",
              help=f"Change in the media-driven {what} against spending the current amounts; the interval "
                   "comes from the bootstrap refits of the model.")
+    for warning in plan.warnings:  # a channel planned above the most spend the model has seen
+        st.warning(plain(warning))
     if plan.target_marginal_roas is not None:
         st.caption(f"Spend on each free channel until one more unit returns {plan.target_marginal_roas:,.2f} "
                    f"{what}.")

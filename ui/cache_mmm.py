@@ -101,7 +101,8 @@ def compare_saturation(frame: pd.DataFrame, source_key: str, kwargs: dict) -> pd
 @st.cache_data(show_spinner=False, max_entries=128)
 def _plan(_fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: tuple,
               locked: tuple, periods: int) -> budget.BudgetResult:
-    return budget.plan(_fit, mode, amount, bounds=dict(bounds), locked=locked, periods=periods)
+    # the page's bounds table states every bound (it starts at the library's default range)
+    return budget.plan(_fit, mode, amount, bounds=dict(bounds), pct_bounds=None, locked=locked, periods=periods)
 
 
 def plan(fit: mmm.MMMResult, fit_key: str, mode: str, amount: float | None, bounds: dict,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.journeys.settings import JourneySettings
@@ -80,7 +81,7 @@ def _coefficients(_ds: Dataset, fingerprint: str, settings_key: str, _settings: 
 
 
 def coefficients(ds: Dataset, settings: JourneySettings, exposure: str = "binary",
-                 level: float = 0.95) -> tuple[pd.DataFrame | None, str | None]:
+                 level: float = INTERVAL_LEVEL) -> tuple[pd.DataFrame | None, str | None]:
     """Logistic-regression coefficients with Wald intervals, or (None, why not)."""
     return _coefficients(ds, ds.fingerprint, settings.key(), settings, exposure, float(level))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.journeys.settings import JourneySettings
@@ -22,7 +23,8 @@ def ci_controls(key: str, expanded: bool = False) -> tuple[int, float, int]:
         left, middle, right = st.columns(3)
         n_boot = left.number_input("Replicates", min_value=20, max_value=2000, value=200, step=50,
                                    key=f"{key}_n_boot", help="More replicates give steadier interval ends.")
-        level = middle.selectbox("Interval", list(LEVELS), index=2, key=f"{key}_level")
+        level = middle.selectbox("Interval", list(LEVELS), index=list(LEVELS.values()).index(INTERVAL_LEVEL),
+                                 key=f"{key}_level")
         seed = right.number_input("Seed", min_value=0, value=0, step=1, key=f"{key}_seed",
                                   help="The same seed gives the same intervals.")
     return int(n_boot), LEVELS[level], int(seed)

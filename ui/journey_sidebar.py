@@ -10,7 +10,9 @@ from datetime import date
 
 import streamlit as st
 
+from attribution.defaults import CONVERSION_STAGE
 from attribution.engine.base import Dataset
+from attribution.journeys.data import NO_TOUCH
 from attribution.journeys.settings import JourneySettings
 from ui import cache, channel_groups
 
@@ -52,16 +54,27 @@ def journey_sidebar(ds: Dataset) -> JourneySettings:
                                help="Journeys whose conversion falls in this range (touch dates for "
                                     "journeys that did not convert).", **_default("js_dates", (lo, hi)))
         start, end = (picked + (None, None))[:2] if isinstance(picked, tuple) else (picked, None)
+        # the dataset's default: 30 days, none for pre-built journeys (IHC database or journey file)
+        days = ds.default_settings().lookback_days
         look = sb.selectbox("Lookback window", list(LOOKBACKS), key="js_lookback",
-                            help="Only touches this close before the conversion count.",
-                            **_index("js_lookback", list(LOOKBACKS), "30 days"))
+                            help="Only touches this close before the conversion count. Pre-built journeys "
+                                 "(the IHC database, IHC journey files) start at Unlimited: their sessions "
+                                 "were already chosen for each conversion.",
+                            **_index("js_lookback", list(LOOKBACKS),
+                                     next(k for k, v in LOOKBACKS.items() if v == days)))
         stages = [ALL_STAGES, *cache.stages(ds)]
         stage = sb.selectbox("Conversion stage", stages, key="js_stage",
-                             help="Which conversions end a journey. Earlier stages become milestones "
-                                  "for the W-shaped model.", **_index("js_stage", stages, stages[-1]))
+                             help="Which conversions end a journey: all of them (the default, as in the "
+                                  "library, the CLI and the API), or one stage, whose journeys then carry the "
+                                  "earlier stages as milestones for the W-shaped model.",
+                             **_index("js_stage", stages,
+                                      CONVERSION_STAGE if CONVERSION_STAGE in stages else ALL_STAGES))
     transform = sb.selectbox("Path transform", list(TRANSFORMS), key="js_transform")
     excluded = sb.multiselect("Exclude channels", channels, key="js_exclude",
-                              help="Dropped from journeys unless they are the whole journey.")
+                              help="An excluded channel never gets credit: its touches are dropped from "
+                                   "journeys. A conversion whose journey had only excluded channels counts "
+                                   f"as a conversion without a touch, on the '{NO_TOUCH}' row, so channel "
+                                   "totals still add up to the conversions.")
     if not ds.has_touches:
         settings = JourneySettings(transform=TRANSFORMS[transform], exclude_channels=tuple(excluded))
     else:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 import streamlit as st
 
+from attribution.defaults import CONVERSION_STAGE, MMM_HOLDOUT_SHARE
 from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.mmm import ADSTOCK_SPECS, DEFAULT_MAX_LAG, SATURATION_SPECS, infer_freq
@@ -62,7 +63,7 @@ class FitSpec:
     freq: str
     adstock: str = "auto"
     saturation: str = "auto"
-    holdout_share: float = 0.1
+    holdout_share: float = MMM_HOLDOUT_SHARE
     n_fourier: int = 2
     trend: int | str = "auto"
     max_lag: int | str = "auto"
@@ -118,8 +119,9 @@ def _dataset_input(ds: Dataset) -> MMMInput | None:
                       horizontal=True, key="mmm_freq")
     target = mid.radio("Outcome", ["revenue", "conversions"], format_func=str.capitalize, horizontal=True,
                        key="mmm_target")
-    stage = right.selectbox("Conversion stage", [ALL_STAGES, *stages], key="mmm_stage",
-                            index=len(stages) if stages else 0)
+    options = [ALL_STAGES, *stages]
+    stage = right.selectbox("Conversion stage", options, key="mmm_stage",
+                            index=options.index(CONVERSION_STAGE if CONVERSION_STAGE in options else ALL_STAGES))
     if note and freq == suggested:
         st.caption(f"Daily granularity chosen: {note}.")
     stage = None if stage == ALL_STAGES else stage
@@ -211,8 +213,10 @@ def model_settings(inp: MMMInput) -> FitSpec | None:
                                "usual candidates (the comparison is shown with the results).")
     saturation = b.selectbox("Saturation (diminishing returns)", list(saturations), format_func=saturations.get,
                              key="mmm_saturation")
-    holdout = c.slider("Hold-out (latest periods kept out of the fit)", 0, 40, 10, 5, format="%d%%",
-                       key="mmm_holdout")
+    holdout = c.slider("Hold-out (latest periods kept out of the fit)", 0, 40, round(MMM_HOLDOUT_SHARE * 100), 5,
+                       format="%d%%", key="mmm_holdout",
+                       help="The latest periods, kept out of the fit to measure its forecast error (10 % by "
+                            "default, as in the library and the API); 0 fits every period.")
     with st.expander("Advanced fit settings"):
         d, e, f = st.columns(3)
         # keyed on the data: their defaults depend on its length and granularity

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from attribution.defaults import BUDGET_PCT_BOUNDS, CONVERSION_STAGE, INTERVAL_LEVEL, MMM_HOLDOUT_SHARE
 from attribution.journeys.settings import RULE_COLUMNS, RULE_MATCHES, TRANSFORMS
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -78,7 +79,7 @@ class JourneyRules(Strict):
     reset_on_conversion: bool = True
     lookback_days: int | None = Field(30, ge=0, le=3650, description="null = unlimited")
     max_touches: int | None = Field(None, ge=1, le=10_000)
-    stage: OptionalText = None
+    stage: OptionalText = CONVERSION_STAGE
     first_only: bool = False
     include_non_converting: bool = True
     start: date | None = None
@@ -100,7 +101,7 @@ class AttributionRequest(Strict):
     params: dict[str, dict[str, ParamValue]] = Field(
         default_factory=dict, description="per model, its parameters, e.g. {\"markov\": {\"order\": 2}}")
     n_boot: int = Field(0, ge=0, description="bootstrap replicates for intervals (0 = none, else >= 2)")
-    level: float = Field(0.95, gt=0, lt=1, description="interval level, e.g. 0.9 or 0.95")
+    level: float = Field(INTERVAL_LEVEL, gt=0, lt=1, description="interval level, e.g. 0.9 or 0.95")
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
 
@@ -199,13 +200,13 @@ class MMMFitSpec(Strict):
     adstock: Literal["geometric", "delayed", "weibull_cdf", "weibull_pdf"] = "geometric"
     saturation: Literal["logistic", "hill", "michaelis_menten"] = "logistic"
     max_lag: int | None = Field(None, ge=1, le=60)
-    holdout_share: float = Field(0.0, ge=0, lt=0.5)
+    holdout_share: float = Field(MMM_HOLDOUT_SHARE, ge=0, lt=0.5)
     n_fourier: int = Field(2, ge=0, le=6)
     trend: bool = True
     n_starts: int = Field(5, ge=1, le=20)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     n_boot: int = Field(0, ge=0, description="residual bootstrap replicates for intervals (0 = none)")
-    ci_level: float = Field(0.9, ge=0.5, lt=1)
+    ci_level: float = Field(INTERVAL_LEVEL, ge=0.5, lt=1)
     roas_prior_sd: float | None = Field(1.0, ge=0, allow_inf_nan=False)
 
     @field_validator("rows")
@@ -236,7 +237,8 @@ class BudgetSettings(Strict):
     bounds: dict[str, tuple[Amount | None, Amount | None]] = Field(
         default_factory=dict, description="per channel (low, high) spend per period; null = no bound")
     pct_bounds: tuple[float, float] | None = Field(
-        None, description="(-0.2, 0.3): change allowed relative to current spend, for every channel")
+        BUDGET_PCT_BOUNDS, description="(-0.2, 0.3): change allowed relative to current spend, for every channel; "
+                                       "null = no relative bound")
     locked: list[Text] = Field(default_factory=list, description="channels kept at their current spend")
     periods: int = Field(1, ge=1, le=520, description="length of the plan in periods")
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.budget.solver import HullSet, allocate, spend_at_marginal
+from attribution.defaults import BUDGET_PCT_BOUNDS
 from attribution.errors import OptimizationError
 
 OBJECTIVES = ("response",)
@@ -50,7 +51,9 @@ class BudgetResult:
     columns already multiplied by ``periods``). Totals: ``current_spend``, ``recommended_spend``,
     ``current_response``, ``recommended_response``, ``lift`` (= recommended - current response),
     ``lift_pct`` and its bootstrap interval ``lift_ci_low``/``lift_ci_high`` (NaN when the fit has no
-    bootstrap). ``target_marginal_roas``/``target_response`` are set in target mode.
+    bootstrap). ``target_marginal_roas``/``target_response`` are set in target mode. ``warnings``:
+    one plain sentence per channel whose recommended spend per period is above the largest
+    per-period spend on the fit range (``spend_scale``), where the response is extrapolated.
     """
 
     allocation: pd.DataFrame
@@ -67,6 +70,7 @@ class BudgetResult:
     ci_level: float
     target_marginal_roas: float | None = None
     target_response: float | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def totals(self) -> dict[str, float]:
@@ -112,7 +116,8 @@ def _limits(fit: ResponseModel, bounds: Bounds | None, pct_bounds: PctBounds | N
     return lo, np.maximum(hi, lo), is_locked
 
 
-def _check_total(chans: list[str], lo: np.ndarray, hi: np.ndarray, is_locked: np.ndarray, total: float) -> None:
+def _check_total(chans: list[str], lo: np.ndarray, hi: np.ndarray, is_locked: np.ndarray, total: float,
+                 relative: bool) -> None:
     fixed = lo[is_locked].sum()
     if fixed > total:
         raise OptimizationError(f"locked channels ({', '.join(np.array(chans)[is_locked])}) already spend "
@@ -122,8 +127,10 @@ def _check_total(chans: list[str], lo: np.ndarray, hi: np.ndarray, is_locked: np
         raise OptimizationError(f"lower bounds add up to {lo.sum():,.2f} per period, more than the total "
                                 f"{total:,.2f}; lower some lower bounds or raise the total")
     if hi.sum() < total * (1 - 1e-12):
+        which = ("some upper bounds or pct_bounds (±50 % of current spend by default; pct_bounds=None lifts it)"
+                 if relative else "some upper bounds")
         raise OptimizationError(f"upper bounds add up to {hi.sum():,.2f} per period, less than the total "
-                                f"{total:,.2f}; raise some upper bounds, unlock channels or lower the total")
+                                f"{total:,.2f}; raise {which}, unlock channels or lower the total")
 
 
 def _result(fit: ResponseModel, rec: np.ndarray, lo: np.ndarray, hi: np.ndarray, is_locked: np.ndarray,
@@ -153,11 +160,17 @@ def _result(fit: ResponseModel, rec: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     level = fit.ci_level
     ci = np.percentile(lifts, [50 * (1 - level), 50 * (1 + level)]) if lifts else (np.nan, np.nan)
     base = r_cur.sum() * periods
+    seen = np.array([fit.spend_scale[c] for c in chans])
+    warnings = tuple(
+        f"{chans[j]}: the plan spends {rec[j]:,.2f} per period, above the most the model has seen "
+        f"({seen[j]:,.2f} per period on the fit range); its response there is extrapolated from the "
+        "fitted curve, so treat it as a guess or bound the channel"
+        for j in np.flatnonzero(rec > seen * (1 + 1e-9) + 1e-9))
     return BudgetResult(
         allocation=alloc, current_spend=float(cur.sum() * periods), recommended_spend=float(rec.sum() * periods),
         current_response=float(base), recommended_response=float(r_rec.sum() * periods), lift=float(lift),
         lift_pct=float(lift / base) if base else float("nan"), lift_ci_low=float(ci[0]),
-        lift_ci_high=float(ci[1]), periods=periods, objective=objective, ci_level=level, **target)
+        lift_ci_high=float(ci[1]), periods=periods, objective=objective, ci_level=level, warnings=warnings, **target)
 
 
 def _curves(fit: ResponseModel, chans: Sequence[str]):
@@ -173,7 +186,7 @@ def _common(objective: str, periods: int) -> None:
 
 
 def optimize(fit: ResponseModel, total: float | None = None, bounds: Bounds | None = None,
-             pct_bounds: PctBounds | None = None, locked: Sequence[str] = (), objective: str = "response",
+             pct_bounds: PctBounds | None = BUDGET_PCT_BOUNDS, locked: Sequence[str] = (), objective: str = "response",
              periods: int = 1) -> BudgetResult:
     """Split ``total`` spend per period across channels to maximise the summed steady-state response.
 
@@ -183,7 +196,8 @@ def optimize(fit: ResponseModel, total: float | None = None, bounds: Bounds | No
     total : spend per period to allocate; default the current total (mean per period over the fit range).
     bounds : ``{channel: (lo, hi)}`` absolute spend per period (``None`` = no bound on that side).
     pct_bounds : ``(-0.2, 0.3)`` for every channel, or ``{channel: (lo, hi)}``: change relative to
-        current spend. Combined with ``bounds`` (the tighter wins).
+        current spend. Combined with ``bounds`` (the tighter wins). Default
+        :data:`attribution.defaults.BUDGET_PCT_BOUNDS` (±50 %); ``None``: no relative bound.
     locked : channels kept at their current spend.
     objective : ``"response"`` (the only one so far).
     periods : length of the plan in periods; scales spend and response columns.
@@ -199,7 +213,7 @@ def optimize(fit: ResponseModel, total: float | None = None, bounds: Bounds | No
     if not np.isfinite(total) or total < 0:
         raise OptimizationError(f"total must be a finite amount >= 0 (got {total})")
     lo, hi, is_locked = _limits(fit, bounds, pct_bounds, locked, dict.fromkeys(chans, total))
-    _check_total(chans, lo, hi, is_locked, total)
+    _check_total(chans, lo, hi, is_locked, total, relative=pct_bounds is not None)
     rec = lo.copy()
     free = np.flatnonzero(~is_locked)
     responses, marginals = _curves(fit, [chans[j] for j in free])
@@ -209,7 +223,7 @@ def optimize(fit: ResponseModel, total: float | None = None, bounds: Bounds | No
 
 def spend_for_target(fit: ResponseModel, target_marginal_roas: float | None = None,
                      target_response: float | None = None, bounds: Bounds | None = None,
-                     pct_bounds: PctBounds | None = None, locked: Sequence[str] = (),
+                     pct_bounds: PctBounds | None = BUDGET_PCT_BOUNDS, locked: Sequence[str] = (),
                      periods: int = 1) -> BudgetResult:
     """Budget level (and split) for a target: marginal ROAS or total response per period.
 
@@ -217,6 +231,7 @@ def spend_for_target(fit: ResponseModel, target_marginal_roas: float | None = No
     profit-maximising level when ``m`` is the break-even return); channels without an upper bound
     stop at ``EXTRAPOLATION_CAP`` x their largest historical spend. ``target_response=R``: the least
     total spend whose best split reaches ``R`` per period (locked channels count towards it).
+    ``bounds``, ``pct_bounds`` (default ±50 % of current spend) and ``locked`` as in :func:`optimize`.
     """
     _common("response", periods)
     if (target_marginal_roas is None) == (target_response is None):
@@ -264,7 +279,7 @@ PLAN_MODES = {"budget": "spend per period to split", "marginal_roas": "target ma
 
 
 def plan(fit: ResponseModel, mode: str, amount: float | None = None, *, bounds: Bounds | None = None,
-         pct_bounds: PctBounds | None = None, locked: Sequence[str] = (), periods: int = 1) -> BudgetResult:
+         pct_bounds: PctBounds | None = BUDGET_PCT_BOUNDS, locked: Sequence[str] = (), periods: int = 1) -> BudgetResult:
     """One budget plan by ``mode`` (the dispatch the app, the CLI and the API share).
 
     ``mode="budget"``: :func:`optimize` with ``total=amount`` (``None`` = the current total);

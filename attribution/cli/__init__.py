@@ -51,9 +51,13 @@ def subcommand(name: str, *, help: str, arguments: Callable[[argparse.ArgumentPa
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every registered subcommand."""
+    from attribution.defaults import describe
+
     parser = argparse.ArgumentParser(
         prog="python -m attribution",
-        description="Marketing attribution, media-mix modelling and budget optimisation.")
+        description="Marketing attribution, media-mix modelling and budget optimisation.",
+        epilog="defaults (the same in the app, the API and the Python library):\n" + describe(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, cmd in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=cmd.help, description=cmd.help)

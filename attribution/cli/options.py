@@ -32,8 +32,9 @@ def add_journey_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("journey settings")
     g.add_argument("--start", type=parse_date, help="first conversion date to count (YYYY-MM-DD)")
     g.add_argument("--end", type=parse_date, help="last conversion date to count (YYYY-MM-DD)")
-    g.add_argument("--lookback-days", type=_lookback, default=30, metavar="DAYS",
-                   help="touches this many days before a conversion count (default 30; 'none' = unlimited)")
+    g.add_argument("--lookback-days", type=_lookback, default=argparse.SUPPRESS, metavar="DAYS",
+                   help="touches this many days before a conversion count ('none' = unlimited; default 30, "
+                        "and none for pre-built journeys: --ihc-db, --ihc-journeys, --paths)")
     g.add_argument("--max-touches", type=int, metavar="N", help="keep only the last N touches of a journey")
     g.add_argument("--stage", help="conversion stage that ends a journey (default: every conversion)")
     g.add_argument("--first-only", action="store_true", help="count only each user's first conversion")
@@ -42,23 +43,31 @@ def add_journey_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-non-converting", action="store_true", help="leave out journeys that did not convert")
     g.add_argument("--transform", choices=TRANSFORMS, default="none", help="path transform (default none)")
     g.add_argument("--exclude", action="append", default=[], metavar="CHANNEL",
-                   help="drop a channel from journeys unless it is the whole journey (repeatable)")
+                   help="drop a channel's touches from journeys: it never gets credit, and a conversion "
+                        "whose journey had only excluded channels goes on the '(no touch)' row (repeatable)")
     g.add_argument("--groups", metavar="RULES.csv",
                    help="channel grouping rules: a CSV with columns group, pattern and optionally column "
                         "(channel|campaign|interaction) and match (contains|equals|starts_with|regex)")
 
 
-def journey_settings(args: argparse.Namespace) -> JourneySettings:
+def journey_settings(args: argparse.Namespace, dataset=None) -> JourneySettings:
     """The ``JourneySettings`` of parsed journey arguments (invalid combinations raise
-    :class:`~attribution.errors.DataValidationError`)."""
+    :class:`~attribution.errors.DataValidationError`).
+
+    Rules not given take ``dataset``'s defaults (:meth:`~attribution.engine.base.Dataset.default_settings`:
+    no lookback for pre-built journeys), or those of ``JourneySettings`` without a dataset.
+    """
     from attribution.journeys.rules_table import read_channel_rules
 
-    rules = read_channel_rules(args.groups) if getattr(args, "groups", None) else ()
-    return JourneySettings(
-        reset_on_conversion=not args.no_reset, lookback_days=args.lookback_days, max_touches=args.max_touches,
+    groups = read_channel_rules(args.groups) if getattr(args, "groups", None) else ()
+    rules = dict(
+        reset_on_conversion=not args.no_reset, max_touches=args.max_touches,
         stage=args.stage, first_only=args.first_only, include_non_converting=not args.no_non_converting,
         start=args.start, end=args.end, transform=args.transform, exclude_channels=tuple(args.exclude),
-        channel_rules=rules)
+        channel_rules=groups)
+    if hasattr(args, "lookback_days"):  # given on the command line
+        rules["lookback_days"] = args.lookback_days
+    return dataset.default_settings(**rules) if dataset is not None else JourneySettings(**rules)
 
 
 def _typed(text: str, default: object, where: str) -> object:

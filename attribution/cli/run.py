@@ -13,6 +13,7 @@ from pathlib import Path
 
 from attribution.cli import subcommand
 from attribution.cli.options import add_journey_args, journey_settings, parse_params, progress, status_printer
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import DataValidationError, ModelError
 
 EXIT_OK, EXIT_INPUT, EXIT_PARTIAL = 0, 2, 3
@@ -46,7 +47,8 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                         help="a model parameter, e.g. markov.order=2 or time_decay.half_life_days=3 (repeatable)")
     models.add_argument("--bootstrap", type=int, default=0, metavar="N",
                         help="bootstrap replicates for confidence intervals (default 0: none; 200 is usual)")
-    models.add_argument("--level", type=float, default=0.9, help="confidence level of the intervals (default 0.9)")
+    models.add_argument("--level", type=float, default=INTERVAL_LEVEL,
+                        help=f"confidence level of the intervals (default {INTERVAL_LEVEL})")
     models.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     add_journey_args(p)
     out = p.add_argument_group("output")
@@ -131,7 +133,7 @@ def run_attribution(args: argparse.Namespace) -> int:
     say = status_printer(args.quiet)
 
     inputs = _inputs(args)
-    settings = journey_settings(args)
+    settings = journey_settings(args)  # bad rules fail now, before the (slow) load
     params = parse_params(args.param)
     for name in (args.models or "").split(","):
         if name.strip():
@@ -141,6 +143,7 @@ def run_attribution(args: argparse.Namespace) -> int:
     rejected = int(ds.report.rejected_counts["rows"].sum()) if len(ds.report.rejected_counts) else 0
     say("loaded " + ", ".join(f"{n:,} {t} rows" for t, n in ds.report.tables.items() if t != "rejected")
         + (f"; {rejected:,} rows rejected (see rejected_rows.csv)" if rejected else ""))
+    settings = journey_settings(args, ds)  # with the dataset's defaults (no lookback for pre-built journeys)
     data = ds.journeys(settings)
     if data.total_conversions == 0:
         raise DataValidationError("no converting journeys under these settings: widen --start/--end or "

@@ -28,6 +28,10 @@ SPEND_TABLE, TOUCH_COST, NO_SPEND = "spend table", "touch cost", "none"
 FUNNEL_SOURCES = ("stage", "interaction")
 CANONICAL_TABLES = ("touchpoints", "conversions", "spend", "paths", "rejected")
 KINDS = ("journeys", "paths")  # touch-level data, or aggregated paths only
+#: main inputs that are journeys already: the IHC challenge database and IHC journey files (each
+#: conversion's sessions were chosen when the file was made) and aggregated paths. They get no
+#: lookback window unless one is asked for (see :meth:`Dataset.default_settings`).
+PREBUILT_INPUTS = ("paths", "ihc_db", "ihc_journeys")
 
 
 class Dataset(ABC):
@@ -35,8 +39,9 @@ class Dataset(ABC):
 
     Attributes every engine sets: ``dataset_id`` (stable; used as the cache fingerprint: a dataset
     never changes after loading), ``name`` (a label, user text), ``kind`` (one of :data:`KINDS`),
-    ``report`` (the ingest report when this handle made the dataset, else None) and ``source``
-    (how it was loaded: "sample", "upload", "api", ...).
+    ``report`` (the ingest report when this handle made the dataset, else None), ``source``
+    (how it was loaded: "sample", "upload", "api", ...) and ``main_input`` (the load's main input:
+    "touchpoints", "event_log", "paths", "ihc_db" or "ihc_journeys"; None when unknown).
     """
 
     engine: str = ""
@@ -45,6 +50,7 @@ class Dataset(ABC):
     kind: str
     report: object
     source: str | None
+    main_input: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -56,9 +62,27 @@ class Dataset(ABC):
         """True when timestamps and touches exist (not aggregated paths)."""
         return self.kind == "journeys"
 
+    @property
+    def prebuilt_journeys(self) -> bool:
+        """True when the data are journeys already (:data:`PREBUILT_INPUTS`, or aggregated paths)."""
+        return self.kind == "paths" or self.main_input in PREBUILT_INPUTS
+
+    def default_settings(self, **rules) -> JourneySettings:
+        """:class:`JourneySettings` of ``rules`` with this dataset's defaults for the rules not given.
+
+        The one dataset-dependent default: pre-built journeys (:attr:`prebuilt_journeys`) get no
+        lookback window (``lookback_days=None``), since a window would cut sessions that the
+        journey file already assigned to a conversion; touch-level data get the 30-day default of
+        :class:`JourneySettings`. A ``lookback_days`` given in ``rules`` always wins.
+        """
+        if self.prebuilt_journeys:
+            rules.setdefault("lookback_days", None)
+        return JourneySettings(**rules)
+
     @abstractmethod
     def journeys(self, settings: JourneySettings | None = None, **rules) -> PathData:
-        """Journeys under ``settings`` (or keyword rules of :class:`JourneySettings`).
+        """Journeys under ``settings`` (or keyword rules of :class:`JourneySettings`, with this
+        dataset's defaults for the rules not given: :meth:`default_settings`).
 
         Touch-level data gives :class:`~attribution.journeys.data.Journeys` (paths plus touches);
         aggregated paths give :class:`PathData` with only the path rules applied (transform,

@@ -6,6 +6,7 @@ Every query runs in its own cursor, so one handle can serve several threads.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,7 @@ class DuckDBDataset(Dataset):
     kind: str  # "journeys" (touchpoints + conversions) or "paths" (aggregated paths only)
     report: object = None  # the IngestReport of the load, when this handle made it
     source: str | None = None  # how it was loaded: "sample", "upload", "api", ... (catalogue)
+    main_input: str | None = None  # the load's main input, e.g. "ihc_db" (catalogue details)
 
     @property
     def schema(self) -> str:
@@ -58,10 +60,11 @@ class DuckDBDataset(Dataset):
         For aggregated paths only the path rules apply (transform, excluded channels); the result
         is then a :class:`PathData` without touches.
         """
-        settings = settings or JourneySettings(**rules)
+        settings = settings or self.default_settings(**rules)
         if not self.has_touches:
             return self.with_dataset_spend(transform_paths(self.paths_data(), transform=settings.transform,
-                                                           exclude_channels=settings.exclude_channels), settings)
+                                                           exclude_channels=settings.exclude_channels,
+                                                           settings=settings), settings)
         with self.workspace.cursor() as cur:
             journeys = build_journeys(cur, self.schema, settings, fingerprint=self.fingerprint)
         return self.with_dataset_spend(journeys, settings)
@@ -191,21 +194,23 @@ def create_dataset(workspace: Workspace, name: str, owner: str, *, source: str =
     """Ingest files into a new dataset of ``workspace`` and return its handle.
 
     ``inputs`` are the keyword inputs of :func:`attribution.ingest.load_into` (file paths or
-    ``(name, bytes)`` pairs). Raises :class:`~attribution.errors.DataValidationError` for unusable
-    input; nothing is stored then.
+    ``(name, bytes)`` pairs); ``max_bytes`` is its size limit (None: none, for local files; the
+    app passes its upload limit). Raises :class:`~attribution.errors.DataValidationError` for
+    unusable input; nothing is stored then.
     """
     from attribution.ingest import load_into
 
     unknown = set(inputs) - set(INPUT_ARGS)
     if unknown:
         raise TypeError(f"unknown input(s) {sorted(unknown)}; use {', '.join(INPUT_ARGS)}")
-    extra = {} if max_bytes is None else {"max_bytes": max_bytes}
 
     def loader(cur, schema):
-        return load_into(cur, schema, mappings=mappings, **extra, **inputs)
+        return load_into(cur, schema, mappings=mappings, max_bytes=max_bytes, **inputs)
 
-    dataset_id, report = workspace.create(name, owner, loader, source=source)
-    return DuckDBDataset(workspace, dataset_id, name, report.kind, report, source)
+    main_input = next((k for k in INPUT_ARGS if k in inputs and k not in ("conversions", "spend")), None)
+    dataset_id, report = workspace.create(name, owner, loader, source=source,
+                                          details=json.dumps({"main_input": main_input}))
+    return DuckDBDataset(workspace, dataset_id, name, report.kind, report, source, main_input)
 
 
 def open_dataset(workspace: Workspace, dataset_id: str, owner: str = PUBLIC_OWNER) -> DuckDBDataset | None:
@@ -213,4 +218,6 @@ def open_dataset(workspace: Workspace, dataset_id: str, owner: str = PUBLIC_OWNE
     row = workspace.find(dataset_id, owner)
     if row is None:
         return None
-    return DuckDBDataset(workspace, row["dataset_id"], row["name"], row["kind"], source=row["source"])
+    details = json.loads(row["details"]) if row["details"] else {}
+    return DuckDBDataset(workspace, row["dataset_id"], row["name"], row["kind"], source=row["source"],
+                         main_input=details.get("main_input"))

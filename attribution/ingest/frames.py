@@ -35,15 +35,18 @@ class FrameRead:
     rejected: pd.DataFrame
 
 
-def read_frame(src, *, max_bytes: int = 200 * 2**20, encoding: str | None = None,
+def read_frame(src, *, max_bytes: int | None = None, encoding: str | None = None,
                delimiter: str | None = None) -> FrameRead:
     """Read a CSV (optionally gzip), Parquet or JSON file into a DataFrame.
 
     Parameters
     ----------
     src : path, Path, (name, bytes) upload or FileSource
-    max_bytes : int
-        Largest accepted file size (after gzip decompression).
+    max_bytes : int, optional
+        Largest accepted file size, counted after gzip decompression (a file that expands to more
+        is refused once that many bytes have been read). None (the default): no limit, for local
+        files (memory is bounded by DuckDB, not by a byte count); the app passes its upload limit
+        (``ATTRIBUTION_MAX_UPLOAD_MB``) for browser uploads.
     encoding, delimiter : str, optional
         CSV options ('utf-8' by default, 'latin-1', 'utf-16'; the delimiter is detected when None).
 

@@ -19,7 +19,7 @@ _MAIN = ("touchpoints", "event_log", "paths", "ihc_db", "ihc_journeys")
 
 def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=None, event_log=None,
               paths=None, ihc_db=None, ihc_journeys=None, mappings: dict[str, dict] | None = None,
-              max_bytes: int = 200 * 2**20, path_separator: str | None = None,
+              max_bytes: int | None = None, path_separator: str | None = None,
               ihc_all_converted: bool | None = None, dedupe: bool = True) -> IngestReport:
     """Validate input files and (re)create the canonical tables in ``schema``.
 
@@ -43,9 +43,11 @@ def load_into(con, schema: str, *, touchpoints=None, conversions=None, spend=Non
     mappings : dict, optional
         Role -> {canonical column: source column}, plus options 'encoding', 'delimiter',
         'ts_format'. Columns not given are guessed from their names.
-    max_bytes : int
+    max_bytes : int, optional
         Largest accepted file size, counted after gzip decompression (a file that expands to more
-        is refused once that many bytes have been read).
+        is refused once that many bytes have been read). None (the default): no limit, for local
+        files (memory is bounded by DuckDB, not by a byte count); the app passes its upload limit
+        (``ATTRIBUTION_MAX_UPLOAD_MB``) for browser uploads.
     path_separator : str, optional
         Step separator of aggregated paths (detected when None).
     ihc_all_converted : bool, optional

@@ -5,9 +5,12 @@ import hashlib
 import warnings
 
 import duckdb
-import pandas as pd
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from attribution.ingest.context import LoadContext
+from attribution.ingest.readers import temp_name
 from attribution.ingest.report import Issue
 from attribution.ingest.sources import FileSource
 from attribution.ingest.validate import Check, Field, lit
@@ -54,10 +57,14 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
     # identical rows are separate records of an aggregated file (ChannelAttribution's own sample has
     # 522 of them), so they are added up like any repeated path instead of being rejected
     st = ctx.add(ctx.stage(raw, fields, checks=checks, dedupe=False), "paths", raw)
-    ctx.output("paths", f"select {split} as p, sum(conversions), sum(revenue), sum(nulls) from {st.good} "
-                        "group by p order by min(__row)")
-    n_rows, n_paths = ctx.con.execute(
-        f"select count(*), count(distinct {split}) from {st.good}").fetchall()[0]
+    # one pass over the validated rows: the paths added up, with their row counts for the note below
+    grouped = temp_name("paths")
+    ctx.con.execute(f"create temp table {grouped} as select {split} as p, sum(conversions) as c, "
+                    f"sum(revenue) as r, sum(nulls) as n, min(__row) as first, count(*) as rows "
+                    f"from {st.good} group by p")
+    ctx.temps.append(f"table {grouped}")
+    ctx.output("paths", f"select p, c, r, n from {grouped} order by first")
+    n_rows, n_paths = ctx.con.execute(f"select coalesce(sum(rows), 0), count(*) from {grouped}").fetchall()[0]
     if n_paths < n_rows:
         ctx.issues.append(Issue(src.name, m["path"], None,
                                 f"{n_rows - n_paths:,} rows repeat the path of an earlier row; their counts "
@@ -68,7 +75,7 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
 
 def read_paths(src, *, sep: str | None = None, path_separator: str | None = None,
                mapping: dict | None = None, encoding: str | None = None,
-               max_bytes: int = 200 * 2**20) -> PathData:
+               max_bytes: int | None = None) -> PathData:
     """Read an aggregated paths file (ChannelAttribution layout) into :class:`PathData`.
 
     Parameters
@@ -84,8 +91,11 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
         {canonical column: source column} for 'path', 'conversions', 'revenue', 'nulls'.
     encoding : str, optional
         Text encoding of a CSV: 'utf-8' (default), 'latin-1' or 'utf-16'.
-    max_bytes : int
-        Largest accepted file size.
+    max_bytes : int, optional
+        Largest accepted file size, counted after gzip decompression (a file that expands to more
+        is refused once that many bytes have been read). None (the default): no limit, for local
+        files (memory is bounded by DuckDB, not by a byte count); the app passes its upload limit
+        (``ATTRIBUTION_MAX_UPLOAD_MB``) for browser uploads.
 
     Returns
     -------
@@ -106,15 +116,29 @@ def read_paths(src, *, sep: str | None = None, path_separator: str | None = None
     try:
         report = load_into(con, "main", paths=src, mappings={"paths": mapping}, max_bytes=max_bytes,
                            path_separator=path_separator)
-        frame = con.execute("select path, conversions, revenue, nulls from main.paths").df()
+        # Arrow, not .df(): pandas would build one numpy array per path before the tuples
+        table = con.sql("select path, conversions, revenue, nulls from main.paths").to_arrow_table()
+        # the fingerprint is the content's: the same paths and counts give the same one, whatever the
+        # file's layout (rows are unique paths, so the XOR of their hashes does not cancel out)
+        content = con.execute("select bit_xor(hash(path, conversions, revenue, nulls)), count(*) "
+                              "from main.paths").fetchall()[0]
     finally:
         con.close()
-    frame["path"] = [tuple(p) for p in frame["path"]]
-    frame = frame[PATH_COLUMNS].astype({"conversions": "float64", "revenue": "float64", "nulls": "float64"})
+    frame = table.select(PATH_COLUMNS[1:]).to_pandas().astype("float64")
+    frame.insert(0, "path", _tuples(table["path"]))
     if report.n_rejected:
         detail = "; ".join(f"{r.rows} {r.reason}" for r in report.rejected_counts.itertuples())
         warnings.warn(f"{report.files['file'].iloc[0]}: {report.n_rejected} rows rejected ({detail})",
                       UserWarning, stacklevel=2)
-    digest = hashlib.sha1(pd.util.hash_pandas_object(frame.astype({"path": "str"}), index=False).values)
+    digest = hashlib.sha1(repr(content).encode())
     return PathData(paths=frame, fingerprint=digest.hexdigest()[:16], source="paths")
+
+
+def _tuples(lists: pa.ChunkedArray) -> list[tuple[str, ...]]:
+    """The paths of an Arrow list-of-string column as tuples, each channel name one shared str."""
+    column = lists.combine_chunks()
+    steps = pc.dictionary_encode(column.flatten())
+    flat = np.asarray(steps.dictionary.to_pylist(), dtype=object)[steps.indices.to_numpy()].tolist()
+    offsets = column.offsets.to_numpy() - column.offsets[0].as_py()
+    return [tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 

@@ -39,7 +39,7 @@ class FilePreview:
 
 
 def preview(src, *, max_rows: int = 20, encoding: str | None = None,
-            max_bytes: int | None = 200 * 2**20) -> FilePreview:
+            max_bytes: int | None = None) -> FilePreview:
     """Show the first rows of a file without loading it.
 
     Parameters
@@ -50,7 +50,10 @@ def preview(src, *, max_rows: int = 20, encoding: str | None = None,
     encoding : str, optional
         Text encoding for CSV ('utf-8' by default, 'latin-1', 'utf-16').
     max_bytes : int, optional
-        Largest accepted file size, after gzip decompression (as for loading).
+        Largest accepted file size, counted after gzip decompression (a file that expands to more
+        is refused once that many bytes have been read). None (the default): no limit, for local
+        files (memory is bounded by DuckDB, not by a byte count); the app passes its upload limit
+        (``ATTRIBUTION_MAX_UPLOAD_MB``) for browser uploads.
 
     Returns
     -------

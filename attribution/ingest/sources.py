@@ -170,8 +170,8 @@ def sniff_format(src: FileSource) -> str:
     return "json" if first in (b"[", b"{") else "csv"
 
 
-def check_size(src: FileSource, max_bytes: int) -> None:
-    """Raise when the file is larger than ``max_bytes``."""
+def check_size(src: FileSource, max_bytes: int | None) -> None:
+    """Raise when the file is larger than ``max_bytes`` (None or 0: no limit)."""
     if max_bytes and src.size > max_bytes:
         raise DataValidationError(
             f"{src.name} is {_mb(src.size)}, over the {_mb(max_bytes)} limit. Raise the limit "
@@ -187,7 +187,8 @@ def gzip_damaged(src: FileSource, exc: BaseException) -> DataValidationError:
 
 
 def expanded(src: FileSource, max_bytes: int | None) -> FileSource:
-    """``src`` with gzip content decompressed into a private temp file, reading at most ``max_bytes``.
+    """``src`` with gzip content decompressed into a private temp file, reading at most ``max_bytes``
+    (None or 0: no limit, for local files; the app passes its upload limit).
 
     Checks the *uncompressed* size, so a small archive that inflates a thousand-fold (a
     decompression bomb) is refused after ``max_bytes`` have been read instead of filling memory or

@@ -51,13 +51,16 @@ class JourneyStats:
     (conversion date) in [``start``, ``end``]. A counted conversion **has no touch** when no touch
     of its user falls in its window: at or before the conversion, inside the lookback window
     (``lookback_days`` before it) and, with ``reset_on_conversion``, after the user's previous
-    counted conversion. Excluded channels, the step cap and path transforms never empty a journey,
-    so the window is the only reason. Such conversions make no journey; they are counted here
+    counted conversion, on a channel that is not excluded (``exclude_channels``: a journey made only
+    of excluded channels is left with no touch). The step cap and path transforms never empty a
+    journey. Such conversions make no journey; they are counted here
     (``conversions_without_touches``, their summed revenue ``revenue_without_touches`` and per
     conversion date ``no_touch_daily``: ``date, conversions, revenue``, one row per date with
     any) and every model result and report shows them as one row on the channel
     ``JourneySettings.no_touch_channel`` (default :data:`NO_TOUCH`, "(no touch)"), so channel totals
-    equal ``conversions_counted``. Every engine computes these the same way.
+    equal ``conversions_counted``. Every engine computes these the same way. For aggregated paths
+    (no window) :func:`attribution.journeys.transforms.transform_paths` counts the conversions of
+    paths made only of excluded channels the same way (``no_touch_daily`` is None: no dates).
     """
 
     journeys: int
@@ -81,6 +84,10 @@ class PathData:
     #: by hand). :func:`attribution.reports.channel_report.channel_report` reads it when no spend is
     #: passed, so ``at.channel_report(ds.journeys())`` reports the dataset's spend.
     load_spend: Callable[[], tuple[pd.DataFrame | None, str]] | None = field(default=None, repr=False)
+    #: the JourneySettings the data were built under (None for frames made by hand)
+    settings: Any = None
+    #: :class:`JourneyStats` of the build (None for frames made by hand and untransformed paths)
+    stats: Any = None
 
     has_touches = False
 
@@ -109,8 +116,6 @@ class Journeys(PathData):
     """
 
     load_touches: Callable[[], pd.DataFrame] | None = None
-    settings: Any = None
-    stats: Any = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     has_touches = True

@@ -9,7 +9,8 @@ user after their last counted conversion (a non-converting journey). The rules, 
   conversion instant belongs to it); without reset every conversion takes all earlier touches in
   its window, so journeys may overlap;
 - only touches inside the lookback window before the conversion count (``lookback_days=30``;
-  ``None`` = unlimited);
+  ``None`` = unlimited; a dataset of pre-built journeys defaults to ``None``, see
+  :meth:`attribution.engine.base.Dataset.default_settings`);
 - ``max_touches`` keeps the last N touches of a journey (``None`` = all);
 - ``stage`` picks the conversions that end journeys (``None`` = every conversion); earlier stages
   become milestones of the journey; ``first_only`` keeps each user's first counted conversion only;
@@ -19,11 +20,13 @@ user after their last counted conversion (a non-converting journey). The rules, 
   falls in the range;
 - path transforms: ``none``, ``collapse_repeats`` (A > A > B becomes A > B), ``unique`` (first
   occurrence of each channel only);
-- ``exclude_channels`` drops those channels (case-insensitive) unless they make up the whole journey;
+- ``exclude_channels``: an excluded channel (case-insensitive) never gets credit: its touches are
+  dropped; a journey made only of excluded channels is left with no touch, so its conversion is
+  one without a touch (below) and a non-converting one disappears;
 - ``channel_rules`` map raw channel, campaign or interaction values to channel groups before
   anything else (first matching rule wins, case-insensitive);
-- a counted conversion with no touch in its window (none inside the lookback, or none since the
-  previous counted conversion with reset) makes no journey; it is counted and credited to the
+- a counted conversion with no touch in its window (none inside the lookback, none since the
+  previous counted conversion with reset, or only touches on excluded channels) makes no journey; it is counted and credited to the
   channel ``no_touch_channel`` (default ``"(no touch)"``; e.g. ``"Direct"`` credits them to Direct
   as GA4 does), so every model's channel totals equal the counted conversions (see
   :class:`attribution.journeys.data.JourneyStats` for the exact rule).
@@ -37,6 +40,7 @@ from datetime import date
 
 import duckdb
 
+from attribution.defaults import CONVERSION_STAGE
 from attribution.errors import DataValidationError
 
 TRANSFORMS = ("none", "collapse_repeats", "unique")
@@ -77,7 +81,7 @@ class JourneySettings:
     reset_on_conversion: bool = True
     lookback_days: int | None = 30
     max_touches: int | None = None
-    stage: str | None = None
+    stage: str | None = CONVERSION_STAGE
     first_only: bool = False
     include_non_converting: bool = True
     start: date | None = None
@@ -101,6 +105,10 @@ class JourneySettings:
         if isinstance(self.exclude_channels, str):  # a bare string would exclude single letters
             raise DataValidationError("exclude_channels must be a tuple of channel names, e.g. "
                                       f"({self.exclude_channels!r},), not a string")
+        if str(self.no_touch_channel).lower() in {str(c).lower() for c in self.exclude_channels}:
+            raise DataValidationError(
+                f"no_touch_channel {self.no_touch_channel!r} is an excluded channel, which never gets credit: "
+                "keep '(no touch)' for conversions without a touch, or stop excluding that channel")
         if self.start and self.end and self.start > self.end:
             raise DataValidationError(f"date range starts ({self.start}) after it ends ({self.end})")
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from attribution.defaults import INTERVAL_LEVEL, MMM_HOLDOUT_SHARE
 from attribution.errors import DataValidationError, ModelError
 from attribution.mmm.bootstrap import residual_block_bootstrap
 from attribution.mmm.inputs import infer_freq, model_param_count, prepare_wide
@@ -57,9 +58,9 @@ def _freq(dates: pd.Series, freq: str | None, column: str) -> str:
 
 def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),
         controls: Sequence[str] = (), adstock: str = "geometric", saturation: str = "logistic",
-        max_lag: int | str | None = None, freq: str | None = None, holdout_share: float = 0.0,
+        max_lag: int | str | None = None, freq: str | None = None, holdout_share: float = MMM_HOLDOUT_SHARE,
         n_fourier: int = 2, trend: int | bool | str = AUTO, events: pd.DataFrame | None = None,
-        n_starts: int = 5, seed: int = 0, n_boot: int = 0, block_len: int | None = None, ci_level: float = 0.9,
+        n_starts: int = 5, seed: int = 0, n_boot: int = 0, block_len: int | None = None, ci_level: float = INTERVAL_LEVEL,
         roas_prior_sd: float | None = 1.0, lift_tests: pd.DataFrame | None = None) -> MMMResult:
     """Fit ``y_t = level + trend + seasonality + events + controls + sum_c beta_c sat_c(adstock_c(x_c / max x_c))``.
 
@@ -73,7 +74,8 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     max_lag : number of adstock weights; ``None`` / ``"auto"`` (default): the lowest BIC among
         :data:`LAG_CANDIDATES` (4, 8, 13 weeks or 7, 14, 30 days).
     freq : ``"W"`` or ``"D"``; inferred from the dates when None.
-    holdout_share : share of the latest periods kept out of the fit to measure forecast error.
+    holdout_share : share of the latest periods kept out of the fit to measure forecast error
+        (default :data:`attribution.defaults.MMM_HOLDOUT_SHARE`, 0.1; 0 fits every period).
     n_fourier : pairs of yearly Fourier terms (0 = no seasonality).
     trend : segments of a piecewise-linear trend (``True``/1 = a straight line, 0/``False`` = a
         constant level), or ``"auto"`` (default): the lowest BIC among :data:`TREND_SEGMENTS`, so a
@@ -82,7 +84,8 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         gets its own effect in the periods that contain one of its dates.
     n_starts, seed : seeded random starting points for the nonlinear fit (the best one is kept).
     n_boot, block_len, ci_level : residual moving-block bootstrap replicates, block length (default
-        ``ceil(n ** (1/3))``) and level of the percentile intervals.
+        ``ceil(n ** (1/3))``) and level of the percentile intervals (default
+        :data:`attribution.defaults.INTERVAL_LEVEL`, 0.95).
     roas_prior_sd : sd of a weak prior that pulls each channel's ROAS toward a common ROAS, as a
         multiple of the pooled media ROAS of an unpenalised first fit (``None`` or 0: no prior).
         Where the data pin a channel down the pull is negligible; where they cannot tell channels

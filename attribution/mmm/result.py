@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import ModelError
 from attribution.mmm.transforms import adstock_spec, param_specs, saturation_spec
 
@@ -61,7 +62,7 @@ class MMMResult:
     current_spend: dict[str, float]
     channel_params: dict[str, dict[str, float]]
     boot_params: tuple[dict[str, dict[str, float]], ...] = field(default=())
-    ci_level: float = 0.9
+    ci_level: float = INTERVAL_LEVEL
 
     def _params(self, channel: str, params: ChannelParams | None) -> tuple[float, list[float]]:
         if channel not in self.channel_params:

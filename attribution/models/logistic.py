@@ -25,10 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy.special import expit
-from scipy.stats import norm
 
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import ConvergenceError, ModelError
 from attribution.journeys.data import PathData
 from attribution.models.holdout import split_journeys, weighted_auc
@@ -94,6 +92,8 @@ def _design(enc: EncodedPaths, exposure: str) -> _Design:
 
 def _fit(x: np.ndarray, conv: np.ndarray, nulls: np.ndarray) -> _Fit:
     """Maximum likelihood, or the ridge-penalised fit when separation or collinearity bite."""
+    import statsmodels.api as sm  # here, not at import: it takes about a second to load
+
     if conv.sum() <= 0 or nulls.sum() <= 0:
         raise ModelError("logistic regression needs both converting and non-converting journeys; "
                          "load data with non-converting journeys (nulls) or use another model")
@@ -130,7 +130,7 @@ def _fit(x: np.ndarray, conv: np.ndarray, nulls: np.ndarray) -> _Fit:
         if not np.all(np.isfinite(params)):
             raise ConvergenceError("the penalised logistic fit did not converge; group rare channels "
                                    "or use exposure='binary'")
-        p = expit(exog @ params)
+        p = _expit(exog @ params)
         info = (exog * ((conv + nulls) * p * (1 - p))[:, None]).T @ exog + np.diag(penalty)
         cov = np.linalg.pinv(info)
     full = np.zeros(n_ch + 1)
@@ -142,8 +142,16 @@ def _fit(x: np.ndarray, conv: np.ndarray, nulls: np.ndarray) -> _Fit:
     return _Fit(full, full_cov, penalised)
 
 
+def _expit(x):
+    """The logistic function 1 / (1 + exp(-x)), without overflow (scipy, imported on first use so
+    that `import attribution` does without scipy)."""
+    from scipy.special import expit
+
+    return expit(x)
+
+
 def _predict(fit: _Fit, x: np.ndarray) -> np.ndarray:
-    return expit(fit.params[0] + x @ fit.params[1:])
+    return _expit(fit.params[0] + x @ fit.params[1:])
 
 
 @register("logistic", label="Logistic regression",
@@ -172,7 +180,7 @@ def logistic(data: PathData, *, exposure: str = "binary") -> pd.DataFrame:
     fit = _fit(design.x, design.conv, design.nulls)
     beta = fit.params[1:]
     eta = fit.params[0] + design.x @ beta
-    drop = expit(eta)[:, None] - expit(eta[:, None] - design.x * beta[None, :])
+    drop = _expit(eta)[:, None] - _expit(eta[:, None] - design.x * beta[None, :])
     drop = np.where(design.x > 0, np.clip(drop, 0.0, None), 0.0)
     total = drop.sum(axis=1)
     good = total > 0
@@ -193,7 +201,7 @@ def logistic(data: PathData, *, exposure: str = "binary") -> pd.DataFrame:
     return tidy_credit("logistic", pd.Series(conv, index=names), pd.Series(rev, index=names))
 
 
-def logistic_coefficients(data: PathData, exposure: str = "binary", level: float = 0.95) -> pd.DataFrame:
+def logistic_coefficients(data: PathData, exposure: str = "binary", level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """Fitted coefficients with Wald confidence intervals.
 
     Returns
@@ -209,6 +217,8 @@ def logistic_coefficients(data: PathData, exposure: str = "binary", level: float
     enc = encode_paths(data.paths)
     design = _design(enc, exposure)
     fit = _fit(design.x, design.conv, design.nulls)
+    from scipy.stats import norm  # here, not at import (scipy.stats loads scipy.optimize)
+
     se = np.sqrt(np.diag(fit.cov))
     z = norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):

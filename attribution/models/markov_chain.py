@@ -12,14 +12,16 @@ chains where LU fill-in explodes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import bicgstab, splu
 
 from attribution.errors import ModelError
 from attribution.models import path_arrays
 from attribution.models.path_arrays import EncodedPaths
+
+if TYPE_CHECKING:  # scipy is imported where it is used, so `import attribution` does without it
+    import scipy.sparse as sp
 
 MAX_ORDER = 4
 # Above this many states, sparse LU of k-gram chains fills in badly (order 4 on 10 channels:
@@ -115,6 +117,8 @@ def prepare_paths(enc: EncodedPaths, *, collapse_repeats: bool, use_nulls: bool)
 
 def build_chain(enc: EncodedPaths, order: int) -> MarkovChain:
     """Count transitions of the order-``order`` chain over the (prepared) paths."""
+    import scipy.sparse as sp  # here, not at import: scipy takes a tenth of a second to load
+
     if not 1 <= order <= MAX_ORDER:
         raise ModelError(f"Markov order must be 1 to {MAX_ORDER}, got {order!r}")
     keys = state_keys(enc, order)
@@ -141,6 +145,8 @@ def absorption(chain: MarkovChain, keep: np.ndarray | None = None) -> tuple[floa
     ``keep`` (boolean per state, start included) removes the other states: transitions into them
     go to null instead. Solved exactly (to round-off) by :func:`solve_absorbing`.
     """
+    import scipy.sparse as sp  # (see build_chain)
+
     out = chain.outflow
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = np.where(out > 0, 1.0 / out, 0.0)
@@ -162,6 +168,9 @@ def solve_absorbing(a: sp.csc_matrix, rhs: np.ndarray) -> np.ndarray:
     max |(I − Q) x − rhs| is below 1e-13 (x is then exact to about that times the expected number
     of steps to absorption); otherwise they fall back to LU.
     """
+    # imported here, as scipy.sparse in build_chain: `import attribution` does without scipy
+    from scipy.sparse.linalg import bicgstab, splu
+
     if a.shape[0] <= DIRECT_SOLVE_MAX_STATES:
         return splu(a).solve(rhs)
     x = np.empty_like(rhs)

@@ -50,17 +50,23 @@ def add_no_touch_row(credit: pd.DataFrame, data: PathData) -> pd.DataFrame:
 def no_touch_note(data: PathData) -> str | None:
     """One sentence saying how many counted conversions have no touch, why, and where they are
     credited; None when there are none. The reasons follow the journey rules of ``data.settings``:
-    no touch of the user inside the lookback window, or (with reset on conversion) none since the
-    user's previous counted conversion."""
+    no touch of the user inside the lookback window, (with reset on conversion) none since the
+    user's previous counted conversion, or (with excluded channels) only touches on excluded
+    channels; aggregated paths have only the last reason."""
     channel, conversions, revenue = no_touch_totals(data)
     if conversions <= 0:
         return None
     settings = getattr(data, "settings", None)
-    lookback = getattr(settings, "lookback_days", None)
-    reasons = [f"in the {lookback} days before it" if lookback is not None else "before it"]
-    if getattr(settings, "reset_on_conversion", False):
-        reasons.append("since the user's previous conversion")
+    excluded = ", ".join(getattr(settings, "exclude_channels", ()) or ())
+    if data.has_touches:
+        lookback = getattr(settings, "lookback_days", None)
+        reasons = [f"in the {lookback} days before it" if lookback is not None else "before it"]
+        if getattr(settings, "reset_on_conversion", False):
+            reasons.append("since the user's previous conversion")
+        why = f"have no touch {' or '.join(reasons)}" + (
+            f", or only touches on excluded channels ({excluded})" if excluded else "")
+    else:
+        why = f"are on paths made only of excluded channels ({excluded})"
     counted = float(getattr(data.stats, "conversions_counted", conversions))
-    return (f"{conversions:,.0f} of {counted:,.0f} conversions ({revenue:,.2f} revenue) have no touch "
-            f"{' or '.join(reasons)}; every model credits them to the channel {channel!r}, so channel "
-            "totals add up to the conversions.")
+    return (f"{conversions:,.0f} of {counted:,.0f} conversions ({revenue:,.2f} revenue) {why}; every model "
+            f"credits them to the channel {channel!r}, so channel totals add up to the conversions.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from attribution.errors import DataValidationError
 from attribution.journeys.data import PathData
@@ -138,6 +137,8 @@ def channel_overlap(data: PathData, converted_only: bool = False) -> pd.DataFram
     channel itself): ``journeys`` with both channels and ``share`` = those journeys / journeys
     with ``channel`` (NaN when it has none). ``converted_only`` counts converting journeys only.
     """
+    from scipy import sparse  # here, not at import: `import attribution` does without scipy
+
     paths = data.paths
     weights = paths["conversions"].to_numpy(dtype=float)
     if not converted_only:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from attribution.errors import DataValidationError
-from attribution.mmm.transforms import logistic_saturation
 
 KINDS = ("paid", "email", "organic")
 MONTHLY_BUDGET_SD = 0.35  # log-sd of a month's budget around the plan (budgets are set month by month)
@@ -191,6 +190,9 @@ def recursive_adstock(x: np.ndarray, decay: float, initial: float | None = None)
 def spend_to_exposure(spend: np.ndarray, *, decay: float, lam: float, scale: float, capacity: float,
                       initial: float | None = None) -> np.ndarray:
     """Expected daily exposures (tracked touches) from daily spend: capacity·s(adstock(x)/scale)."""
+    # imported here: attribution.mmm loads scipy.optimize, which `import attribution` leaves out
+    from attribution.mmm.transforms import logistic_saturation
+
     return capacity * logistic_saturation(recursive_adstock(spend, decay, initial) / scale, lam)
 
 
@@ -202,6 +204,8 @@ def budget_scale(spec: ChannelSpec, population: float) -> float:
 
 def exposure_capacity(spec: ChannelSpec, population: float) -> float:
     """Capacity that makes the usual budget buy ``touch_rate`` touches per active user per day."""
+    from attribution.mmm.transforms import logistic_saturation  # (see spend_to_exposure)
+
     return spec.touch_rate * population / float(logistic_saturation(np.array(1.0), spec.saturation_lambda))
 
 

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import ModelError
 from attribution.models.summary import credit_table
 from attribution.uncertainty.bootstrap import BootstrapDraws, quantile_bounds
@@ -44,7 +45,7 @@ def rank_correlation(results: pd.DataFrame, metric: str = "conversions", method:
 
 
 def model_difference(draws: BootstrapDraws, first: str, second: str, metric: str = "conversions",
-                     level: float = 0.95) -> pd.DataFrame:
+                     level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """Per channel, ``first`` minus ``second`` with a paired bootstrap percentile interval.
 
     Both models were evaluated on the same replicates, so the interval accounts for their

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from attribution.defaults import INTERVAL_LEVEL
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
 from attribution.models.no_touch import no_touch_totals
@@ -156,7 +157,7 @@ def _add_no_touch(data: PathData, channels: list[str], conversions: np.ndarray,
     return channels, conversions, revenue
 
 
-def summarise(draws: BootstrapDraws, level: float = 0.95) -> pd.DataFrame:
+def summarise(draws: BootstrapDraws, level: float = INTERVAL_LEVEL) -> pd.DataFrame:
     """The tidy credit frame plus percentile intervals at ``level``.
 
     Returns
@@ -183,7 +184,7 @@ def summarise(draws: BootstrapDraws, level: float = 0.95) -> pd.DataFrame:
     return out[CREDIT_COLUMNS + CI_COLUMNS]
 
 
-def bootstrap(data: PathData, models: Iterable[str] | None = None, n_boot: int = 200, level: float = 0.95,
+def bootstrap(data: PathData, models: Iterable[str] | None = None, n_boot: int = 200, level: float = INTERVAL_LEVEL,
               seed: int = 0, *, model_params: Mapping[str, Mapping[str, object]] | None = None,
               progress: Progress | None = None) -> pd.DataFrame:
     """Bootstrap percentile confidence intervals for every requested model and channel.

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.stats import poisson
+from scipy.special import pdtr  # the Poisson CDF (scipy.stats would also load scipy.optimize)
 
 from attribution.errors import ModelError
 from attribution.journeys.data import PathData
 from attribution.models.path_arrays import EncodedPaths, encode_paths, pair_lookup, path_hashes
 
 # Poisson(1) by inverse CDF: P(X > 30) is ~1e-34, so the table is exact in double precision.
-_POISSON1_CDF = poisson.cdf(np.arange(31), 1.0)
+_POISSON1_CDF = pdtr(np.arange(31), 1.0)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class PoissonSampler:
         values, group = np.unique(means[nonzero], return_inverse=True)
         sizes = (values + 12 * np.sqrt(values) + 25).astype(np.int64)
         small = (values <= self.SMALL) & (np.cumsum(sizes) <= self.MAX_TABLE_ENTRIES)
-        tables = [2.0 * j + poisson.cdf(np.arange(sizes[v]), values[v]) for j, v in enumerate(np.flatnonzero(small))]
+        tables = [2.0 * j + pdtr(np.arange(sizes[v]), values[v]) for j, v in enumerate(np.flatnonzero(small))]
         self.table = np.concatenate(tables) if tables else np.zeros(0)
         table_of_value = np.cumsum(small) - 1
         starts = np.concatenate([[0], np.cumsum(sizes[small])])

@@ -108,7 +108,7 @@ def test_journey_settings_survive_page_changes(app):
     for page in ("app_pages/data_sources.py", "app_pages/model_comparison.py", "app_pages/overview.py"):
         app.switch_page(page).run()
         assert app.sidebar.selectbox(key="js_lookback").value == "60 days"
-        assert app.sidebar.selectbox(key="js_stage").value == "purchase"
+        assert app.sidebar.selectbox(key="js_stage").value == "All conversions"  # attribution.defaults
 
 
 def _shown(at: AppTest) -> str:

@@ -124,3 +124,12 @@ def test_windows_file_upload_with_the_encoding_choice(app):
     at.button(key="upload_go").click().run()
     assert errors_of(at) == []
     assert any("2 touchpoints" in s.value for s in at.success), _shown(at)
+
+
+def test_ihc_database_upload_starts_with_no_lookback(app, tmp_path):
+    # pre-built journeys: the lookback control starts at Unlimited, touch-level data at 30 days
+    assert app.sidebar.selectbox(key="js_lookback").value == "30 days"
+    at = _upload(app, IHC_SHAPE, {"ihc_db": ("challenge.db", make_db(tmp_path / "source.db").read_bytes())})
+    at.switch_page("app_pages/overview.py").run()
+    assert errors_of(at) == []
+    assert at.sidebar.selectbox(key="js_lookback").value == "Unlimited"

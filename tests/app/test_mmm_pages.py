@@ -1,6 +1,7 @@
 """AppTest: the Media mix and Budget optimiser pages (sample data, wide-CSV uploads, scenarios)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -59,6 +60,8 @@ def test_media_mix_on_the_sample(app):
     # this test then asks for fewer bootstrap refits and starts, to run faster
     assert at.number_input(key="mmm_boot").value == PAGE_DEFAULTS["n_boot"]
     assert at.number_input(key="mmm_starts").value == PAGE_DEFAULTS["n_starts"]
+    # the shared defaults (attribution.defaults): a 10 % hold-out, every conversion
+    assert at.slider(key="mmm_holdout").value == 10 and at.selectbox(key="mmm_stage").value == "All conversions"
     at = _fit_on_page(at)
     assert errors_of(at) == []
     used = at.session_state["mmm_fit_spec"].fit_kwargs()
@@ -196,7 +199,7 @@ def test_budget_plan_with_lift_interval_and_scenarios(fitted):
     assert (plan["recommended_spend"] <= 1.5 * plan["current_spend"] + 1e-6).all()
     assert (plan["recommended_spend"] >= 0.5 * plan["current_spend"] - 1e-6).all()
     lift = {m.label: m for m in at.metric}["Expected lift"]
-    assert "90% interval" in lift.delta
+    assert "95% interval" in lift.delta  # attribution.defaults.INTERVAL_LEVEL
     titles = set(_specs(at))
     assert {"Current vs recommended spend", "Marginal ROAS before and after"} <= titles
 
@@ -210,6 +213,26 @@ def test_budget_plan_with_lift_interval_and_scenarios(fitted):
     assert totals["recommended_spend"].iloc[1] == pytest.approx(13 * round(total * 1.2), rel=1e-6)
     spend = _table(at, "Bigger")
     assert list(spend.columns) == ["channel", "Scenario 1", "Bigger"]
+
+
+def test_a_plan_beyond_the_spend_seen_is_flagged(app):
+    # a fit whose largest weekly spend seen is twice the mean: ±200 % bounds and 2.9 times the budget
+    # put every channel near 2.9 times its mean, past what the model has seen
+    sim = simulate_mmm(80, ["tv", "search", "social"], seed=5)
+    res = fit(sim.data, channels=["tv", "search", "social"], n_boot=0, n_starts=2)
+    res = dataclasses.replace(res, spend_scale={c: 2 * s for c, s in res.current_spend.items()})
+    app.session_state["mmm_fit"] = res
+    app.session_state["mmm_fit_spec"] = FitSpec("sim", "simulated weekly", "sales", "date", "y",
+                                                 res.channels, (), "W", n_boot=0, n_starts=2)
+    app.session_state["mmm_fit_frame"] = sim.data
+    at = app.switch_page("app_pages/budget_optimiser.py").run()
+    assert not [w for w in at.warning if "above the most the model has seen" in w.value]  # ±50 %: inside
+    total = at.number_input(key="budget_total").value
+    at.slider(key="budget_range").set_value(200).run()
+    at.number_input(key="budget_total").set_value(round(total * 2.9)).run()
+    assert errors_of(at) == []
+    warned = [unescape(w.value) for w in at.warning if "above the most the model has seen" in unescape(w.value)]
+    assert sorted(w.split(":")[0] for w in warned) == sorted(res.channels)
 
 
 def test_infeasible_budget_names_the_constraint(fitted):

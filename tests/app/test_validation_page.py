@@ -33,7 +33,11 @@ def test_validation_on_the_sample(app):
     assert {"model", "channel", "conversions", "ci_low", "ci_high"} <= set(table.columns)
     assert (table["ci_low"] <= table["ci_high"]).all()
     assert table["model"].nunique() == len(app.multiselect(key="val_models").value)
-    # the sample opens on the purchase stage: the truth is comparable, no stage warning
+    # the sample opens on every conversion (attribution.defaults); the truth counts purchases, so the
+    # page says which stage to pick, and with it the warning goes
+    assert "pick the **purchase** conversion stage" in _text(app)
+    app.sidebar.selectbox(key="js_stage").set_value("purchase").run()
+    assert errors_of(app) == []
     assert "pick the **purchase** conversion stage" not in _text(app)
     assert "Truth = purchases lost" in _text(app)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "attribution"
 # Bottom to top: a package may import itself and the packages before it, never one after it.
-LAYERS = ["errors", "safe_text", "store", "journeys", "ingest", "engine", "models", "uncertainty", "mmm",
+LAYERS = ["errors", "defaults", "safe_text", "store", "journeys", "ingest", "engine", "models", "uncertainty", "mmm",
           "budget", "identity", "reports", "simulate", "ihc", "cli", "api"]
 # The package root re-exports the public API and __main__ runs the CLI: both sit on top.
 TOP = {"__init__", "__main__"}

@@ -1,7 +1,7 @@
 """Budget optimiser against closed-form optima, bounds, locks, targets and infeasible inputs."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -98,7 +98,7 @@ def test_s_shaped_curves_against_brute_force():
 def test_bounds_and_locks_hold_exactly():
     # z locked at 100 leaves 200 for x and y; x <= 40 binds (unconstrained x would be
     # 100*(200+30)/300 - 10 = 66.7), so y = 160.
-    res = budget.optimize(LOG, bounds={"x": (None, 40.0)}, locked=["z"])
+    res = budget.optimize(LOG, bounds={"x": (None, 40.0)}, locked=["z"], pct_bounds=None)
     spend = res.allocation.set_index("channel")["recommended_spend"]
     assert spend["z"] == 100.0 and spend["x"] <= 40.0
     np.testing.assert_allclose(spend[["x", "y"]], [40.0, 160.0], rtol=1e-6)
@@ -131,11 +131,11 @@ def test_lift_interval_from_bootstrap_params():
 
 def test_target_marginal_roas_closed_form():
     # argmax a log(1 + s/b) - m s -> s = a/m - b (or 0). m = 8: 12.5 - 10 = 2.5, 25 - 20 = 5, 37.5 - 30 = 7.5
-    res = budget.spend_for_target(LOG, target_marginal_roas=8.0)
+    res = budget.spend_for_target(LOG, target_marginal_roas=8.0, pct_bounds=None)
     np.testing.assert_allclose(res.allocation["recommended_spend"], [2.5, 5.0, 7.5], atol=1e-6)
     np.testing.assert_allclose(res.allocation["recommended_marginal_roas"], 8.0, rtol=1e-6)
     # m = 12: x would be 100/12 - 10 < 0 -> 0
-    assert budget.spend_for_target(LOG, target_marginal_roas=12.0).allocation.loc[0, "recommended_spend"] == 0.0
+    assert budget.spend_for_target(LOG, target_marginal_roas=12.0, pct_bounds=None).allocation.loc[0, "recommended_spend"] == 0.0
 
 
 def test_target_response_finds_least_spend():
@@ -153,7 +153,7 @@ def test_plan_dispatches_by_mode():
     # the same closed forms as above, reached through the one dispatcher the app and the API use
     split = budget.plan(LOG, "budget", 300.0).allocation["recommended_spend"]
     np.testing.assert_allclose(split, budget.optimize(LOG, total=300.0).allocation["recommended_spend"])
-    roas = budget.plan(LOG, "marginal_roas", 8.0).allocation["recommended_spend"]
+    roas = budget.plan(LOG, "marginal_roas", 8.0, pct_bounds=None).allocation["recommended_spend"]
     np.testing.assert_allclose(roas, [2.5, 5.0, 7.5], atol=1e-6)
     assert budget.plan(LOG, "response", 600 * np.log(6)).recommended_spend == pytest.approx(300.0, rel=1e-4)
     with pytest.raises(OptimizationError, match="unknown plan mode 'profit'"):
@@ -163,7 +163,8 @@ def test_plan_dispatches_by_mode():
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    ({"total": 100, "bounds": {"x": (60, None), "y": (60, None)}}, "lower bounds add up to 120.00"),
+    ({"total": 100, "bounds": {"x": (60, None), "y": (60, None)}, "pct_bounds": None}, "lower bounds add up to 120.00"),
+    ({"total": 600}, r"upper bounds add up to 450.00 .*pct_bounds \(±50 % of current spend by default"),
     ({"total": 300, "bounds": {c: (0, 50) for c in "xyz"}}, "upper bounds add up to 150.00"),
     ({"total": 50, "locked": ["x"]}, r"locked channels \(x\) already spend 100.00"),
     ({"bounds": {"x": (80, 20)}}, "'x': lower bound 80.00 is above upper bound 20.00"),
@@ -181,7 +182,7 @@ def test_on_a_fitted_mmm_marginals_equalise():
     ch = ["tv", "search", "social"]
     sim = simulate_mmm(156, ch, betas={"tv": 3000, "search": 2500, "social": 2000}, noise=0.01, seed=0)
     res_fit = fit(sim.data, channels=ch, n_boot=20, n_starts=2)
-    res = budget.optimize(res_fit)
+    res = budget.optimize(res_fit, pct_bounds=None)
     a = res.allocation
     _total_exact(res, sum(res_fit.current_spend.values()))
     assert res.recommended_response >= res.current_response
@@ -189,3 +190,45 @@ def test_on_a_fitted_mmm_marginals_equalise():
     m = inside["recommended_marginal_roas"].to_numpy()
     assert len(m) >= 2 and m.max() / m.min() < 1.01
     assert res.lift_ci_low <= res.lift <= res.lift_ci_high
+
+
+@dataclass(frozen=True)
+class SeenCurves(Curves):
+    """Curves whose largest per-period spend seen on the fit range is given per channel."""
+
+    seen: dict = field(default_factory=dict)
+
+    @property
+    def spend_scale(self):
+        return self.seen
+
+
+# x: 100 log(1 + s/10), y: 500 log(1 + s/10), both now at 100 per period, at most 160 seen
+SKEWED = SeenCurves("log", {"x": (100.0, 10.0), "y": (500.0, 10.0)}, {"x": 100.0, "y": 100.0},
+                    seen={"x": 160.0, "y": 160.0})
+
+
+def test_default_bounds_keep_each_channel_within_half_its_current_spend():
+    # Unbounded: mu = 600 / (200 + 20) = 30/11, s = a/mu - 10 -> x = 26.67, y = 173.33.
+    # By default each channel stays in [50, 150]: y wants more than 150 (its marginal there,
+    # 500/160 = 3.13, beats x's 100/60 = 1.67 at 50), so the split is x = 50, y = 150.
+    default = budget.optimize(SKEWED)
+    np.testing.assert_allclose(default.allocation["recommended_spend"], [50.0, 150.0], rtol=1e-6)
+    np.testing.assert_allclose(default.allocation[["lower", "upper"]].to_numpy(), [[50, 150], [50, 150]])
+    assert default.warnings == ()
+    same = budget.optimize(SKEWED, pct_bounds=(-0.5, 0.5)).allocation["recommended_spend"]
+    np.testing.assert_allclose(same, default.allocation["recommended_spend"])
+    free = budget.optimize(SKEWED, pct_bounds=None)
+    np.testing.assert_allclose(free.allocation["recommended_spend"], [80 / 3, 520 / 3], rtol=1e-4)
+
+
+def test_a_plan_beyond_the_spend_seen_carries_a_warning():
+    free = budget.optimize(SKEWED, pct_bounds=None)  # y at 173.33 per period, above the 160 seen
+    assert len(free.warnings) == 1
+    assert free.warnings[0].startswith("y: the plan spends 173.33 per period, above the most the model has seen "
+                                       "(160.00 per period on the fit range)")
+    # the same through the dispatcher and in target mode: m = 2 gives x = 40, y = 240 (> 160)
+    assert budget.plan(SKEWED, "budget", None, pct_bounds=None).warnings == free.warnings
+    target = budget.spend_for_target(SKEWED, target_marginal_roas=2.0, pct_bounds=None)
+    np.testing.assert_allclose(target.allocation["recommended_spend"], [40.0, 240.0], rtol=1e-6)
+    assert [w.split(":")[0] for w in target.warnings] == ["y"]

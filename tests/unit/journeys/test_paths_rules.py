@@ -45,15 +45,16 @@ def test_unique_keeps_first_occurrences(build):
     assert build(RUNS, RUNS_CONVERSION, transform="unique").paths["path"].tolist() == [("A", "B")]
 
 
-def test_exclusion_is_case_insensitive_unless_the_whole_journey_is_excluded(build):
+def test_exclusion_is_case_insensitive_and_can_empty_a_journey(build):
     # u1: Direct, A, direct, B → c1; excluding "DIRECT" → [A, B].
-    # u2: Direct, DIRECT → c2; only excluded channels → kept whole: [Direct, DIRECT].
+    # u2: Direct, DIRECT → c2; only excluded channels → no touch left: c2 is a conversion without a touch.
     j = build([("u1", "2024-01-01", "Direct"), ("u1", "2024-01-02", "A"), ("u1", "2024-01-03", "direct"),
                ("u1", "2024-01-04", "B"), ("u2", "2024-01-01", "Direct"), ("u2", "2024-01-02", "DIRECT")],
               [("u1", "2024-01-05", 1.0, "c1"), ("u2", "2024-01-05", 1.0, "c2")],
               exclude_channels=("DIRECT",))
-    assert _channels(j) == [("A", "B"), ("Direct", "DIRECT")]
-    assert list(j.touches["position"]) == [1, 2, 1, 2]
+    assert _channels(j) == [("A", "B")]
+    assert list(j.touches["position"]) == [1, 2]
+    assert (j.stats.conversions_counted, j.stats.conversions_without_touches) == (2, 1)
 
 
 def test_exclusion_applies_before_transforms(build):

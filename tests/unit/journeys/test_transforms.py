@@ -13,8 +13,8 @@ def test_transform_path_rules():
     assert transform_path(p, "unique") == ("A", "Direct", "B")
     # exclusion first, then collapsing: A A B A → A B A
     assert transform_path(p, "collapse_repeats", ("direct",)) == ("A", "B", "A")
-    # a path made only of excluded channels is kept
-    assert transform_path(("Direct", "Direct"), "none", ("DIRECT",)) == ("Direct", "Direct")
+    # a path made only of excluded channels is left empty (an excluded channel never gets credit)
+    assert transform_path(("Direct", "Direct"), "none", ("DIRECT",)) == ()
 
 
 def test_transform_paths_reaggregates():

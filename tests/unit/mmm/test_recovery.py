@@ -44,7 +44,9 @@ def test_roas_recovered_with_coverage(name):
     errors, covered = [], []
     for seed in SEEDS:
         sim = simulate_mmm(**sim_args, seed=seed)
-        s = fit(sim.data, channels=channels, controls=controls, n_boot=40).channel_summary.set_index("channel")
+        # every period (holdout_share=0): the errors and coverage above were measured on the full series
+        s = fit(sim.data, channels=channels, controls=controls, n_boot=40,
+                holdout_share=0).channel_summary.set_index("channel")
         for ch in channels:
             errors.append(s.loc[ch, "roas"] / sim.roas[ch] - 1)
             covered.append(s.loc[ch, "roas_ci_low"] <= sim.roas[ch] <= s.loc[ch, "roas_ci_high"])

@@ -20,11 +20,9 @@ in_window as (
                else ($start is null or ts::date >= $start) and ($end is null or ts::date <= $end) end
 ),
 excluded as (
-    -- drop excluded channels unless they are the whole journey
-    -- (with nothing to exclude the filter folds to true and the window is never computed)
-    select * from (
-        select *, bool_and(channel_excluded) over (partition by user_id, seq) as all_excluded from in_window
-    ) where len($exclude) = 0 or not channel_excluded or all_excluded
+    -- an excluded channel never gets credit: its touches are dropped, so a journey made only of
+    -- excluded channels is left with no touch (its conversion is counted as one without a touch)
+    select * from in_window where len($exclude) = 0 or not channel_excluded
 ),
 marked as (
     -- (with transform 'none' the filter below folds to true and these windows are never computed)
@@ -34,7 +32,7 @@ marked as (
     from excluded
 ),
 transformed as (
-    select * exclude (channel_excluded, all_excluded, previous_channel, channel_occurrence) from marked
+    select * exclude (channel_excluded, previous_channel, channel_occurrence) from marked
     where case $transform
               when 'collapse_repeats' then previous_channel is distinct from channel
               when 'unique' then channel_occurrence = 1
