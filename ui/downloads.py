@@ -8,7 +8,11 @@ fetched it, and the download answered 404. Without the rerun the page's files st
 as long as it shows them.
 
 Cheap tables are passed as bytes; anything that takes time (Excel workbooks, chart files, the
-report) is a callable that Streamlit runs only when the button is clicked.
+report) is a callable that Streamlit runs only when the button is clicked. One race is left in
+Streamlit 1.67: the file a callable makes is stored unreferenced, so the second end of any session's
+run after it deletes it; when that comes before the browser's fetch the download fails (1 of 80 chart
+downloads with 8 sessions on 2 busy cores, none with 1 or 4; bench/bench_load.py --downloads), and
+clicking again works.
 """
 from __future__ import annotations
 
