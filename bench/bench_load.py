@@ -2,13 +2,22 @@
 
 Starts the app on 127.0.0.1 (a fresh workspace in a temp folder), then for each session count
 (default 1, 4, 8) opens that many Chromium pages (one Streamlit session each) which all visit the
-same pages in order. A page's time is from the click on its sidebar link until Streamlit has been
-idle for a second (no running script, no placeholder), minus that second. Reports p50/p95/max page
-time, errors (exception boxes on a page, or a page that did not settle in time) and the server
-process's peak resident memory, sampled every 0.2 s from /proc (Linux).
+same pages in order. A page's time is from the click on its sidebar link until the page shows its title
+and Streamlit has been idle for a second (the app reports no script running or requested, no
+placeholder), minus that second. Reports p50/p95/max page
+time, errors (exception boxes on a page, a page that did not settle in time, and with ``--downloads``
+a download that failed or any /media/ request answered 404) and the server process's peak resident
+memory, sampled every 0.2 s from /proc (Linux), with the machine's load average (other work on the
+machine slows every figure).
+
+With ``--downloads`` each session, on every page it visits, also clicks that page's first table
+download ("Download CSV", bytes made by the page run) and first chart download ("Chart (HTML)",
+made on the click), as people do while the other sessions keep the server busy.
 
 The load is bounded: sessions are capped at 16, each visits each page once, and every wait has a
-timeout. Run: ``python bench/bench_load.py [--sessions 1 4 8] [--pages Overview Validation]``.
+timeout. Run: ``python bench/bench_load.py [--sessions 1 4 8] [--pages Overview Validation]
+[--downloads] [--rounds 2]``. ``--rounds`` visits the pages that many times per session; the figures
+after the first round are those of cached results ("after the first computation").
 Needs playwright and Chromium (/usr/bin/chromium or $CHROMIUM), as the browser tests do.
 """
 from __future__ import annotations
@@ -29,9 +38,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PAGES = ["Overview", "Data", "Model comparison", "Validation", "Journeys & funnels", "Channel report"]
+# each page's st.title, where it is not the sidebar name: a visit has arrived when it shows (under load
+# the server can start the run over a second after the click, the old page showing all the while)
+TITLES = {"Overview": "Marketing attribution analytics", "Media mix": "Media mix model"}
 IDLE_MS = 1000
+# idle: the app says no script runs or is requested (its data-test-script-state) and nothing is loading
 _IDLE = """() => {
-  const busy = document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]');
+  const app = document.querySelector('[data-testid="stApp"]');
+  const busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+    || document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]');
   if (busy) { window.__idleSince = null; return false; }
   window.__idleSince = window.__idleSince || Date.now();
   return Date.now() - window.__idleSince > IDLE_MS;
@@ -84,26 +99,57 @@ def _settle(page, timeout_ms: int) -> None:
     page.wait_for_function(_IDLE, timeout=timeout_ms, polling=100)
 
 
-def _session(browser, url: str, pages: list[str], timeout_ms: int) -> tuple[list[tuple[str, float]], list[str]]:
-    """One browser session: open the app, visit ``pages``; (page, seconds) timings and errors."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+DOWNLOADS = ("Download CSV", "Chart (HTML)")
+
+
+def _downloads(page, name: str, timeout_ms: int, errors: list[str]) -> int:
+    """Click the page's first button of each kind in DOWNLOADS; the number of files received."""
+    got = 0
+    for label in DOWNLOADS:
+        button = page.get_by_role("button", name=label, exact=True)
+        if not button.count():
+            continue
+        try:
+            with page.expect_download(timeout=timeout_ms) as info:
+                button.first.click()
+            failure = info.value.failure()
+        except Exception as exc:  # a download that never starts is a measured error
+            failure = type(exc).__name__
+        if failure:
+            errors.append(f"{name}: {label} download failed ({failure})")
+        else:
+            got += 1
+    return got
+
+
+def _session(browser, url: str, pages: list[str], timeout_ms: int, downloads: bool = False,
+             rounds: int = 1) -> tuple[list[tuple[str, float]], list[str]]:
+    """One browser session: open the app, visit ``pages`` ``rounds`` times; (page, seconds) timings
+    (a page visited again is named "page (again)") and errors."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = ctx.new_page()
     times, errors = [], []
+    page.on("response", lambda r: errors.append(f"{r.status} for {r.url.split('/')[-1]}")
+            if "/media/" in r.url and r.status >= 400 else None)
     try:
         t0 = time.perf_counter()
         page.goto(url, timeout=timeout_ms)
         page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=timeout_ms)
         _settle(page, timeout_ms)
         times.append(("(start)", time.perf_counter() - t0 - IDLE_MS / 1000))
-        for name in pages:
+        for name in [p for _ in range(rounds) for p in pages]:
+            label = name if not any(n == name for n, _ in times) else f"{name} (again)"
             t0 = time.perf_counter()
             try:
                 page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name, exact=True).click()
+                page.locator("h1", has_text=TITLES.get(name, name)).first.wait_for(timeout=timeout_ms)
                 _settle(page, timeout_ms)
             except Exception as exc:  # a timeout is a measured error, not a crash of the bench
                 errors.append(f"{name}: {type(exc).__name__}")
                 continue
-            times.append((name, time.perf_counter() - t0 - IDLE_MS / 1000))
+            times.append((label, time.perf_counter() - t0 - IDLE_MS / 1000))
+            if downloads:
+                _downloads(page, name, timeout_ms, errors)
             shown = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
             if shown.count():
                 errors.append(f"{name}: {shown.first.inner_text()[:120]!r}")
@@ -117,7 +163,8 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def run(sessions: list[int], pages: list[str], timeout_s: float) -> list[dict]:
+def run(sessions: list[int], pages: list[str], timeout_s: float, downloads: bool = False,
+        rounds: int = 1) -> list[dict]:
     """Serve the app once and drive each session count in turn; one result row per count."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_load_"))
     port = _free_port()
@@ -148,9 +195,11 @@ def run(sessions: list[int], pages: list[str], timeout_s: float) -> list[dict]:
             t0 = time.perf_counter()
             # playwright's sync API is not thread-safe across one browser: one browser per thread
             with ThreadPoolExecutor(n) as pool:
-                results = list(pool.map(lambda _: _own_browser_session(url, pages, timeout_s), range(n)))
+                results = list(pool.map(lambda _: _own_browser_session(url, pages, timeout_s, downloads, rounds),
+                                        range(n)))
             wall = time.perf_counter() - t0
             mem = peak.stop()
+            load = os.getloadavg()[0]
             times = [t for r in results for _, t in r[0]]
             page_times = [t for r in results for name, t in r[0] if name != "(start)"]
             by_page = {}
@@ -159,7 +208,9 @@ def run(sessions: list[int], pages: list[str], timeout_s: float) -> list[dict]:
                     by_page.setdefault(name, []).append(t)
             rows.append({"sessions": n, "pages": len(times), "p50_s": statistics.median(page_times or [0]),
                          "p95_s": _pct(page_times or [0], 0.95), "max_s": max(page_times or [0]),
-                         "slowest": max(by_page, key=lambda k: max(by_page[k])) if by_page else "",
+                         "slowest": max((k for k in by_page if k != "(start)"), key=lambda k: max(by_page[k]), default=""),
+                         "by_page": {k: (statistics.median(v), max(v)) for k, v in by_page.items()},
+                         "load": load,
                          "errors": [e for r in results for e in r[1]], "peak_rss_mb": mem / 2**20,
                          "wall_s": wall})
     finally:
@@ -172,13 +223,13 @@ def run(sessions: list[int], pages: list[str], timeout_s: float) -> list[dict]:
     return rows
 
 
-def _own_browser_session(url: str, pages: list[str], timeout_s: float):
+def _own_browser_session(url: str, pages: list[str], timeout_s: float, downloads: bool, rounds: int):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
-            return _session(browser, url, pages, int(timeout_s * 1000))
+            return _session(browser, url, pages, int(timeout_s * 1000), downloads, rounds)
         finally:
             browser.close()
 
@@ -188,12 +239,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--pages", nargs="+", default=PAGES)
     parser.add_argument("--timeout", type=float, default=180, help="seconds a page may take before it is an error")
+    parser.add_argument("--downloads", action="store_true", help="also click a table and a chart download per page")
+    parser.add_argument("--rounds", type=int, default=1, help="visits of every page per session (at most 5)")
     args = parser.parse_args()
     print(f"{'sessions':>8} {'pages':>5} {'p50 s':>6} {'p95 s':>6} {'max s':>6} {'errors':>6} {'peak MB':>8} "
-          f"{'wall s':>7}  slowest page")
-    for row in run(args.sessions, args.pages, args.timeout):
+          f"{'wall s':>7} {'load':>5}  slowest page")
+    for row in run(args.sessions, args.pages, args.timeout, args.downloads, max(1, min(5, args.rounds))):
         print(f"{row['sessions']:>8} {row['pages']:>5} {row['p50_s']:>6.1f} {row['p95_s']:>6.1f} {row['max_s']:>6.1f} "
-              f"{len(row['errors']):>6} {row['peak_rss_mb']:>8.0f} {row['wall_s']:>7.1f}  {row['slowest']}")
+              f"{len(row['errors']):>6} {row['peak_rss_mb']:>8.0f} {row['wall_s']:>7.1f} {row['load']:>5.1f}  {row['slowest']}")
+        print("        per page (median / max s): " + ", ".join(f"{k} {m:.1f}/{x:.1f}" for k, (m, x) in row["by_page"].items()))
         for err in row["errors"][:10]:
             print("        error:", err)
 

@@ -8,6 +8,15 @@ function takes the dataset and calls a private ``@st.cache_data`` function whose
 (the dataset's fingerprint plus the settings' key) and whose dataset argument is skipped from
 hashing by its leading underscore. ``hash_funcs`` would need every engine's dataset class named
 here, which the engine boundary forbids, so the wrapper pairs stay.
+
+Under load (several sessions asking for the same result at once) each result is computed once per
+key: ``st.cache_data`` and ``st.cache_resource`` are process-wide, and Streamlit holds a lock per
+key while it computes a missing value, so a second caller waits for the first and reads its
+result (the waiting run can still be stopped or rerun). A computation that fails is not stored by
+Streamlit, so the cached functions that can fail on the data (a model, the bootstrap) return
+``(value, None)`` or ``(None, message)`` instead of raising: the failure, too, is worked out once.
+Heavy work shows what it is doing: a spinner with a message, a progress bar for several models
+and for the bootstrap replicates.
 """
 from __future__ import annotations
 
@@ -109,9 +118,13 @@ def clear() -> None:
 @st.cache_data(show_spinner=False, max_entries=512)
 def _model(_ds: Dataset, fingerprint: str, settings_key: str, _settings: JourneySettings, name: str,
            params: tuple):
+    from attribution.errors import ModelError
     from attribution.models import run_model
 
-    return run_model(name, _journeys(_ds, fingerprint, _settings), **dict(params))
+    try:
+        return run_model(name, _journeys(_ds, fingerprint, _settings), **dict(params)), None
+    except ModelError as err:  # kept, so the failure is not worked out again on every rerun
+        return None, str(err)
 
 
 #: the attribution.models functions behind the Model details view
@@ -142,19 +155,18 @@ def compare(ds: Dataset, settings: JourneySettings, names: list[str], params: di
     parameter recomputes only that model."""
     import pandas as pd
 
-    from attribution.errors import ModelError
-
     data = journeys(ds, settings)
     frames, failures = [], {}
     progress = st.progress(0.0, text="Running models…") if len(names) > 1 else None
     for i, name in enumerate(names):
         if progress:
             progress.progress(i / len(names), text=f"Running {name}…")
-        try:
-            frames.append(_model(ds, ds.fingerprint, settings.key(), settings, name,
-                                 tuple(sorted(params.get(name, {}).items()))))
-        except ModelError as err:
-            failures[name] = str(err)
+        frame, failure = _model(ds, ds.fingerprint, settings.key(), settings, name,
+                                tuple(sorted(params.get(name, {}).items())))
+        if failure is None:
+            frames.append(frame)
+        else:
+            failures[name] = failure
     if progress:
         progress.empty()
     del data

@@ -36,15 +36,21 @@ def _draws(_ds: Dataset, fingerprint: str, settings_key: str, _settings: Journey
 
     try:
         return bootstrap_draws(_journeys(_ds, fingerprint, _settings), [n for n, _ in key], n_boot=n_boot,
-                               seed=seed, model_params={n: dict(p) for n, p in key}, progress=report)
+                               seed=seed, model_params={n: dict(p) for n, p in key}, progress=report), None
+    except AttributionError as err:  # kept, so the failure is not worked out again on every rerun
+        return None, str(err)
     finally:
         bar.empty()
 
 
 def draws(ds: Dataset, settings: JourneySettings, names: list[str], params: dict[str, dict], n_boot: int,
           seed: int):
-    """Bootstrap replicates of the models (raises AttributionError when they cannot run)."""
-    return _draws(ds, ds.fingerprint, settings.key(), settings, params_key(names, params), int(n_boot), int(seed))
+    """Bootstrap replicates of the models (raises AttributionError with the reason when they cannot run)."""
+    result, failure = _draws(ds, ds.fingerprint, settings.key(), settings, params_key(names, params), int(n_boot),
+                             int(seed))
+    if failure is not None:
+        raise AttributionError(failure)
+    return result
 
 
 @st.cache_data(show_spinner="Checking predictions on held-out journeys…", max_entries=32)
@@ -63,7 +69,7 @@ def predictive(ds: Dataset, settings: JourneySettings, seed: int = 0) -> tuple[p
     return _predictive(ds, ds.fingerprint, settings.key(), settings, int(seed))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner="Fitting the logistic regression…", max_entries=32)
 def _coefficients(_ds: Dataset, fingerprint: str, settings_key: str, _settings: JourneySettings,
                   exposure: str, level: float) -> tuple[pd.DataFrame | None, str | None]:
     from attribution.models import logistic_coefficients

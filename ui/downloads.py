@@ -1,9 +1,18 @@
 """Download buttons: tables as spreadsheet-safe CSV or Excel, charts as HTML or PNG.
 
-Every button here (and every other ``st.download_button`` of the app) passes ``on_click="ignore"``:
-a download never reruns the page, so a second click during a rerun cannot ask for a deferred file
-the rerun has just replaced ("Deferred file ... not found"), and the page never sits in a spinner
-because of a download.
+Every button here downloads without rerunning the page (``on_click="ignore"``). Streamlit drops a
+session's file references when one of its script runs starts and deletes unreferenced files at
+the end of *any* session's run, so a click that also reran the page raced its own download: with
+several sessions busy, the file (or a deferred button's callable) was gone before the browser
+fetched it, and the download answered 404. Without the rerun the page's files stay referenced for
+as long as it shows them.
+
+Cheap tables are passed as bytes; anything that takes time (Excel workbooks, chart files, the
+report) is a callable that Streamlit runs only when the button is clicked. One race is left in
+Streamlit 1.67: the file a callable makes is stored unreferenced, so the second end of any session's
+run after it deletes it; when that comes before the browser's fetch the download fails (1 of 80 chart
+downloads with 8 sessions on 2 busy cores, none with 1 or 4; bench/bench_load.py --downloads), and
+clicking again works.
 """
 from __future__ import annotations
 
@@ -20,6 +29,9 @@ from ui.text import plain
 _PNG_FAILURES: dict[tuple[str, str], str] = {}
 _PNG_LOCK = threading.Lock()
 
+# a download click must not rerun the page (see the module docstring)
+NO_RERUN = "ignore"
+
 
 def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None,
                  decimals: int | None = None) -> None:
@@ -27,14 +39,15 @@ def csv_download(frame: pd.DataFrame, filename: str, label: str = "Download CSV"
     (money to cents, ratios to 4 decimals) or every float column to ``decimals`` when given
     (:func:`attribution.reports.export.rounded_for_export`)."""
     st.download_button(label, to_safe_csv(frame, decimals), file_name=filename, mime="text/csv",
-                       key=key or f"dl_{filename}", icon=":material/download:", on_click="ignore")
+                       key=key or f"dl_{filename}", icon=":material/download:", on_click=NO_RERUN)
 
 
 def excel_download(tables: dict[str, pd.DataFrame], filename: str, key: str | None = None) -> None:
-    """A download button for several tables as one Excel workbook."""
-    st.download_button("Download all tables (Excel)", to_excel(tables), file_name=filename,
+    """A download button for several tables as one Excel workbook, written only when clicked
+    (openpyxl takes seconds for a few thousand rows: too slow for every rerun)."""
+    st.download_button("Download all tables (Excel)", lambda: to_excel(tables), file_name=filename,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=key or f"xl_{filename}", icon=":material/table_view:", on_click="ignore")
+                       key=key or f"xl_{filename}", icon=":material/table_view:", on_click=NO_RERUN)
 
 
 def _session_id() -> str:
@@ -82,8 +95,8 @@ def show_chart(fig, name: str, key: str | None = None) -> None:
     # a horizontal row sizes each button to its label (columns cut the labels in half-width charts)
     row = st.container(horizontal=True, gap="small")
     row.download_button("Chart (HTML)", lambda: figure_html(fig), file_name=f"{name}.html", mime="text/html",
-                        key=f"html_{key}", icon=":material/code:", on_click="ignore")
+                        key=f"html_{key}", icon=":material/code:", on_click=NO_RERUN)
     reason = png_unavailable_reason()
     row.download_button("Chart (PNG)", png_maker(fig, key), file_name=f"{name}.png", mime="image/png",
                         key=f"png_{key}", icon=":material/image:", disabled=reason is not None, help=reason,
-                        on_click="ignore")
+                        on_click=NO_RERUN)

@@ -16,6 +16,7 @@ import streamlit as st
 from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.journeys.settings import JourneySettings
+from ui.downloads import NO_RERUN
 
 CHANNEL_MODEL = "linear"
 
@@ -90,6 +91,6 @@ def report_button(ds: Dataset, settings: JourneySettings, *, results: pd.DataFra
     st.download_button(
         "Full report (HTML)", lambda: build_report(ds, settings, results, failures, params, mmm, budget, level),
         file_name=f"attribution_report_{slug}.html", mime="text/html", key=key, icon=":material/summarize:",
-        on_click="ignore",
+        on_click=NO_RERUN,
         help="One self-contained HTML file (works offline): dataset summary, journey settings, model "
              "comparison, channel report, and the media-mix and budget results when you have them.")

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from attribution.errors import DataValidationError
+from attribution.ingest.json_records import read_json_raw
 from attribution.ingest.readers import decode_head, detect_delimiter, norm_encoding, unique_names
 from attribution.ingest.sources import (
     as_source,
@@ -86,15 +87,21 @@ def preview(src, *, max_rows: int = 20, encoding: str | None = None,
         return FilePreview(src.name, fmt, list(frame.columns), frame, None, True, src.size)
     con = duckdb.connect()
     try:
-        reader = "read_parquet" if fmt == "parquet" else "read_json_auto"
-        frame = con.execute(f"select * from {reader}(?) limit {int(max_rows)}", [str(src.path)]).df()
-        ok = True
-    except duckdb.Error as exc:
-        if fmt == "json" and first_invalid_utf8(src) is not None:
+        if fmt == "json":
+            # the loader's own reader, so the preview follows the same encoding and shape rules
+            raw = read_json_raw(con, src, "the file", encoding=encoding)
+            frame = con.execute(f"select * exclude (__row) from {raw.table} limit {int(max_rows)}").df()
+        else:
+            frame = con.execute(f"select * from read_parquet(?) limit {int(max_rows)}", [str(src.path)]).df()
+    except DataValidationError:
+        if fmt == "json" and enc == "utf-8" and first_invalid_utf8(src) is not None:
             return FilePreview(src.name, fmt, [], pd.DataFrame(), None, False, src.size)
-        raise DataValidationError(f"{src.name}: cannot read the {fmt} file ({exc}).", file=src.name) from None
+        raise
+    except duckdb.Error as exc:
+        raise DataValidationError(f"{src.name}: cannot read the {fmt} file ({str(exc).splitlines()[0]}).",
+                                  file=src.name) from None
     finally:
         con.close()
-    return FilePreview(src.name, fmt, list(frame.columns), frame, None, ok, src.size)
+    return FilePreview(src.name, fmt, list(frame.columns), frame, None, True, src.size)
 
 

@@ -344,30 +344,6 @@ def read_parquet_raw(con, src: FileSource) -> RawTable:
     return RawTable(src.name, view, _columns(con, view), n, cleanup=[f"view {view}"])
 
 
-def read_json_raw(con, src: FileSource, role: str) -> RawTable:
-    """Load a JSON array of records (or newline-delimited JSON) into a temp table with ``__row``."""
-    table = temp_name("raw")
-    try:
-        con.execute(f"create temp table {table} as select * from read_json_auto(?)", [str(src.path)])
-    except duckdb.Error as exc:
-        if first_invalid_utf8(src) is not None:
-            raise encoding_error(src, role) from None
-        raise DataValidationError(
-            f"{src.name}: cannot read the JSON ({str(exc).splitlines()[0]}). Give an array of records "
-            "([{...}, {...}]) or one record per line.", file=src.name) from None
-    n = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    if n == 0:
-        con.execute(f"drop table {table}")
-        raise DataValidationError(f"{src.name} has no records. Export the data again.", file=src.name)
-    cleanup = [f"table {table}"]
-    try:
-        view = _numbered_view(con, table, [], cleanup, src.name)
-    except DataValidationError:
-        con.execute(f"drop table if exists {table}")
-        raise
-    return RawTable(src.name, view, _columns(con, view), n, cleanup=cleanup)
-
-
 def read_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]], bool],
              options: dict) -> RawTable:
     """Read any supported file for ``role`` (CSV, CSV.gz, Parquet, JSON) into a raw relation."""
@@ -378,7 +354,9 @@ def read_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]], b
     if fmt == "parquet":
         return read_parquet_raw(con, src)
     if fmt == "json":
-        return read_json_raw(con, src, role)
+        from attribution.ingest.json_records import read_json_raw  # it builds on this module
+
+        return read_json_raw(con, src, role, encoding=options.get("encoding"))
     raise DataValidationError(
         f"{src.name} is an SQLite database; pass it as ihc_db= (the IHC challenge database), or export "
         f"the {role} table as CSV.", file=src.name)

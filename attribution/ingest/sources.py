@@ -182,6 +182,9 @@ def sniff_format(src: FileSource) -> str:
         raise DataValidationError(
             f"{src.name} is not a supported format (binary content). Supported: CSV (optionally .gz), "
             "Parquet, JSON, and the IHC SQLite database.", file=src.name)
+    if text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # UTF-16 puts a NUL next to every ASCII character: look at the decoded text
+        text = codecs.decode(text[: len(text) // 2 * 2], "utf-16", errors="replace").encode("utf-8")
     first = text.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
     return "json" if first in (b"[", b"{") else "csv"
 

@@ -125,8 +125,9 @@ class Workspace:
             if "lock" not in str(exc).lower():
                 raise
             raise WorkspaceError(
-                f"The workspace {self.path} is in use by another process (another app server or script has it "
-                "open; DuckDB lets one process write a database file at a time). Stop the other process, or "
+                # the file's name, not its folder: the message reaches browsers, server paths must not
+                f"The workspace file {Path(self.path).name} is in use by another process (another app server or "
+                "script has it open; DuckDB lets one process write a database file at a time). Stop the other process, or "
                 "point this one elsewhere with ATTRIBUTION_WORKSPACE=<another file>, or use "
                 "ATTRIBUTION_WORKSPACE_MODE=private (in-memory, nothing saved).") from None
         # Set after connecting, not as connect(config=...): DuckDB refuses a second connection to the

@@ -5,7 +5,7 @@ import gzip
 
 import pytest
 
-from tests.app.conftest import errors_of
+from tests.app.conftest import errors_of, unescape
 from tests.app.test_core_pages import CONVERSIONS, _shown, _upload
 from tests.unit.ihc.ihc_db import SESSIONS, make_db
 
@@ -91,7 +91,7 @@ def test_a_workspace_in_use_by_another_process_is_explained(workspace_env):
 
     from streamlit.testing.v1 import AppTest
 
-    from tests.app.conftest import APP
+    from tests.app.conftest import APP, ROOT
 
     path = workspace_env / "ws.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
@@ -100,9 +100,16 @@ def test_a_workspace_in_use_by_another_process_is_explained(workspace_env):
         assert holder.stdout.readline().strip() == "ready"
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
-        assert not at.exception
-        shown = " ".join(e.value for e in at.error)
-        assert "is in use by another process" in shown and "ATTRIBUTION\\_WORKSPACE" in shown
+        pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))
+        assert len(pages) >= 8
+        for page in [None, *pages]:  # the start page, then every page in turn
+            if page:
+                at.switch_page(page).run()
+            assert not at.exception, page
+            shown = " ".join(e.value for e in at.error)
+            assert "is in use by another process" in shown and "ATTRIBUTION\\_WORKSPACE" in shown, page
+            assert "Traceback" not in shown and "IOException" not in shown, page
+            assert "ws.duckdb" in unescape(shown) and str(workspace_env) not in unescape(shown), page  # the file, not the server path
     finally:
         holder.kill()
         holder.wait()

@@ -56,7 +56,7 @@ def _download(page, button: str, nth: int = 0, timeout_ms: float = 60_000) -> by
     with page.expect_download(timeout=timeout_ms) as info:
         page.get_by_role("button", name=button).nth(nth).click()
     data = Path(info.value.path()).read_bytes()
-    _settle(page)  # a download click reruns the page: let it finish before the next action
+    _settle(page)  # downloads do not rerun the page (ui/downloads); let any run finish before the next action
     return data
 
 

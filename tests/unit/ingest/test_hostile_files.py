@@ -5,6 +5,7 @@ own DataValidationError is raised with a message naming the file. Big cases are 
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import os
@@ -392,3 +393,70 @@ def test_odd_utf16_is_our_error(con, write):
     data = "user_id,ts,channel\nu1,2024-01-01 10:00,A\n".encode("utf-16") + b"\x00"
     with pytest.raises(DataValidationError, match=r"u16\.csv is not valid UTF-16"):
         load_into(con, "ds", touchpoints=write("u16.csv", data))
+
+
+# JSON: other encodings, and JSON that is not a list of records
+JOURNEYS = [{"conversion_id": "c1", "session_id": "s1", "ts": "2024-01-01 10:00", "channel": "Caf\u00e9 \u20ac"},
+            {"conversion_id": "c1", "session_id": "s2", "ts": "2024-01-02 10:00", "channel": "B"}]
+
+
+def _json(records=JOURNEYS) -> str:
+    import json
+
+    return json.dumps(records, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("data", [_json().encode("utf-16"),  # little-endian with its mark
+                                  codecs.BOM_UTF16_BE + _json().encode("utf-16-be"),
+                                  codecs.BOM_UTF8 + _json().encode("utf-8")],
+                         ids=["utf-16-le", "utf-16-be", "utf-8-bom"])
+def test_json_with_a_byte_order_mark_is_read(con, data):
+    report = load_into(con, "ds", ihc_journeys=("journeys.json", data))
+    assert report.tables["touchpoints"] == 2 and report.tables["rejected"] == 0
+    assert [r[0] for r in con.execute("select channel from ds.touchpoints order by ts").fetchall()] == \
+        ["Caf\u00e9 \u20ac", "B"]
+    shown = preview(("journeys.json", data))
+    assert list(shown.columns) == ["conversion_id", "session_id", "ts", "channel"] and shown.encoding_ok
+    assert shown.rows["channel"].tolist() == ["Caf\u00e9 \u20ac", "B"]
+
+
+def test_windows_1252_json_names_its_byte_and_loads_with_the_encoding(con):
+    data = _json().encode("cp1252")
+    at = data.index("\u00e9".encode("cp1252")) + 1  # 1-based byte of the é on line 1
+    with pytest.raises(DataValidationError, match=rf"win\.json is not valid UTF-8 at line 1, byte {at} \(0xe9\).*"
+                                                  r"'encoding': 'latin-1'"):
+        load_into(con, "ds", ihc_journeys=("win.json", data))
+    assert preview(("win.json", data)).encoding_ok is False
+    report = load_into(con, "ds", ihc_journeys=("win.json", data), mappings={"ihc_journeys": {"encoding": "cp1252"}})
+    assert report.tables["touchpoints"] == 2
+    assert con.execute("select channel from ds.touchpoints order by ts").fetchall()[0][0] == "Caf\u00e9 \u20ac"
+    assert preview(("win.json", data), encoding="cp1252").rows["channel"].tolist()[0] == "Caf\u00e9 \u20ac"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[1, 2, 3]", r"numbers\.json is JSON but not a list of records"),
+    ('[{"conversion_id": "c1"}, 5]', r"numbers\.json is JSON but not a list of records"),
+    ('["a", "b"]', r"numbers\.json is JSON but not a list of records"),
+    ("[]", r"numbers\.json has no records"),
+    ('{"customer_journeys": ' + _json() + "}", r"numbers\.json holds one object whose field 'customer_journeys' is "
+                                                r"the list of records"),
+    ('{"a": 1, "b": 2}', r"numbers\.json: no column for conversion_id .* Columns found: 'a', 'b'"),
+])
+def test_json_that_is_not_a_list_of_journeys_is_our_error(con, text, words):
+    with pytest.raises(DataValidationError, match=words):
+        load_into(con, "ds", ihc_journeys=("numbers.json", text.encode()))
+
+
+def test_malformed_json_names_the_file_never_a_server_path(con):
+    data = _json()[:-5].encode()
+    with pytest.raises(DataValidationError, match=r"cut\.json: cannot read the JSON") as info:
+        load_into(con, "ds", ihc_journeys=("cut.json", data))
+    assert "/tmp" not in str(info.value) and ".data" not in str(info.value)
+
+
+def test_nested_json_values_are_kept_as_json_text(con):
+    records = [dict(JOURNEYS[0], channel={"name": "A", "id": 1}), JOURNEYS[1]]
+    report = load_into(con, "ds", ihc_journeys=("nested.json", _json(records).encode()))
+    assert report.tables["touchpoints"] == 2
+    channels = [r[0] for r in con.execute("select channel from ds.touchpoints order by ts").fetchall()]
+    assert channels == ['{"name":"A","id":1}', "B"]
