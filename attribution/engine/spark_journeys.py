@@ -42,15 +42,11 @@ def channel_expression(F, rules: tuple[ChannelRule, ...]):
     return out
 
 
-def _micros(F, column):
-    return F.unix_micros(column)
-
-
 def _lookback_ok(F, ts, anchor, days: int | None):
     """ts >= anchor − days (always true without a lookback)."""
     if days is None:
         return F.lit(True)
-    return _micros(F, ts) >= _micros(F, anchor) - int(days) * _SECONDS_PER_DAY * 1_000_000
+    return F.unix_micros(ts) >= F.unix_micros(anchor) - int(days) * _SECONDS_PER_DAY * 1_000_000
 
 
 def _hours(F, start, end):

@@ -101,7 +101,6 @@ def _read_files(spark, text: str, options: dict):
         reader = reader.option("sep", options.get("delimiter") or ",").option("encoding", options.get("encoding") or "UTF-8")
         reader = reader.option("quote", '"').option("escape", '"')
         header = reader.csv(text).schema
-        sql, _, _ = pyspark_modules()
         from pyspark.sql.types import StringType, StructField, StructType
 
         schema = StructType([StructField(f.name, StringType()) for f in header.fields]
@@ -115,10 +114,9 @@ def _read_files(spark, text: str, options: dict):
 
 
 def _with_order(frame, F):
-    try:
-        meta = frame.select("_metadata.file_path", "_metadata.file_block_start").schema
+    try:  # resolving the hidden _metadata column fails for sources that are not files
+        frame.select("_metadata.file_path", "_metadata.file_block_start")
         file_col, block_col = F.col("_metadata.file_path"), F.col("_metadata.file_block_start")
-        del meta
     except Exception:  # not a file source (e.g. an in-memory table): input order only
         file_col, block_col = F.lit(""), F.lit(0).cast("long")
     return frame.select("*", file_col.alias("__file"), block_col.alias("__block"),
