@@ -41,6 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(server: subprocess.Popen, timeout: float = 15) -> None:
+    """Terminate a server started by a test, killing it when it does not stop within ``timeout`` s."""
+    server.terminate()
+    try:
+        server.wait(timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 @contextmanager
 def serve_app(tmp: Path, extra_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None):
     """Run the app from a fresh workspace in ``tmp`` on a free port; yields its URL.
@@ -70,11 +79,7 @@ def serve_app(tmp: Path, extra_args: tuple[str, ...] = (), extra_env: dict[str, 
             time.sleep(0.3)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
 
 

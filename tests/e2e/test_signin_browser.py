@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import _skip_reason, free_port, serve_app
+from tests.e2e.conftest import _skip_reason, free_port, serve_app, stop
 from tests.e2e.test_app_browser import _exceptions, _go, _settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -63,11 +63,7 @@ def provider(tmp_path_factory):
                 time.sleep(0.2)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 10)
         log.close()
 
 
