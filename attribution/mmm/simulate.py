@@ -37,6 +37,15 @@ class SimulatedMMM:
     saturation: str
     max_lag: int
 
+    def truth_table(self) -> pd.DataFrame:
+        """The truth as :func:`attribution.mmm.truth.compare_with_truth` takes it: one row per period and
+        channel with ``date, channel, spend, incremental_revenue`` (the channel's simulated contribution),
+        so a fit with a hold-out is compared with the truth over the periods it fitted."""
+        contrib = self.contributions.set_index(["date", "component"])["value"]
+        return pd.concat([pd.DataFrame({"date": self.data["date"], "channel": ch, "spend": self.data[ch].to_numpy(),
+                                        "incremental_revenue": contrib.xs(ch, level="component").to_numpy()})
+                          for ch in self.roas], ignore_index=True)
+
 
 def _per_channel(arg: ParamsArg, channels: Sequence[str], name: str, defaults: dict[str, list[float]]):
     out = {}
