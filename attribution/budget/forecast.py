@@ -60,7 +60,8 @@ def _media(res: MMMResult, spend: np.ndarray, params: Mapping[str, Mapping[str, 
     out = np.empty((horizon, len(res.channels)))
     for j, ch in enumerate(res.channels):
         p = params[ch]
-        w = adstock_spec(res.adstock).weights(*[p[a] for a in ad], res.max_lag)
+        # a bootstrap replicate carries the lag it chose (see attribution.mmm.bootstrap)
+        w = adstock_spec(res.adstock).weights(*[p[a] for a in ad], int(p.get("max_lag", res.max_lag)))
         x = apply_weights(spend[:, j] / res.spend_scale[ch], w)[-horizon:]
         out[:, j] = p["beta"] * saturation_spec(res.saturation).function(x, *[p[s] for s in sat])
     return out

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from attribution.defaults import INTERVAL_LEVEL, MMM_HOLDOUT_SHARE
 from attribution.errors import DataValidationError, ModelError
-from attribution.mmm.bootstrap import residual_block_bootstrap
+from attribution.mmm.bootstrap import boot_choices, residual_block_bootstrap
 from attribution.mmm.inputs import infer_freq, model_param_count, prepare_wide
 from attribution.mmm.lift import check_lift_tests
 from attribution.mmm.result import MMMResult
@@ -84,8 +85,12 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         gets its own effect in the periods that contain one of its dates.
     n_starts, seed : seeded random starting points for the nonlinear fit (the best one is kept).
     n_boot, block_len, ci_level : residual moving-block bootstrap replicates, block length (default
-        ``ceil(n ** (1/3))``) and level of the percentile intervals (default
-        :data:`attribution.defaults.INTERVAL_LEVEL`, 0.95).
+        :func:`attribution.mmm.bootstrap.block_len_for`, from the residuals' autocorrelation) and level
+        of the percentile intervals (default :data:`attribution.defaults.INTERVAL_LEVEL`, 0.95). Each
+        replicate chooses the trend and the lag again when they are automatic (see
+        :mod:`attribution.mmm.bootstrap`), so the intervals carry the uncertainty of those choices;
+        ``diagnostics["boot_choices"]`` counts the replicates per (trend segments, lag), and each
+        :attr:`MMMResult.boot_params` entry carries its replicate's ``max_lag``.
     roas_prior_sd : sd of a weak prior that pulls each channel's ROAS toward a common ROAS, as a
         multiple of the pooled media ROAS of an unpenalised first fit (``None`` or 0: no prior).
         Where the data pin a channel down the pull is negligible; where they cannot tell channels
@@ -166,16 +171,16 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         relaxed = relaxed_baseline(d, f)
         sol, problem, design, lag = f.sol, f.problem, f.design, f.lag
         adstock, saturation = f.adstock, f.saturation
-        boots, failures = ([], 0)
+        reps, failures = ([], 0)
         if n_boot:
-            boots, failures = residual_block_bootstrap(problem, sol, y[fit_rows] / d.y_scale, n_boot=n_boot,
-                                                       block_len=block_len, seed=seed + 1)
+            reps, failures = residual_block_bootstrap(d, f, table, n_boot=n_boot, block_len=block_len, seed=seed + 1)
         ctx = FitContext(data[date], y, spend, fit_rows, tuple(channels), design, problem, d.y_scale, scale)
+        boots = [(replace(ctx, design=r.design, problem=r.problem), r.sol) for r in reps]
         tables = build_tables(ctx, sol, boots, ci_level)
     diag = diagnostics(ctx, tables["fitted"]["fitted"].to_numpy(), f.n_params)
     unit = "week" if freq == "W" else "day"
     diag.update({"warnings": fit_warnings(ctx, sol, relaxed), "freq": freq, "converged": sol.success,
-                 "n_boot": len(boots), "boot_failures": failures, "adstock": adstock, "saturation": saturation,
+                 "n_boot": len(boots), "boot_choices": boot_choices(reps), "boot_failures": failures, "adstock": adstock, "saturation": saturation,
                  "max_lag": lag, "trend_segments": design.trend_segments, "roas_prior_sd": roas_prior_sd or None,
                  "selection": table, "choices": choice_notes(table, choice, unit), "auto_forms": auto_forms,
                  "baseline_relaxed": relaxed})
@@ -185,7 +190,9 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
         controls=tuple(controls), adstock=adstock, saturation=saturation, max_lag=lag, freq=freq,
         spend_scale={c: float(s) for c, s in zip(channels, scale, strict=True)},
         current_spend={c: float(v) for c, v in zip(channels, spend[fit_rows].mean(axis=0), strict=True)},
-        channel_params=channel_params(ctx, sol), boot_params=tuple(channel_params(ctx, b) for b in boots),
+        channel_params=channel_params(ctx, sol),
+        boot_params=tuple({ch: {**p, "max_lag": r.lag} for ch, p in channel_params(c, b).items()}
+                          for (c, b), r in zip(boots, reps, strict=True)),
         ci_level=ci_level)
     if lift is not None:
         diag["lift_tests"] = lift_comparison(result, lift)

@@ -43,7 +43,8 @@ class MMMResult:
     current_spend : per channel, the mean spend per period over the fit range.
     channel_params : per channel ``{param: value}`` of the point estimate (incl. ``beta``).
     boot_params : one ``channel_params``-shaped mapping per bootstrap replicate (empty tuple without
-        bootstrap); pass one to :meth:`response` to evaluate a plan under that replicate.
+        bootstrap), each channel's also holding the replicate's ``max_lag`` (replicates choose the lag
+        again); pass one to :meth:`response` to evaluate a plan under that replicate.
     ci_level : level of the percentile intervals.
     """
 

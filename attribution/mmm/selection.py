@@ -99,11 +99,17 @@ def _n_params(d: FitInput, design: BaselineDesign, adstock: str, saturation: str
     return design.matrix.shape[1] + len(d.channels) * media_param_count(adstock, saturation)
 
 
-def solve_candidate(d: FitInput, segments: int, lag: int, adstock: str, saturation: str, n_starts: int, seed: int,
-           prior_sd: float | None, max_nfev: int = 200, lift: pd.DataFrame | None = None) -> CandidateFit:
+def candidate_problem(d: FitInput, segments: int, lag: int, adstock: str,
+                      saturation: str) -> tuple[BaselineDesign, MediaProblem]:
+    """The baseline design (``segments`` of trend) and the solver problem of one candidate model."""
     design = build_baseline(d.dates, d.controls, n_fourier=d.n_fourier, trend=segments, events=d.events)
     check_rank(design, d.fit_rows)
-    problem = _problem(d.spend / d.scale, design, d.fit_rows, adstock, saturation, lag)
+    return design, _problem(d.spend / d.scale, design, d.fit_rows, adstock, saturation, lag)
+
+
+def solve_candidate(d: FitInput, segments: int, lag: int, adstock: str, saturation: str, n_starts: int, seed: int,
+           prior_sd: float | None, max_nfev: int = 200, lift: pd.DataFrame | None = None) -> CandidateFit:
+    design, problem = candidate_problem(d, segments, lag, adstock, saturation)
     y_fit = d.y[d.fit_rows] / d.y_scale
     n_params = _n_params(d, design, adstock, saturation)
     sol = problem.fit(y_fit, problem.starts(n_starts, seed), max_nfev=max_nfev)
@@ -114,10 +120,13 @@ def solve_candidate(d: FitInput, segments: int, lag: int, adstock: str, saturati
     return CandidateFit(design, problem, sol, n_params, adstock, saturation, lag)
 
 
+def bic(n: int, cost: float, n_params: int) -> float:
+    """``n log(RSS / n) + k log n`` for a least-squares fit of ``n`` rows with ``cost = RSS / 2``."""
+    return float(n * np.log(max(2 * cost, 1e-300) / n) + n_params * np.log(n))
+
+
 def _bic(d: FitInput, f: CandidateFit) -> float:
-    n = int(d.fit_rows.sum())
-    rss = max(2 * f.sol.cost, 1e-300)
-    return float(n * np.log(rss / n) + f.n_params * np.log(n))
+    return bic(int(d.fit_rows.sum()), f.sol.cost, f.n_params)
 
 
 def _candidate_row(d: FitInput, step: str, f: CandidateFit, segments: int) -> dict:

@@ -1,6 +1,7 @@
 """Turn solver solutions into the tidy tables and diagnostics of :class:`~attribution.mmm.result.MMMResult`."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,13 +87,25 @@ def channel_values(ctx: FitContext, sol: Solution, comps: dict[str, np.ndarray] 
 
 def _ci(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     q = [50 * (1 - level), 50 * (1 + level)]
-    # nanpercentile loops column by column; only pay for it when a draw is undefined.
-    out = np.nanpercentile(draws, q, axis=0) if np.isnan(draws).any() else np.percentile(draws, q, axis=0)
+    # nanpercentile loops column by column; only pay for it when a draw is undefined. A column with
+    # no defined draw (a trend knot no replicate's model has) gets a NaN interval.
+    if not np.isnan(draws).any():
+        out = np.percentile(draws, q, axis=0)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out = np.nanpercentile(draws, q, axis=0)
     return out[0], out[1]
 
 
-def build_tables(ctx: FitContext, sol: Solution, boots: list[Solution], level: float) -> dict[str, pd.DataFrame]:
-    """The ``params``, ``fitted``, ``contributions`` and ``channel_summary`` tables (CIs from ``boots``)."""
+def build_tables(ctx: FitContext, sol: Solution, boots: list[tuple[FitContext, Solution]],
+                 level: float) -> dict[str, pd.DataFrame]:
+    """The ``params``, ``fitted``, ``contributions`` and ``channel_summary`` tables (CIs from ``boots``).
+
+    Each bootstrap replicate comes with its own context (its trend design and lag may differ from the
+    point fit's). A parameter the replicate's model does not have (a trend knot of another number of
+    segments) is left out of that parameter's interval; a component it lacks counts as 0.
+    """
     comps = components(ctx, sol)
     fitted = sum(comps.values())
     rows = param_rows(ctx, sol)
@@ -105,12 +118,15 @@ def build_tables(ctx: FitContext, sol: Solution, boots: list[Solution], level: f
     summary = pd.DataFrame({"channel": list(ctx.channels), "spend": spend.sum(axis=0),
                             "spend_per_period": spend.mean(axis=0), **vals})
     if boots:
-        bcomps = [components(ctx, b) for b in boots]
-        lo, hi = _ci(np.array([[v for _, _, v in param_rows(ctx, b)] for b in boots]), level)
+        bcomps = [components(c, b) for c, b in boots]
+        keys = [(ch, p) for ch, p, _ in rows]
+        draws = [{(ch, p): v for ch, p, v in param_rows(c, b)} for c, b in boots]
+        lo, hi = _ci(np.array([[d.get(k, np.nan) for k in keys] for d in draws]), level)
         params["ci_low"], params["ci_high"] = lo, hi
-        lo, hi = _ci(np.array([np.concatenate([c[k] for k in names]) for c in bcomps]), level)
+        zero = np.zeros(len(ctx.dates))
+        lo, hi = _ci(np.array([np.concatenate([c.get(k, zero) for k in names]) for c in bcomps]), level)
         contrib["ci_low"], contrib["ci_high"] = lo, hi
-        bvals = [channel_values(ctx, b, c) for b, c in zip(boots, bcomps, strict=True)]
+        bvals = [channel_values(c, b, comps_b) for (c, b), comps_b in zip(boots, bcomps, strict=True)]
         for key in ("contribution", "share", "roas", "marginal_roas"):
             lo, hi = _ci(np.array([v[key] for v in bvals]), level)
             summary[f"{key}_ci_low"], summary[f"{key}_ci_high"] = lo, hi
