@@ -58,7 +58,7 @@ def _freq(dates: pd.Series, freq: str | None, column: str) -> str:
 
 
 def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Sequence[str] = (),
-        controls: Sequence[str] = (), adstock: str = "geometric", saturation: str = "logistic",
+        controls: Sequence[str] = (), adstock: str = AUTO, saturation: str = AUTO,
         max_lag: int | str | None = None, freq: str | None = None, holdout_share: float = MMM_HOLDOUT_SHARE,
         n_fourier: int = 2, trend: int | bool | str = AUTO, events: pd.DataFrame | None = None,
         n_starts: int = 5, seed: int = 0, n_boot: int = 0, block_len: int | None = None, ci_level: float = INTERVAL_LEVEL,
@@ -69,9 +69,10 @@ def fit(df: pd.DataFrame, date: str = "date", target: str = "y", channels: Seque
     ----------
     df : wide table, one row per day or week (see :func:`prepare_wide` for the checks).
     date, target, channels, controls : column roles; controls enter linearly (put confounders here).
-    adstock : ``geometric`` | ``delayed`` | ``weibull_cdf`` | ``weibull_pdf`` | ``"auto"``.
-    saturation : ``logistic`` | ``hill`` | ``michaelis_menten`` | ``"auto"``. With ``"auto"`` the
-        combination with the lowest BIC among :data:`attribution.mmm.selection.FORM_CANDIDATES` is used.
+    adstock : ``geometric`` | ``delayed`` | ``weibull_cdf`` | ``weibull_pdf`` | ``"auto"`` (default).
+    saturation : ``logistic`` | ``hill`` | ``michaelis_menten`` | ``"auto"`` (default). With ``"auto"``
+        the combination with the lowest BIC among :data:`attribution.mmm.selection.FORM_CANDIDATES`
+        is used (one of them fixed: the candidates with it); the Media mix page's default too.
     max_lag : number of adstock weights; ``None`` / ``"auto"`` (default): the lowest BIC among
         :data:`LAG_CANDIDATES` (4, 8, 13 weeks or 7, 14, 30 days).
     freq : ``"W"`` or ``"D"``; inferred from the dates when None.

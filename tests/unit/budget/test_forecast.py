@@ -1,6 +1,8 @@
 """Forward look: baseline continued, carry-over of past spend fading, plan spend building up, intervals."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,20 @@ def test_a_channel_left_out_keeps_its_average_spend(fitted):
     kept = forecast(res, data, {"tv": 0.0}, 30)
     avg = forecast(res, data, {"tv": 0.0, "search": res.current_spend["search"]}, 30)
     np.testing.assert_allclose(kept["search"], avg["search"])
+
+
+def test_a_replicate_adstocks_with_the_lag_it_chose(fitted):
+    # Replicates choose the lag again (attribution.mmm.bootstrap): one that chose 2 lags carries the
+    # spend of the last period only into the first future period, with weight alpha / (1 + alpha).
+    data, res = fitted
+    rep = {ch: {**p, "max_lag": 2} for ch, p in res.channel_params.items()}
+    two = dataclasses.replace(res, boot_params=(rep,) * 5)
+    out = forecast(two, data, {"tv": 0.0, "search": 0.0}, 4)
+    alpha = rep["tv"]["alpha"]
+    carried = alpha / (1 + alpha) * data["tv"].iloc[-1]
+    tv_first = float(res.response("tv", carried))
+    search_first = float(res.response("search", rep["search"]["alpha"] / (1 + rep["search"]["alpha"])
+                                      * data["search"].iloc[-1]))
+    assert out["media_ci_low"].iloc[0] == pytest.approx(tv_first + search_first)
+    assert (out[["media_ci_low", "media_ci_high"]].iloc[1:] == 0).all().all()  # nothing left after 2 lags
+    assert out["media"].iloc[1] > 0  # while the point fit (8 lags) still carries the history over

@@ -108,7 +108,7 @@ def test_flat_channel_cannot_replace_the_intercept():
                        noise=0.02, seed=7)
     tv = rng.uniform(150.0, 1000.0, n)
     df = sim.data.assign(tv=tv, y=sim.data["y"] + 1500.0 * (tv > 180.0))
-    res = fit(df, channels=["search", "tv"], n_fourier=0, trend=False, holdout_share=0)
+    res = fit(df, channels=["search", "tv"], n_fourier=0, trend=False, holdout_share=0, saturation="logistic")
     summary = res.channel_summary.set_index("channel")
     intercept = res.params.query("param == 'intercept'")["value"].item()
     assert 5000.0 * 0.95 <= intercept <= 6500.0 * 1.05
