@@ -30,6 +30,10 @@ from attribution.mmm.solver import MediaProblem, Solution
 #: candidate wins a replicate only in rare draws, and skipping it keeps the bootstrap about as cheap
 #: as refitting one model when the choice is clear.
 RESELECT_BIC_GAP = 10.0
+#: Steps of a replicate's quick candidate fits (from the point estimate, no prior). 10 instead of the
+#: point selection's 40 (which starts from the default): on the long-carry-over scenario 1 replicate in
+#: 100 chose differently, and the bootstrap took 2.1 s instead of 3.6 s.
+QUICK_NFEV = 10
 #: Steps of the automatic choice that replicates repeat: step name -> column of the selection table.
 RESELECTED_STEPS = {"trend": "trend_segments", "max_lag": "max_lag"}
 
@@ -120,7 +124,7 @@ class _Models:
         pool, problem.pool = problem.pool, None
         problem._cache = None
         try:
-            sol = problem.fit(y, start, max_nfev=40)
+            sol = problem.fit(y, start, max_nfev=QUICK_NFEV)
         except ConvergenceError:
             return np.inf
         finally:

@@ -1,10 +1,13 @@
 """Recovery: the default fit on data simulated from known curves finds the true ROAS, and its intervals cover it.
 
-Each scenario is fitted on 4 seeds with the defaults (automatic trend and carry-over, ROAS prior, 40
-bootstrap replicates). The thresholds sit just outside what the fit reaches today (measured in
-brackets: median |ROAS error| / coverage of the 90 % intervals), so a regression fails; they are NOT
-the issue's targets (median error <= 10 %, coverage >= 85 % at two years weekly), which the curved-
-trend and long-carry-over scenarios do not meet yet (bench/bench_mmm_recovery.py prints the figures).
+Each scenario is fitted on 4 seeds with the defaults (automatic trend, carry-over and forms, ROAS prior,
+40 bootstrap replicates that repeat the trend and lag choice) and 90 % intervals. The thresholds sit
+just outside what the fit reaches today (measured in brackets: median |ROAS error| / coverage of the
+90 % intervals), so a regression fails; they are NOT the issue's targets (median error <= 10 %,
+coverage >= 85 % at two years weekly): 12 intervals per scenario cannot measure a coverage to better
+than about +-10 points; bench/bench_mmm_recovery.py prints the figures over 30 seeds. With the
+bootstrap around the one chosen model (before replicates chose again) the long carry-over scenario
+covered 8 of 12 (67 %), which the 0.7 below rules out.
 """
 from __future__ import annotations
 
@@ -22,13 +25,13 @@ SCENARIOS = {  # name -> (simulate_mmm arguments, channels, controls, max median
     "weekly 1y": ({"n_periods": 52, "channels": CH[:2]}, CH[:2], [], 0.45, 0.75),
     # 2 years, a baseline that curves up (15 % / 75 %)
     "weekly 2y curved trend": ({"n_periods": 104, "channels": CH, "trend": 0.0, "intercept": 3000.0,
-                                "curve": 4000.0}, CH, [], 0.2, 0.6),
+                                "curve": 4000.0}, CH, [], 0.2, 0.7),
     # 3 years, short carry-over (9 % / 75 %)
     "weekly 3y short carry-over": ({"n_periods": 156, "channels": CH, "adstock_params": {"alpha": 0.1}},
-                                   CH, [], 0.12, 0.6),
-    # 2 years, long carry-over over 13 weeks (18 % / 67 %)
+                                   CH, [], 0.12, 0.7),
+    # 2 years, long carry-over over 13 weeks (18 % / 75 %)
     "weekly 2y long carry-over": ({"n_periods": 104, "channels": CH, "adstock_params": {"alpha": 0.8},
-                                   "max_lag": 13}, CH, [], 0.25, 0.55),
+                                   "max_lag": 13}, CH, [], 0.22, 0.7),
     # 2 years daily, curved trend, 5 % noise (13 % / 88 %)
     "daily 2y curved trend": ({"n_periods": 730, "channels": CH[:2], "freq": "D", "noise": 0.05, "trend": 0.0,
                                "curve": 3000.0}, CH[:2], [], 0.18, 0.75),
@@ -45,7 +48,7 @@ def test_roas_recovered_with_coverage(name):
     for seed in SEEDS:
         sim = simulate_mmm(**sim_args, seed=seed)
         # every period (holdout_share=0): the errors and coverage above were measured on the full series
-        s = fit(sim.data, channels=channels, controls=controls, n_boot=40,
+        s = fit(sim.data, channels=channels, controls=controls, n_boot=40, ci_level=0.9,
                 holdout_share=0).channel_summary.set_index("channel")
         for ch in channels:
             errors.append(s.loc[ch, "roas"] / sim.roas[ch] - 1)

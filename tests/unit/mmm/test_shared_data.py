@@ -106,7 +106,10 @@ def test_pymc_roas_needs_the_confounder_as_control_generated(tmp_path):
     roas = _roas(res)
     assert roas["x1"] == pytest.approx(truth.roas["x1"], rel=0.15)
     assert roas["x2"] == pytest.approx(truth.roas["x2"], rel=0.15)
-    assert _roas(fit(df, **roles))["x1"] > 1.5 * truth.roas["x1"]
+    # the confounding shown on the forms the data were made with: with automatic forms a Hill curve fits
+    # the confounded table 10 BIC points better and happens to give x1 42 (truth 49) - its S-shaped foot
+    # hands part of what z did back to the baseline, which is luck, not a remedy for a missing control
+    assert _roas(fit(df, **roles, adstock="geometric", saturation="logistic"))["x1"] > 1.5 * truth.roas["x1"]
 
 
 @pytest.mark.shared
