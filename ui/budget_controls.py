@@ -44,8 +44,8 @@ def offer_default_fit(ds: Dataset | None) -> None:
     if made is None:
         return
     frame, spec = made
-    st.caption(f"Default fit: {spec.label}, all {len(spec.channels)} channels, geometric adstock, logistic "
-               f"saturation, {spec.n_boot} bootstrap replicates.")
+    st.caption(f"Default fit: {spec.label}, all {len(spec.channels)} channels, trend, adstock lag and forms "
+               f"chosen automatically (lowest BIC), {spec.n_boot} bootstrap replicates.")
     if st.button("Fit a model with default settings", type="primary", key="budget_default_fit"):
         if mmm_controls.run_fit(frame, spec):
             st.rerun()

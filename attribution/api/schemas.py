@@ -197,12 +197,14 @@ class MMMFitSpec(Strict):
     target: Text = "y"
     channels: list[Text] = Field(min_length=1, max_length=30)
     controls: list[Text] = Field(default_factory=list, max_length=30)
-    adstock: Literal["geometric", "delayed", "weibull_cdf", "weibull_pdf"] = "geometric"
-    saturation: Literal["logistic", "hill", "michaelis_menten"] = "logistic"
-    max_lag: int | None = Field(None, ge=1, le=60)
+    adstock: Literal["auto", "geometric", "delayed", "weibull_cdf", "weibull_pdf"] = Field(
+        "auto", description="auto: the lowest BIC among the candidate forms (as attribution.mmm.fit)")
+    saturation: Literal["auto", "logistic", "hill", "michaelis_menten"] = "auto"
+    max_lag: int | None = Field(None, ge=1, le=60, description="None: chosen by BIC")
     holdout_share: float = Field(MMM_HOLDOUT_SHARE, ge=0, lt=0.5)
     n_fourier: int = Field(2, ge=0, le=6)
-    trend: bool = True
+    trend: Literal["auto"] | Annotated[int, Field(ge=0, le=6)] = Field(
+        "auto", description="auto (BIC) or segments of the piecewise-linear trend (0 none, 1 a straight line)")
     n_starts: int = Field(5, ge=1, le=20)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     n_boot: int = Field(0, ge=0, description="residual bootstrap replicates for intervals (0 = none)")

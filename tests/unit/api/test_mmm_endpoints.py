@@ -26,3 +26,14 @@ def test_fit_and_budget_match_the_library(client, table):
     assert plan.json()["totals"]["recommended_response"] == pytest.approx(ref.recommended_response)
     bad = client.post("/v1/mmm/fit", headers=HEADERS, json={**spec, "channels": ["radio"]})
     assert bad.status_code == 422 and "radio" in bad.json()["detail"]
+
+
+def test_fit_defaults_are_the_library_s():
+    # automatic trend, lag and forms, as attribution.mmm.fit and the Media mix page
+    import inspect
+
+    from attribution.api.schemas import MMMFitSpec
+    lib = inspect.signature(mmm.fit).parameters
+    for name in ("adstock", "saturation", "trend", "max_lag", "holdout_share", "n_fourier", "n_starts", "ci_level"):
+        assert MMMFitSpec.model_fields[name].default == lib[name].default, name
+    assert lib["adstock"].default == lib["saturation"].default == lib["trend"].default == "auto"
