@@ -161,7 +161,8 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
 
 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
-          dedupe: bool = True, flags: dict[str, str] | None = None) -> Staged:
+          dedupe: bool = True, flags: dict[str, str] | None = None, derived: dict[str, str] | None = None,
+          materialize: bool = False) -> Staged:
     """Type and validate ``raw`` as a temp view; see the module docstring for its columns.
 
     Parameters
@@ -180,6 +181,13 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     flags : dict, optional
         Name -> SQL condition over the typed columns; ``Staged.counts[name]`` is the number of
         accepted rows where it holds (for warnings).
+    derived : dict, optional
+        Name -> SQL expression over the typed columns: extra columns of the staged rows, computed
+        once per row, that ``checks`` may use (e.g. the steps of a path).
+    materialize : bool
+        Store the staged rows in a temp table (in ``__row`` order) instead of a view: for small
+        inputs read several times (aggregated paths), where computing the casts once beats
+        computing them again in each pass. The default view suits large files read once.
     """
     issues: list[Issue] = []
     srcs = sorted({f.source for f in fields if f.source})
@@ -213,26 +221,29 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                                               for i, item in enumerate(conds)) + " end")
 
         join = f"left join {dup_table} d using (__row)" if dup_table else ""
+        extra = "".join(f", {sql} as {quote_identifier(name)}" for name, sql in (derived or {}).items())
         flag_cols = [f"({sql}) as {quote_identifier('__flag_' + name)}" for name, sql in (flags or {}).items()]
         drop = ["__row", "__code", *alias.values(), *_p_cols(level_z + level_p)]
         drop += ["__dup_of"] if dup_table else []
-        # a view, not a table: writing 10 M typed rows twice (stage, then final) costs more than
-        # evaluating the casts once more in the final insert
+        # a view by default: writing 10 M typed rows twice (stage, then final) costs more than
+        # evaluating the casts once more in the final insert. A table keeps __row order (a join
+        # or an unordered source needs the sort)
+        order = " order by __row" if materialize and (dup_table or not raw.ordered) else ""
         con.execute(f"""
-            create or replace temp view {table} as
+            create or replace temp {'table' if materialize else 'view'} {table} as
             with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
             z as (select *{''.join(', ' + e for e in level_z)} from a),
             p as (select *{''.join(', ' + e for e in level_p)} from z),
             b as (select *, {', '.join(level_b + flag_cols)} from p),
-            c as (select b.*{', d.__dup_of' if dup_table else ''} from b {join}),
+            c as (select b.*{', d.__dup_of' if dup_table else ''}{extra} from b {join}),
             e as (select *, {code} as __code from c)
             select * exclude ({', '.join(drop)}), __row, __code,
                    {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
                    cast({by_code(1)} as varchar) as __reason
-            from e""")
+            from e{order}""")
 
     create_view(None)
-    temps = [f"view {table}"]
+    temps = [f"{'table' if materialize else 'view'} {table}"]
     # one pass gives the counts for the report and the hashes that occur more than once
     stats, candidates = view_stats(con, table, fields, list(flags or {}), with_hash=dedupe)
     if len(candidates):
@@ -259,7 +270,8 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                 select list({{'__row': __row, '__column': __column, '__value': __value,
                               '__reason': __reason}}) filter (where __code is not null) as l
                 from {table})""")
-        good = f"(select v.* from {table} v anti join {rejected} r on v.__row = r.__row)"
+        good = (f"(select * from {table} where __code is null)" if materialize else
+                f"(select v.* from {table} v anti join {rejected} r on v.__row = r.__row)")
     return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues, temps, counts, good, rejected)
 
 
