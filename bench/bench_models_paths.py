@@ -75,6 +75,15 @@ def synthetic_paths(n_journeys: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"path": paths, "conversions": conv, "revenue": revenue, "nulls": nulls})
 
 
+def write_paths_csv(paths: pd.DataFrame, csv: Path) -> None:
+    """Write aggregated paths in the ChannelAttribution layout (``path;total_conversions;
+    total_conversion_value;total_null``, steps joined by ' > ', whole counts, values to 3 decimals)."""
+    pd.DataFrame({"path": [" > ".join(p) for p in paths["path"]],
+                  "total_conversions": paths["conversions"].round().astype("int64"),
+                  "total_conversion_value": paths["revenue"].round(3),
+                  "total_null": paths["nulls"].round().astype("int64")}).to_csv(csv, sep=";", index=False)
+
+
 def timed(label: str, func, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -91,9 +100,7 @@ def time_channelattribution(paths: pd.DataFrame) -> tuple[float, float] | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "paths.csv"
-        pd.DataFrame({"path": [" > ".join(p) for p in paths["path"]],
-                      "total_conversions": paths["conversions"], "total_conversion_value": paths["revenue"],
-                      "total_null": paths["nulls"]}).to_csv(csv, sep=";", index=False)
+        write_paths_csv(paths, csv)
         out = subprocess.run([CA_PYTHON, "-c", CA_SCRIPT, str(csv)], capture_output=True, text=True,
                              check=True, timeout=1800)
     t_markov, t_heur = (float(v) for v in out.stdout.strip().splitlines()[-1].split())

@@ -1,8 +1,10 @@
 """Aggregated path files (one row per unique path, ChannelAttribution layout) and :func:`read_paths`."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import warnings
+from itertools import repeat
 
 import duckdb
 import numpy as np
@@ -26,7 +28,7 @@ def detect_path_separator(values: list[str], delimiter: str | None = None) -> st
     for sep in PATH_SEPARATORS:
         if sep == delimiter:
             continue
-        n = sum(sep in v for v in values)
+        n = sum(map(str.__contains__, values, repeat(sep)))  # values holding sep, counted in C
         if n > best_n:
             best, best_n = sep, n
     return best
@@ -144,6 +146,13 @@ def _tuples(lists: pa.ChunkedArray) -> list[tuple[str, ...]]:
     column = lists.combine_chunks()
     steps = pc.dictionary_encode(column.flatten())
     flat = np.asarray(steps.dictionary.to_pylist(), dtype=object)[steps.indices.to_numpy()].tolist()
-    offsets = column.offsets.to_numpy() - column.offsets[0].as_py()
-    return [tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-
+    offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
+    # hundreds of thousands of new tuples would set off the cyclic garbage collector again and
+    # again (a third of the time here); tuples of str hold no cycles
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    finally:
+        if enabled:
+            gc.enable()

@@ -84,6 +84,17 @@ def _empty(s: str, typ: str) -> str:
     return f"({s} is null or ({s} < '!' and trim({s}) = ''))" if typ == "VARCHAR" else f"({s} is null)"
 
 
+def _trimmed(s: str) -> str:
+    """SQL: the text value trimmed (trim() removes Unicode space separators), NULL when empty.
+
+    trim() is costly over millions of rows, so it only runs on values that may need it: an
+    ASCII value (byte length = character length) whose first byte is above the space and whose
+    last is not a space has nothing to trim; every other value goes through trim().
+    """
+    return (f"(case when {s} >= '!' and not ends_with({s}, ' ') and strlen({s}) = length({s}) then {s} "
+            f"else nullif(trim({s}), '') end)")
+
+
 @dataclass
 class _Sql:
     """SQL pieces of a staged view, by level (each level may use the columns of the one before)."""
@@ -96,20 +107,20 @@ class _Sql:
 
 
 def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | None, sql: _Sql,
-               issues: list[Issue]) -> None:
+               issues: list[Issue], commas: set[str]) -> None:
     """Add the typed expression of ``f`` (raw column alias ``s`` of DuckDB type ``typ``) and its
-    rejection conditions to ``sql``."""
+    rejection conditions to ``sql``; ``commas`` holds the columns written with a decimal comma."""
     v = quote_identifier(f.name)
     empty = _empty(s, typ)
     comma, text_value = False, s
     dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
     if f.kind == "text":
-        text = f"nullif(trim({s}), '')" if typ == "VARCHAR" else f"cast({s} as varchar)"
+        text = _trimmed(s) if typ == "VARCHAR" else f"cast({s} as varchar)"
         sql.level_b.append(f"{text} as {v}")
     elif f.kind == "number":
         # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
         num = f"try_cast({s} as double)"
-        comma = typ == "VARCHAR" and _decimal_comma(con, raw, f.source)
+        comma = typ == "VARCHAR" and f.source in commas
         if comma:
             # with a decimal comma a dot can only group thousands: '1.5' (or '1.500', which could be
             # 1.5 in the other convention) is ambiguous and rejected, never read as 15 or 1500
@@ -194,11 +205,13 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     alias = {c: f"s{i}" for i, c in enumerate(srcs)}
     types = {c: _base_type(raw.columns[c]) for c in srcs}
     sql = _Sql(level_a=[f"{quote_identifier(c)} as {alias[c]}" for c in srcs])
+    commas = _decimal_commas(con, raw, sorted({f.source for f in fields if f.kind == "number" and f.source
+                                               and types[f.source] == "VARCHAR"}))
     for f in fields:
         if f.source is None:
             sql.level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {quote_identifier(f.name)}")
         else:
-            _field_sql(con, raw, f, alias[f.source], types[f.source], ts_format, sql, issues)
+            _field_sql(con, raw, f, alias[f.source], types[f.source], ts_format, sql, issues, commas)
     level_a, level_z, level_p, level_b, conds = sql.level_a, sql.level_z, sql.level_p, sql.level_b, sql.conds
     for c in checks:
         conds.append((c.cond, c.reason, c.column, c.value))
@@ -279,22 +292,41 @@ def _p_cols(level_p: list[str]) -> list[str]:
     return [e.rsplit(" as ", 1)[1] for e in level_p]
 
 
-def _decimal_comma(con, raw: RawTable, col: str) -> bool:
-    """Do most sampled values of ``col`` use a decimal comma ('12,5', '1.234,56')?
+def _decimal_commas(con, raw: RawTable, cols: list[str]) -> set[str]:
+    """The text columns among ``cols`` where most sampled values use a decimal comma ('12,5',
+    '1.234,56').
 
     '1,234' alone could be a thousands separator: when every comma has exactly three digits after
-    it, a decimal comma is only assumed in files not separated by commas.
+    it, a decimal comma is only assumed in files not separated by commas. A first pass counts the
+    sampled values and those with a comma for every column; only columns where at least half have
+    one are parsed in a second pass.
     """
     step = max(1, raw.n_rows // tsfmt.SAMPLE_ROWS)
-    c = quote_identifier(col)
-    comma_num = f"try_cast(replace(replace({c}, '.', ''), ',', '.') as double)"
-    n, commas, three = con.execute(
-        f"select count(*), count({comma_num}) filter (where contains({c}, ',')), "
-        rf"count(*) filter (where regexp_matches(trim({c}), ',\d{{3}}$')) "
-        f"from {raw.table} where __row % {step} = 0 and {c} is not null and trim({c}) <> ''").fetchall()[0]
-    if n == 0 or commas < n / 2:
-        return False
-    return commas > three or raw.delimiter not in (",", None)
+    sample = f"from {raw.table} where __row % {step} = 0"
+    qs = {c: quote_identifier(c) for c in cols}
+    # an ASCII value starting above the space is not blank: trim() only runs on the others
+    given = {c: f"{q} is not null and (({q} >= '!' and strlen({q}) = length({q})) or trim({q}) <> '')"
+             for c, q in qs.items()}
+    counts = con.execute("select " + ", ".join(
+        f"count(*) filter (where {given[c]}), count(*) filter (where contains({q}, ','))" for c, q in qs.items())
+        + f" {sample}").fetchall()[0] if cols else ()
+    maybe = [c for i, c in enumerate(cols) if counts[2 * i] and counts[2 * i + 1] >= counts[2 * i] / 2]
+    if not maybe:
+        return set()
+    parts = []
+    for c in maybe:
+        q = qs[c]
+        parts += [f"count(*) filter (where {given[c]})",
+                  f"count(try_cast(replace(replace({q}, '.', ''), ',', '.') as double)) "
+                  f"filter (where contains({q}, ','))",
+                  rf"count(*) filter (where regexp_matches(trim({q}), ',\d{{3}}$'))"]
+    row = con.execute(f"select {', '.join(parts)} {sample}").fetchall()[0]
+    out = set()
+    for i, c in enumerate(maybe):
+        n, commas, three = row[3 * i: 3 * i + 3]
+        if commas >= n / 2 and (commas > three or raw.delimiter not in (",", None)):
+            out.add(c)
+    return out
 
 
 def _number_text(x: str) -> str:
