@@ -4,9 +4,9 @@ Usage: python bench/bench_models_paths.py [--journeys 1000000] [--seed 0]
 
 Journeys: 10 channels with skewed popularity, lengths 1-10 (geometric), conversion probability
 from a logistic function of the channels touched; aggregated to unique paths with conversions,
-revenue and nulls. If the scratch venv with ChannelAttribution exists (CA_PYTHON, default
-/work/scratch/ca_b/bin/python), its markov_model (order 1) and heuristic_models are timed on the
-same paths in a subprocess and the ratio is printed.
+revenue and nulls. If the peers' venv with ChannelAttribution exists (CA_PYTHON, default
+bench/.venv-peers/bin/python, made as bench/requirements-peers.txt says), its markov_model (order 1)
+and heuristic_models are timed on the same paths in a subprocess and the ratio is printed.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ from attribution.journeys.data import PathData  # noqa: E402
 from attribution.models import run_model  # noqa: E402
 
 CHANNELS = [f"ch{i:02d}" for i in range(10)]
-CA_PYTHON = os.environ.get("CA_PYTHON", "/work/scratch/ca_b/bin/python")
+#: the Python of the benchmark peers' venv (bench/requirements-peers.txt)
+CA_PYTHON = os.environ.get("CA_PYTHON", str(Path(__file__).resolve().parent / ".venv-peers" / "bin" / "python"))
 CA_SCRIPT = """
 import sys, time, pandas as pd
 import ChannelAttribution as ca
