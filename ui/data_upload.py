@@ -136,9 +136,9 @@ def report_view(report) -> None:
     tables = ", ".join(f"{n:,} {t}" for t, n in report.tables.items() if t != "rejected" and n)
     st.success(f"Loaded {tables}.")
     for issue in report.warnings:
-        where = ", ".join(x for x in (issue.file, issue.column and f"column {issue.column}",
-                                      issue.row and f"row {issue.row}") if x)
-        (st.warning if issue.severity == "warning" else st.info)(plain(f"{issue.message}" + (f" ({where})" if where else "")))
+        where = issue.location
+        (st.warning if issue.severity == "warning" else st.info)(
+            plain(issue.message_for("app") + (f" ({where})" if where else "")))
     if len(report.rejected_counts):
         st.warning(f"{int(report.rejected_counts['rows'].sum()):,} rows were rejected and kept aside:")
         st.dataframe(report.rejected_counts, hide_index=True)
