@@ -153,13 +153,6 @@ def test_file_over_the_size_limit(app, monkeypatch):
     assert "over the" in _shown(at) and "limit" in _shown(at)
 
 
-def test_file_sizes_read_as_people_say_them():
-    from ui.text import file_size
-
-    assert [file_size(n) for n in (0, 512, 1024, 6 * 1024, 6000, 1023 * 1024, 2**20, int(3.4 * 2**20), 5 * 2**30)] == [
-        "0 bytes", "512 bytes", "1 KB", "6 KB", "6 KB", "1,023 KB", "1.0 MB", "3.4 MB", "5.0 GB"]
-
-
 def test_the_upload_preview_gives_the_size_of_a_small_file(app):
     at = app.switch_page("app_pages/data_sources.py").run()
     at.radio(key="upload_shape").set_value("Touchpoints + conversions (+ spend)").run()
