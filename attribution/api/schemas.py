@@ -199,10 +199,13 @@ class MMMFitSpec(Strict):
     controls: list[Text] = Field(default_factory=list, max_length=30)
     adstock: Literal["geometric", "delayed", "weibull_cdf", "weibull_pdf"] = "geometric"
     saturation: Literal["logistic", "hill", "michaelis_menten"] = "logistic"
-    max_lag: int | None = Field(None, ge=1, le=60)
+    max_lag: int | None = Field(None, ge=1, le=60, description="adstock weights; null = the lowest BIC among "
+                                                               "4, 8, 13 weeks or 7, 14, 30 days")
     holdout_share: float = Field(MMM_HOLDOUT_SHARE, ge=0, lt=0.5)
     n_fourier: int = Field(2, ge=0, le=6)
-    trend: bool = True
+    trend: Literal["auto"] | bool | Annotated[int, Field(ge=0, le=20)] = Field("auto", description=(
+        "segments of a piecewise-linear trend (true/1 = a straight line, false/0 = a constant level), or "
+        "'auto' (the library's default): the lowest BIC among 1, 2, 3, 4 and 6 segments"))
     n_starts: int = Field(5, ge=1, le=20)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     n_boot: int = Field(0, ge=0, description="residual bootstrap replicates for intervals (0 = none)")
