@@ -188,6 +188,28 @@ class IHCResponse(BaseModel):
     partialFailureErrors: list[dict[str, str]]  # noqa: N815
 
 
+#: lift tests per request: experiments are few (a team runs a handful per channel and year)
+MAX_LIFT_TESTS = 200
+#: a signed amount (a change in spend or outcome), finite and within the range of :data:`MAX_AMOUNT`
+Change = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+
+
+class LiftTest(Strict):
+    """One experiment on one channel: PyMC-Marketing's lift-test columns (all per period of the table).
+
+    Rules (the library's, :func:`attribution.mmm.lift.check_lift_tests`): ``channel`` is one of the
+    request's ``channels``; ``x`` >= 0; ``delta_x`` not 0 and ``x + delta_x`` >= 0 (a test may raise
+    or cut spend); ``delta_y`` any finite number (a measured fall is kept); ``sigma`` > 0.
+    """
+
+    channel: Text = Field(description="one of the request's channels")
+    x: Amount = Field(description="spend per period before the test")
+    delta_x: Change = Field(description="change in spend per period during the test (negative for a cut); "
+                                        "not 0, and x + delta_x >= 0")
+    delta_y: Change = Field(description="measured change in the target per period")
+    sigma: float = Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False, description="standard error of delta_y, > 0")
+
+
 class MMMFitSpec(Strict):
     """A wide table (one row per day or week) and the media-mix model to fit on it."""
 
@@ -211,6 +233,13 @@ class MMMFitSpec(Strict):
     n_boot: int = Field(0, ge=0, description="residual bootstrap replicates for intervals (0 = none)")
     ci_level: float = Field(INTERVAL_LEVEL, ge=0.5, lt=1)
     roas_prior_sd: float | None = Field(1.0, ge=0, allow_inf_nan=False)
+    lift_tests: list[LiftTest] | None = Field(None, max_length=MAX_LIFT_TESTS, description=(
+        "experiments that calibrate the response curves (`mmm.fit(lift_tests=)`): each is a measurement of "
+        "its channel's steady-state curve, weighed by its sigma; null or [] = no calibration"),
+        examples=[[{"channel": "tv", "x": 1000, "delta_x": 500, "delta_y": 180, "sigma": 40}]])
+    compare_uncalibrated: bool = Field(True, description=(
+        "with lift tests, also fit the same model without them and return both ROAS side by side in "
+        "`calibration` (doubles the work; ignored by /v1/budget/optimize, which plans on the calibrated fit)"))
 
     @field_validator("rows")
     @classmethod
@@ -222,15 +251,46 @@ class MMMFitSpec(Strict):
         return rows
 
 
+class LiftTestResult(BaseModel):
+    """A lift test next to the calibrated curve (``diagnostics["lift_tests"]`` of the library)."""
+
+    channel: str
+    x: float
+    delta_x: float
+    delta_y: float
+    sigma: float
+    predicted_delta_y: float = Field(description="the change per period the calibrated model predicts for the test")
+    z: float = Field(description="(predicted - measured) / sigma; beyond about +-2 the model and the test disagree")
+
+
+class CalibrationRow(BaseModel):
+    """One channel's ROAS without and with the lift tests (:func:`attribution.mmm.lift.calibration_table`)."""
+
+    channel: str
+    roas_uncalibrated: float | None
+    roas_calibrated: float | None
+    change: float | None = Field(description="roas_calibrated / roas_uncalibrated - 1")
+    roas_uncalibrated_ci_low: float | None = None
+    roas_uncalibrated_ci_high: float | None = None
+    roas_calibrated_ci_low: float | None = None
+    roas_calibrated_ci_high: float | None = None
+    width_change: float | None = Field(None, description=(
+        "calibrated interval width / uncalibrated width - 1 (negative: the tests narrowed it); with n_boot only"))
+
+
 class MMMFitResponse(BaseModel):
     """Per channel spend, contribution, share, ROAS and marginal ROAS (+ intervals), the parameters,
-    fit diagnostics and the fitted series."""
+    fit diagnostics and the fitted series; with lift tests, each test against the calibrated curve and
+    (``compare_uncalibrated``) the ROAS without and with them."""
 
     channel_summary: list[dict[str, float | str | None]]
     params: list[dict[str, float | str | None]]
     diagnostics: dict[str, float | int | str | bool | None]
     warnings: list[str]
     fitted: list[dict[str, float | str | bool | None]]
+    lift_tests: list[LiftTestResult] | None = Field(None, description="null without lift tests")
+    calibration: list[CalibrationRow] | None = Field(
+        None, description="null without lift tests or with compare_uncalibrated false")
 
 
 class BudgetSettings(Strict):
