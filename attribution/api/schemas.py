@@ -314,11 +314,19 @@ class BudgetRequest(Strict):
 
 
 class BudgetResponse(BaseModel):
-    """The recommended split per channel and the totals (current vs recommended response, lift)."""
+    """The recommended split per channel and the totals (current vs recommended response, lift), the
+    plan's warnings and the fit's."""
 
     allocation: list[dict[str, float | str | bool | None]]
     totals: dict[str, float | None]
-    fit_warnings: list[str]
+    warnings: list[str] = Field(description=(
+        "the plan's warnings (`BudgetResult.warnings`): one sentence per channel the plan spends more on, per "
+        "period, than the most the model has seen on the fit range (its response there is extrapolated); each "
+        "starts with the channel's name and a colon. Empty when the plan stays within the seen range"),
+        examples=[["tv: the plan spends 5,200.00 per period, above the most the model has seen (4,100.00 per "
+                   "period on the fit range); its response there is extrapolated from the fitted curve, so treat "
+                   "it as a guess or bound the channel"]])
+    fit_warnings: list[str] = Field(description="the media-mix fit's warnings (as in /v1/mmm/fit)")
 
 
 class Health(BaseModel):

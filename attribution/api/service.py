@@ -326,7 +326,7 @@ def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
 
 
 def budget_optimize(req: s.BudgetRequest, limits: ApiLimits) -> s.BudgetResponse:
-    """``attribution.budget.optimize`` on the model fitted to ``req.fit``."""
+    """``attribution.budget.optimize`` on the model fitted to ``req.fit``, with the plan's warnings."""
     from attribution import budget
 
     res = _fit(req.fit, limits, "fit.")
@@ -338,7 +338,7 @@ def budget_optimize(req: s.BudgetRequest, limits: ApiLimits) -> s.BudgetResponse
     plan = budget.optimize(res, **settings)
     totals = {k: (None if v is None else float(v)) for k, v in plan.totals.items()}
     totals = {k: (None if v is not None and not math.isfinite(v) else v) for k, v in totals.items()}
-    return s.BudgetResponse(allocation=_records(plan.allocation), totals=totals,
+    return s.BudgetResponse(allocation=_records(plan.allocation), totals=totals, warnings=list(plan.warnings),
                             fit_warnings=[str(w) for w in res.diagnostics.get("warnings", [])])
 
 

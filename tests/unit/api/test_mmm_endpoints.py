@@ -1,6 +1,7 @@
 """POST /v1/mmm/fit and /v1/budget/optimize: the numbers of mmm.fit and budget.optimize on the same table."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from attribution import budget, mmm
@@ -26,3 +27,40 @@ def test_fit_and_budget_match_the_library(client, table):
     assert plan.json()["totals"]["recommended_response"] == pytest.approx(ref.recommended_response)
     bad = client.post("/v1/mmm/fit", headers=HEADERS, json={**spec, "channels": ["radio"]})
     assert bad.status_code == 422 and "radio" in bad.json()["detail"]
+
+
+def _fit_range(table) -> pd.DataFrame:
+    """The rows the fit uses, by hand: the default hold-out leaves out the latest 10 % (6 of 60 weeks)."""
+    return table.iloc[:len(table) - round(0.1 * len(table))]
+
+
+def _seen_max(table, channel: str) -> float:
+    """The most spend per period on the fit range."""
+    return float(_fit_range(table)[channel].max())
+
+
+def test_budget_warns_about_channels_planned_above_the_seen_range(client, table):
+    spec = {"rows": records(table), "channels": ["tv", "search"], "n_starts": 2, "n_fourier": 1}
+    tv, search = _seen_max(table, "tv"), _seen_max(table, "search")
+    # tv must spend at least 1.5 x its largest week, search at most 0.9 x its own: only tv leaves the seen range
+    settings = {"total": 1.5 * tv + 0.5 * search, "pct_bounds": None,
+                "bounds": {"tv": [1.5 * tv, None], "search": [None, 0.9 * search]}}
+    got = client.post("/v1/budget/optimize", headers=HEADERS, json={"fit": spec, "budget": settings})
+    assert got.status_code == 200, got.text
+    warnings = got.json()["warnings"]
+    assert [w.split(":")[0] for w in warnings] == ["tv"]
+    lib = mmm.fit(pd.DataFrame(spec["rows"]), channels=["tv", "search"], n_starts=2, n_fourier=1)
+    ref = budget.optimize(lib, total=settings["total"], pct_bounds=None,
+                          bounds={"tv": (1.5 * tv, None), "search": (None, 0.9 * search)})
+    assert warnings == list(ref.warnings)
+    assert f"({tv:,.2f} per period on the fit range)" in warnings[0]
+
+
+def test_budget_within_the_seen_range_has_no_warnings(client, table):
+    spec = {"rows": records(table), "channels": ["tv", "search"], "n_starts": 2, "n_fourier": 1}
+    # +-20 % around the mean spend per period stays below each channel's largest week
+    assert all(1.2 * _fit_range(table)[c].mean() < _seen_max(table, c) for c in ("tv", "search"))
+    got = client.post("/v1/budget/optimize", headers=HEADERS,
+                      json={"fit": spec, "budget": {"pct_bounds": [-0.2, 0.2]}})
+    assert got.status_code == 200, got.text
+    assert got.json()["warnings"] == []
