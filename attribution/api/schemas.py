@@ -288,6 +288,10 @@ class MMMFitResponse(BaseModel):
     diagnostics: dict[str, float | int | str | bool | None]
     warnings: list[str]
     fitted: list[dict[str, float | str | bool | None]]
+    selection: list[dict[str, float | int | str | bool | None]] = Field(default_factory=list, description=(
+        "every candidate of the automatic choices (trend, lag, forms): step, its settings, fit, BIC, hold-out "
+        "error, ROAS per channel (`roas_<channel>`), chosen, delta_bic; empty when nothing was chosen"))
+    choices: list[str] = Field(default_factory=list, description="one sentence per automatic choice")
     lift_tests: list[LiftTestResult] | None = Field(None, description="null without lift tests")
     calibration: list[CalibrationRow] | None = Field(
         None, description="null without lift tests or with compare_uncalibrated false")
@@ -300,8 +304,8 @@ class BudgetSettings(Strict):
     bounds: dict[str, tuple[Amount | None, Amount | None]] = Field(
         default_factory=dict, description="per channel (low, high) spend per period; null = no bound")
     pct_bounds: tuple[float, float] | None = Field(
-        BUDGET_PCT_BOUNDS, description="(-0.2, 0.3): change allowed relative to current spend, for every channel; "
-                                       "null = no relative bound")
+        BUDGET_PCT_BOUNDS, description=f"(low, high) change allowed relative to current spend, for every channel, "
+                                       f"e.g. (-0.2, 0.3); default {BUDGET_PCT_BOUNDS}; null = no relative bound")
     locked: list[Text] = Field(default_factory=list, description="channels kept at their current spend")
     periods: int = Field(1, ge=1, le=520, description="length of the plan in periods")
 

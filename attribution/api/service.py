@@ -312,7 +312,9 @@ def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
     from attribution.mmm.lift import calibration_table
 
     res = _fit(spec, limits)
-    diagnostics = {k: _scalar(v) for k, v in res.diagnostics.items() if k not in ("warnings", "lift_tests")}
+    tables = ("warnings", "lift_tests", "selection", "choices")  # answered in fields of their own
+    diagnostics = {k: _scalar(v) for k, v in res.diagnostics.items() if k not in tables}
+    selection = res.diagnostics.get("selection")
     tests = calibration = None
     if "lift_tests" in res.diagnostics:
         tests = [s.LiftTestResult(**r) for r in _records(res.diagnostics["lift_tests"])]
@@ -322,7 +324,9 @@ def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
             calibration = [s.CalibrationRow(**r) for r in _records(table)]
     return s.MMMFitResponse(channel_summary=_records(res.channel_summary), params=_records(res.params),
                             diagnostics=diagnostics, warnings=[str(w) for w in res.diagnostics.get("warnings", [])],
-                            fitted=_records(res.fitted), lift_tests=tests, calibration=calibration)
+                            fitted=_records(res.fitted), lift_tests=tests, calibration=calibration,
+                            selection=_records(selection) if selection is not None else [],
+                            choices=[str(c) for c in res.diagnostics.get("choices", [])])
 
 
 def budget_optimize(req: s.BudgetRequest, limits: ApiLimits) -> s.BudgetResponse:

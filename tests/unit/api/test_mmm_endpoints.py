@@ -21,6 +21,13 @@ def test_fit_and_budget_match_the_library(client, table):
     got = {r["channel"]: r["contribution"] for r in fit.json()["channel_summary"]}
     assert got == pytest.approx(dict(zip(lib.channel_summary["channel"], lib.channel_summary["contribution"],
                                          strict=True)))
+    # the automatic choices come as a table and sentences (the same candidates and BIC as the library's)
+    selection = lib.diagnostics["selection"]
+    assert [(r["step"], r["trend_segments"], r["max_lag"], r["chosen"]) for r in fit.json()["selection"]] == list(
+        selection[["step", "trend_segments", "max_lag", "chosen"]].itertuples(index=False, name=None))
+    assert [r["bic"] for r in fit.json()["selection"]] == pytest.approx(selection["bic"].tolist())
+    assert fit.json()["choices"] == lib.diagnostics["choices"] and len(fit.json()["choices"]) == 2
+    assert not {"selection", "choices"} & set(fit.json()["diagnostics"])
     plan = client.post("/v1/budget/optimize", headers=HEADERS, json={"fit": spec, "budget": {"pct_bounds": [-0.2, 0.2]}})
     assert plan.status_code == 200, plan.text
     ref = budget.optimize(lib, pct_bounds=(-0.2, 0.2))
