@@ -219,8 +219,10 @@ class MMMFitSpec(Strict):
     target: Text = "y"
     channels: list[Text] = Field(min_length=1, max_length=30)
     controls: list[Text] = Field(default_factory=list, max_length=30)
-    adstock: Literal["geometric", "delayed", "weibull_cdf", "weibull_pdf"] = "geometric"
-    saturation: Literal["logistic", "hill", "michaelis_menten"] = "logistic"
+    adstock: Literal["geometric", "delayed", "weibull_cdf", "weibull_pdf", "auto"] = Field(
+        "geometric", description="'auto' (with either form 'auto'): the adstock and saturation pair with the lowest "
+                                 "BIC among the library's candidates (selection lists them)")
+    saturation: Literal["logistic", "hill", "michaelis_menten", "auto"] = "logistic"
     max_lag: int | None = Field(None, ge=1, le=60, description="adstock weights; null = the lowest BIC among "
                                                                "4, 8, 13 weeks or 7, 14, 30 days")
     holdout_share: float = Field(MMM_HOLDOUT_SHARE, ge=0, lt=0.5)

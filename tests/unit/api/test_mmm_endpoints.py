@@ -87,3 +87,18 @@ def test_mmm_limits_are_413_and_a_single_replicate_422(make_client, table):
     assert boot.status_code == 413 and f"limit of {MAX_N_BOOT // 5}" in boot.json()["detail"]
     one = client.post("/v1/mmm/fit", headers=HEADERS, json={**spec, "n_boot": 1})
     assert one.status_code == 422 and "at least 2" in one.json()["detail"]
+
+
+def test_automatic_forms_are_the_library_s_choice(client, table):
+    spec = {"rows": records(table), "channels": ["tv", "search"], "n_starts": 2, "n_fourier": 1,
+            "adstock": "auto", "saturation": "auto"}
+    got = client.post("/v1/mmm/fit", headers=HEADERS, json=spec)
+    assert got.status_code == 200, got.text
+    lib = mmm.fit(pd.DataFrame(spec["rows"]), channels=["tv", "search"], n_starts=2, n_fourier=1, adstock="auto",
+                  saturation="auto")
+    body = got.json()
+    assert (body["diagnostics"]["adstock"], body["diagnostics"]["saturation"]) == (lib.adstock, lib.saturation)
+    assert body["diagnostics"]["auto_forms"] is True
+    forms = {(r["adstock"], r["saturation"]) for r in body["selection"] if r["step"] == "forms"}
+    assert len(forms) > 1 and (lib.adstock, lib.saturation) in forms
+    assert [r["roas"] for r in body["channel_summary"]] == lib.channel_summary["roas"].tolist()
