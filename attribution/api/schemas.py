@@ -280,6 +280,14 @@ class CalibrationRow(BaseModel):
         "calibrated interval width / uncalibrated width - 1 (negative: the tests narrowed it); with n_boot only"))
 
 
+class BaselineRelaxed(BaseModel):
+    """Where the baseline >= 0 constraint binds, and media credit with and without it (fit range)."""
+
+    where: list[str] = Field(description="the dates (trend knots) where the baseline level is held at 0")
+    media: float = Field(description="media credit under the constraint")
+    media_free: float = Field(description="media credit with the baseline left free")
+
+
 class MMMFitResponse(BaseModel):
     """Per channel spend, contribution, share, ROAS and marginal ROAS (+ intervals), the parameters,
     fit diagnostics and the fitted series; with lift tests, each test against the calibrated curve and
@@ -294,6 +302,8 @@ class MMMFitResponse(BaseModel):
         "every candidate of the automatic choices (trend, lag, forms): step, its settings, fit, BIC, hold-out "
         "error, ROAS per channel (`roas_<channel>`), chosen, delta_bic; empty when nothing was chosen"))
     choices: list[str] = Field(default_factory=list, description="one sentence per automatic choice")
+    baseline_relaxed: BaselineRelaxed | None = Field(None, description=(
+        "null unless the baseline >= 0 constraint binds (the warnings then say which way it moved media credit)"))
     lift_tests: list[LiftTestResult] | None = Field(None, description="null without lift tests")
     calibration: list[CalibrationRow] | None = Field(
         None, description="null without lift tests or with compare_uncalibrated false")

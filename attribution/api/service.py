@@ -312,7 +312,7 @@ def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
     from attribution.mmm.lift import calibration_table
 
     res = _fit(spec, limits)
-    tables = ("warnings", "lift_tests", "selection", "choices")  # answered in fields of their own
+    tables = ("warnings", "lift_tests", "selection", "choices", "baseline_relaxed")  # fields of their own
     diagnostics = {k: _scalar(v) for k, v in res.diagnostics.items() if k not in tables}
     selection = res.diagnostics.get("selection")
     tests = calibration = None
@@ -326,7 +326,8 @@ def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
                             diagnostics=diagnostics, warnings=[str(w) for w in res.diagnostics.get("warnings", [])],
                             fitted=_records(res.fitted), lift_tests=tests, calibration=calibration,
                             selection=_records(selection) if selection is not None else [],
-                            choices=[str(c) for c in res.diagnostics.get("choices", [])])
+                            choices=[str(c) for c in res.diagnostics.get("choices", [])],
+                            baseline_relaxed=res.diagnostics.get("baseline_relaxed"))
 
 
 def budget_optimize(req: s.BudgetRequest, limits: ApiLimits) -> s.BudgetResponse:

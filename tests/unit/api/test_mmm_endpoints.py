@@ -102,3 +102,17 @@ def test_automatic_forms_are_the_library_s_choice(client, table):
     forms = {(r["adstock"], r["saturation"]) for r in body["selection"] if r["step"] == "forms"}
     assert len(forms) > 1 and (lib.adstock, lib.saturation) in forms
     assert [r["roas"] for r in body["channel_summary"]] == lib.channel_summary["roas"].tolist()
+
+
+def test_a_binding_baseline_constraint_is_reported_as_numbers(client, table):
+    # y moved down by its smallest value: the best baseline would go below 0 somewhere, so the level is held at 0
+    low = table.assign(y=table["y"] - table["y"].min())
+    spec = {"rows": records(low), "channels": ["tv", "search"], "n_starts": 2, "n_fourier": 1}
+    body = client.post("/v1/mmm/fit", headers=HEADERS, json=spec).json()
+    lib = mmm.fit(pd.DataFrame(spec["rows"]), channels=["tv", "search"], n_starts=2, n_fourier=1)
+    relaxed = lib.diagnostics["baseline_relaxed"]
+    assert relaxed is not None and body["baseline_relaxed"] == relaxed
+    assert body["baseline_relaxed"]["media_free"] > body["baseline_relaxed"]["media"]  # the limit took media credit
+    assert any("understated" in w for w in body["warnings"])
+    plain = client.post("/v1/mmm/fit", headers=HEADERS, json={**spec, "rows": records(table)}).json()
+    assert plain["baseline_relaxed"] is None
