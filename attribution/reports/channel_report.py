@@ -49,7 +49,7 @@ class ChannelReport:
     date_by: str
     spend_source: str
 
-    def with_totals(self) -> "ChannelReport":
+    def with_totals(self) -> ChannelReport:
         """The same report with a ``Total`` row per period (:func:`with_totals`); unchanged when it
         already has them."""
         if self.table["channel"].eq(TOTAL).any():
