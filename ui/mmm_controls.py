@@ -124,8 +124,6 @@ def data_source(ds: Dataset | None) -> MMMInput | None:
     column roles; returns the checked input, or None after saying what is missing."""
     reason = ("No dataset is loaded: load one on the **Data** page, or upload a wide CSV below." if ds is None
               else cache_mmm.unavailable_reason(ds))
-    if ds is not None:
-        st.sidebar.caption(f"Dataset: **{plain(ds.name)}**")
     if reason:
         st.info(reason)
     source = st.radio("Data", SOURCES, index=1 if reason else 0, horizontal=True, key="mmm_source")
