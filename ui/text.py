@@ -24,6 +24,11 @@ def plain(text) -> str:
     return _SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
 
 
+def plural(n: int, word: str) -> str:
+    """``1 channel``, ``2 channels``, ``1,200 channels``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def file_size(n_bytes: int) -> str:
     """A file size as people read it: "512 bytes", "6 KB" (whole kilobytes under 1 MB), "3.4 MB",
     "1.2 GB"; binary units (1 KB = 1024 bytes), as the upload limit's messages use."""
