@@ -10,10 +10,10 @@ from attribution import budget
 from attribution.budget import BudgetResult
 from attribution.errors import AttributionError
 from attribution.mmm import MMMResult
+from attribution.mmm.fit_spec import FitSpec
 from ui import charts_mmm
 from ui.budget_controls import scenario_tables
 from ui.downloads import csv_download, show_chart
-from ui.mmm_controls import FitSpec
 from ui.text import plain
 
 NUM = st.column_config.NumberColumn

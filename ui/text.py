@@ -24,6 +24,11 @@ def plain(text) -> str:
     return _SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
 
 
+def plural(n: int, word: str) -> str:
+    """``1 channel``, ``2 channels``, ``1,200 channels``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def readable_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` for ``st.dataframe``: cells of object columns that are not plain text, numbers,
     booleans or missing (UUIDs from JSON or Parquet, bytes, dicts, lists) become their text

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from attribution import budget
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
+from attribution.mmm.fit_spec import FitSpec
 from attribution.simulate.sample import sample_daily_truth
 from attribution.store.workspace import Workspace
 from tests.app.conftest import APP, errors_of, unescape
@@ -18,7 +19,6 @@ from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 from tests.unit.mmm.test_sample_fit import PAGE_DEFAULTS
 from ui.budget_controls import bounds_from_table
 from ui.cache_mmm import upload_key
-from ui.mmm_controls import FitSpec
 from ui.state import ensure_sample
 
 
