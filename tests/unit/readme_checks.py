@@ -80,6 +80,11 @@ def python_api(ns: dict, cwd: Path, out: str) -> None:
     assert abs(report["spend"].sum() - spend) < 0.01, (report["spend"].sum(), spend)
     both = report[(report["spend"] > 0) & (report["conversions"] > 0)]
     assert len(both) > 0 and np.allclose(both["cpa"], both["spend"] / both["conversions"])
+    # the daily report says where its spend came from; its IHC shape credits every purchase
+    daily, ihc = ns["daily"], ns["ihc"]
+    assert (daily.spend_source, daily.freq, daily.model) == ("spend table", "day", "linear")
+    assert list(ihc.columns) == ["channel_name", "date", "cost", "ihc", "ihc_revenue", "CPO", "ROAS"]
+    assert abs(ihc["ihc"].sum() - purchases) < 1e-6 * purchases
     weekly = ns["weekly"]
     assert list(weekly.columns[:2]) == ["date", "y"] and (weekly["y"] > 0).all()
     summary = ns["fit"].channel_summary
