@@ -1,6 +1,7 @@
 """Cast raw values to canonical types inside DuckDB, with a reason for every rejected row.
 
-:func:`stage` turns a raw relation into a temp view holding the typed canonical columns plus
+:func:`stage` turns a raw relation into a temp view (a table with ``materialize``, for small
+inputs read several times) holding the typed canonical columns (and any ``derived`` ones) plus
 ``__row`` (1-based data row), ``__code`` (NULL when the row is accepted) and, for rejected rows,
 ``__column``, ``__value`` and ``__reason``; ``Staged.good`` selects the accepted rows and
 ``Staged.rejected`` holds the rejected ones. All work is set-based SQL: no Python loops over rows.
@@ -174,7 +175,7 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
           dedupe: bool = True, flags: dict[str, str] | None = None, derived: dict[str, str] | None = None,
           materialize: bool = False) -> Staged:
-    """Type and validate ``raw`` as a temp view; see the module docstring for its columns.
+    """Type and validate ``raw`` as a temp view (or table); see the module docstring for its columns.
 
     Parameters
     ----------
@@ -234,7 +235,7 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                                               for i, item in enumerate(conds)) + " end")
 
         join = f"left join {dup_table} d using (__row)" if dup_table else ""
-        extra = "".join(f", {sql} as {quote_identifier(name)}" for name, sql in (derived or {}).items())
+        extra = "".join(f", {expr} as {quote_identifier(name)}" for name, expr in (derived or {}).items())
         flag_cols = [f"({sql}) as {quote_identifier('__flag_' + name)}" for name, sql in (flags or {}).items()]
         drop = ["__row", "__code", *alias.values(), *_p_cols(level_z + level_p)]
         drop += ["__dup_of"] if dup_table else []
