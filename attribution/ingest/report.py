@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-#: where an issue's message is shown: the Python library (and the HTTP API), the app, the command line
-AUDIENCES = ("library", "app", "cli")
+from attribution.errors import AUDIENCES
 
 
 @dataclass(frozen=True)
