@@ -10,6 +10,14 @@ from __future__ import annotations
 AUDIENCES = ("library", "app", "cli")
 
 
+def text_for(audience: str, shown_as: dict[str, str], default: str) -> str:
+    """``shown_as[audience]`` if that audience has its own text, else ``default``; an audience not
+    in :data:`AUDIENCES` is a programming error (ValueError)."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})")
+    return shown_as.get(audience, default)
+
+
 class AttributionError(ValueError):
     """Base class of every error the library raises on purpose.
 
@@ -25,9 +33,7 @@ class AttributionError(ValueError):
 
     def message_for(self, audience: str) -> str:
         """The message as shown to ``audience`` ('library', 'app' or 'cli'): its own text, else ``str(self)``."""
-        if audience not in AUDIENCES:
-            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})")
-        return self.shown_as.get(audience, str(self))
+        return text_for(audience, self.shown_as, str(self))
 
 
 class DataValidationError(AttributionError):
