@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from attribution.api import schemas as s
 from attribution.api import service
 from attribution.api.keys import KeyRing
-from attribution.api.service import ApiLimits, RequestTooLarge
+from attribution.api.limits import ApiLimits, RequestTooLarge
 from attribution.errors import AttributionError, DataValidationError
 
 log = logging.getLogger("attribution.api")

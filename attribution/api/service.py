@@ -8,44 +8,19 @@ Every computation is the library's own (the numbers equal ``at.compare`` / ``at.
   in the answer; a request whose every row is bad is a 422.
 * Aggregated paths: rows with the same path are added up; only the path rules of the journey
   rules apply (``transform``, ``exclude_channels``), as for an uploaded paths file.
-* Limits (:class:`ApiLimits`) are checked before any work starts: too many rows is a
-  :class:`RequestTooLarge` (HTTP 413) naming the limit.
+* Limits (:class:`~attribution.api.limits.ApiLimits`) are checked before any work starts: too many
+  rows or replicates is a :class:`~attribution.api.limits.RequestTooLarge` (HTTP 413) naming the limit.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from attribution.api import schemas as s
-from attribution.errors import AttributionError, DataValidationError, ModelError
-
-# Bootstrap and MMM work grows with these; beyond them a request would tie up a worker for minutes.
-MAX_N_BOOT = 1000
-
-
-class RequestTooLarge(AttributionError):
-    """The request is over one of the server's limits (HTTP 413); the message names it."""
-
-
-@dataclass(frozen=True)
-class ApiLimits:
-    """Per-request limits (all configurable with ``serve`` options or environment variables).
-
-    ``max_body_bytes``: request body size. ``max_rows``: touchpoints + conversions + paths of one
-    attribution request. ``max_boot_work``: ``n_boot`` x rows (bounds the bootstrap's time).
-    ``max_ihc_journeys``/``max_ihc_sessions``: one compute_ihc request (the hosted API's limits
-    by default). ``max_mmm_rows``: periods of a media-mix table.
-    """
-
-    max_body_bytes: int = 64 * 2**20
-    max_rows: int = 1_000_000
-    max_boot_work: int = 20_000_000
-    max_ihc_journeys: int = 100
-    max_ihc_sessions: int = 3000
-    max_mmm_rows: int = 3660
+from attribution.api.limits import ApiLimits, RequestTooLarge
+from attribution.errors import DataValidationError, ModelError
 
 
 def _too_large(what: str, n: int, limit: int, hint: str) -> RequestTooLarge:
@@ -157,8 +132,8 @@ def _check_size(req: s.AttributionRequest, limits: ApiLimits) -> int:
     if req.n_boot:
         if req.n_boot < 2:
             raise ModelError("n_boot must be 0 (no intervals) or at least 2")
-        if req.n_boot > MAX_N_BOOT:
-            raise _too_large("n_boot", req.n_boot, MAX_N_BOOT, "200 replicates give stable 95% intervals")
+        if req.n_boot > limits.max_n_boot:
+            raise _too_large("n_boot", req.n_boot, limits.max_n_boot, "200 replicates give stable 95% intervals")
         if req.n_boot * n > limits.max_boot_work:
             raise _too_large("n_boot x rows", req.n_boot * n, limits.max_boot_work,
                              "use fewer replicates or send aggregated paths")
@@ -272,8 +247,8 @@ def _fit(spec: s.MMMFitSpec, limits: ApiLimits, at: str = ""):
     if len(spec.rows) > limits.max_mmm_rows:
         raise _too_large("rows of the table", len(spec.rows), limits.max_mmm_rows,
                          "aggregate to weeks, or send a shorter range")
-    if spec.n_boot > MAX_N_BOOT // 5:
-        raise _too_large("n_boot", spec.n_boot, MAX_N_BOOT // 5, "100 replicates give usable intervals")
+    if spec.n_boot > limits.max_mmm_n_boot:
+        raise _too_large("n_boot", spec.n_boot, limits.max_mmm_n_boot, "100 replicates give usable intervals")
     if spec.n_boot == 1:
         raise ModelError("n_boot must be 0 (no intervals) or at least 2")
     frame = pd.DataFrame(spec.rows)
