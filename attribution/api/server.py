@@ -26,6 +26,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from attribution.api import mmm_schemas as ms
 from attribution.api import schemas as s
 from attribution.api import service
 from attribution.api.keys import KeyRing
@@ -173,8 +174,8 @@ def create_app(keys: KeyRing | None, limits: ApiLimits | None = None) -> FastAPI
         """The hosted IHC API's request and answer: `customer_journeys` in, `ihc` per session out."""
         return await run_in_threadpool(service.compute_ihc, req, limits)
 
-    @app.post("/v1/mmm/fit", response_model=s.MMMFitResponse, tags=["media mix"], **secured)
-    async def mmm_fit(spec: s.MMMFitSpec) -> s.MMMFitResponse:
+    @app.post("/v1/mmm/fit", response_model=ms.MMMFitResponse, tags=["media mix"], **secured)
+    async def mmm_fit(spec: ms.MMMFitSpec) -> ms.MMMFitResponse:
         """Fit a media-mix model (adstock + saturation regression) on a wide daily or weekly table.
 
         Optional `lift_tests` (experiments: `channel, x, delta_x, delta_y, sigma`) calibrate the
@@ -183,9 +184,16 @@ def create_app(keys: KeyRing | None, limits: ApiLimits | None = None) -> FastAPI
         """
         return await run_in_threadpool(service.mmm_fit, spec, limits)
 
-    @app.post("/v1/budget/optimize", response_model=s.BudgetResponse, tags=["media mix"], **secured)
-    async def budget_optimize(req: s.BudgetRequest) -> s.BudgetResponse:
-        """Fit the media-mix model, then split the budget for the largest predicted response."""
+    @app.post("/v1/budget/optimize", response_model=ms.BudgetResponse, tags=["media mix"], **secured)
+    async def budget_optimize(req: ms.BudgetRequest) -> ms.BudgetResponse:
+        """Fit the media-mix model, then plan the budget on it (`budget.plan`).
+
+        `budget.mode`: `budget` (the default) splits `total` for the largest predicted response;
+        `marginal_roas` spends until one more unit returns `target_marginal_roas`; `response` finds the
+        least spend reaching `target_response`. Bounds: `bounds` (spend), `pct_bounds` and
+        `channel_pct_bounds` (change relative to current spend), `locked`. With `forecast_periods`,
+        `forecast` predicts the outcome per period for the next periods under the plan (`budget.forecast`).
+        """
         return await run_in_threadpool(service.budget_optimize, req, limits)
 
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
