@@ -17,7 +17,7 @@ from datetime import date as Date  # noqa: N812 (a field is called ``date``)
 from inspect import Parameter, signature
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from attribution import mmm
 from attribution.api.schemas import MAX_AMOUNT, Amount, Strict, Text
@@ -202,6 +202,11 @@ PctPair = Annotated[tuple[PctChange, PctChange], AfterValidator(_ordered)]
 class BudgetSettings(Strict):
     """What to plan (``mode``, as :func:`attribution.budget.plan`) and within which bounds. Spend is per
     period of the fit (per week for a weekly table)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"mode": "marginal_roas", "target_marginal_roas": 1.0, "channel_pct_bounds": {"tv": [-0.1, 0.1]},
+         "forecast_periods": 13},
+        {"total": 5000, "pct_bounds": [-0.3, 0.3], "locked": ["search"]}]})
 
     mode: Literal[tuple(PLAN_MODES)] = Field("budget", description=(  # type: ignore[valid-type]
         "'budget': split `total` for the largest predicted response (the default); 'marginal_roas': spend on "

@@ -137,3 +137,41 @@ def test_settings_the_fit_refutes_are_422(client, spec, lib):
     got = client.post("/v1/budget/optimize", headers=HEADERS,
                       json={"fit": spec, "budget": {"mode": "response", "target_response": far}})
     assert got.status_code == 422 and "out of reach" in got.json()["detail"]
+
+
+def test_random_settings_are_answered_never_a_server_error(client, spec):
+    """Hypothesis draws budget settings (every mode, amounts, bounds, relative bounds, locks, forecasts) on
+    one fit: each answer is a 200 that keeps its bounds, or a 422/413 with the JSON error, never a 500."""
+    hypothesis = pytest.importorskip("hypothesis", reason="hypothesis comes with schemathesis (requirements-api.txt)")
+    st = hypothesis.strategies
+    quick = {**spec, "n_starts": 1, "trend": 1, "max_lag": 4}  # no model selection: the settings are under test
+    amount = st.floats(0, 30000)
+    pair = st.tuples(st.floats(-1.5, 1), st.floats(-0.5, 3)).map(sorted)
+    # a mode with its own amount (a mode with another's amount is a 422 before any work: tested above)
+    plan = st.one_of(st.fixed_dictionaries({"mode": st.just("marginal_roas"), "target_marginal_roas": st.floats(0.01, 3)}),
+                     st.fixed_dictionaries({"mode": st.just("response"), "target_response": amount}),
+                     st.fixed_dictionaries({}, optional={"mode": st.just("budget"), "total": amount}))
+    rest = st.fixed_dictionaries({}, optional={
+        "pct_bounds": st.one_of(st.none(), pair), "channel_pct_bounds": st.dictionaries(st.sampled_from(CHANNELS), pair),
+        "bounds": st.dictionaries(st.sampled_from(CHANNELS), st.tuples(st.one_of(st.none(), amount),
+                                                                       st.one_of(st.none(), amount))),
+        "locked": st.lists(st.sampled_from(CHANNELS), max_size=2), "periods": st.integers(1, 13)})
+    ahead = st.one_of(st.integers(1, 13).map(lambda n: {"forecast_periods": n}), st.just({}))
+    settings = st.builds(lambda a, b, c: {**a, **b, **c}, plan, rest, ahead)
+
+    @hypothesis.settings(max_examples=40, deadline=None, derandomize=True,
+                         suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.given(settings)
+    def check(budget_settings):
+        got = client.post("/v1/budget/optimize", headers=HEADERS, json={"fit": quick, "budget": budget_settings})
+        assert got.status_code in (200, 413, 422), got.text
+        if got.status_code != 200:
+            assert set(got.json()) == {"error", "detail", "field"}
+            return
+        body = got.json()
+        for row in body["allocation"]:
+            assert row["lower"] * (1 - 1e-9) - 1e-6 <= row["recommended_spend"] <= row["upper"] * (1 + 1e-9) + 1e-6
+        n = budget_settings.get("forecast_periods")
+        assert (body["forecast"] is None) if n is None else (len(body["forecast"]) == n)
+
+    check()
