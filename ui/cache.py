@@ -124,7 +124,7 @@ def _model(_ds: Dataset, fingerprint: str, settings_key: str, _settings: Journey
     try:
         return run_model(name, _journeys(_ds, fingerprint, _settings), **dict(params)), None
     except ModelError as err:  # kept, so the failure is not worked out again on every rerun
-        return None, str(err)
+        return None, err.message_for("app")
 
 
 #: the attribution.models functions behind the Model details view

@@ -69,7 +69,7 @@ def build_report(ds: Dataset, settings: JourneySettings, results: pd.DataFrame |
             try:
                 frames.append(run_model(name, data))
             except AttributionError as err:
-                failures[name] = str(err)
+                failures[name] = err.message_for("app")
         results = pd.concat(frames, ignore_index=True) if frames else compare(data, [])
     html = dataset_report(ds, settings=settings, results=results, failures=failures, params=params,
                           channel_report=_channel_report(data) if data.total_conversions > 0 else None,

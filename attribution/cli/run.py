@@ -163,6 +163,9 @@ def run_attribution(args: argparse.Namespace) -> int:
     rejected = int(ds.report.rejected_counts["rows"].sum()) if len(ds.report.rejected_counts) else 0
     say("loaded " + ", ".join(f"{n:,} {t} rows" for t, n in ds.report.tables.items() if t != "rejected")
         + (f"; {rejected:,} rows rejected (see rejected_rows.csv)" if rejected else ""))
+    for issue in ds.report.warnings:
+        if issue.severity == "warning":
+            say(f"warning: {issue.message_for('cli')}" + (f" ({issue.location})" if issue.location else ""))
     settings = journey_settings(args, ds)  # with the dataset's defaults (no lookback for pre-built journeys)
     data = ds.journeys(settings)
     if data.total_conversions == 0:

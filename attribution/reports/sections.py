@@ -178,12 +178,12 @@ def budget_section(plan: Any, note: str = "") -> Section:
                   "lift": "Lift", "lift_pct": "Lift %", "periods": "Periods"}
         facts = {label: totals[key] for key, label in labels.items() if key in totals}
         if isinstance(facts.get("Lift %"), float) and not pd.isna(facts["Lift %"]):
-            facts["Lift %"] = f"{facts['Lift %']:+.1%}"  # a fraction of the current response
+            facts["Lift %"] = f"{facts['Lift %']:+.1f}%"  # already in percent of the current response
         blocks.append(Facts(facts))
         low, high = totals.get("lift_ci_low"), totals.get("lift_ci_high")
         if isinstance(low, float) and isinstance(high, float) and not (pd.isna(low) or pd.isna(high)):
             blocks.append(Text(f"Lift interval from the model's bootstrap: {low:,.2f} to {high:,.2f}.", "note"))
-    blocks.append(Table(allocation, formats={"change_pct": "{:+.1%}"} if totals else {}))
+    blocks.append(Table(allocation, formats={"change_pct": "{:+.1f}%"} if totals else {}))
     if {"channel", "current_spend", "recommended_spend"} <= set(allocation.columns):
         blocks.append(Chart(figures.spend_comparison(allocation, "Current and recommended spend")))
     return Section("budget", "Budget optimiser", tuple(blocks))

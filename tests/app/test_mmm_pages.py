@@ -219,6 +219,11 @@ def test_budget_plan_with_lift_interval_and_scenarios(fitted):
     assert (plan["recommended_spend"] >= 0.5 * plan["current_spend"] - 1e-6).all()
     lift = {m.label: m for m in at.metric}["Expected lift"]
     assert "95% interval" in lift.delta  # attribution.defaults.INTERVAL_LEVEL
+    # lift_pct is in percent: the metric shows it with a % sign, as 100 x lift / current response
+    response = plan[["current_response", "recommended_response"]].sum()
+    assert lift.value == f"{100 * (response['recommended_response'] / response['current_response'] - 1):+.1f}%"
+    assert plan["change_pct"].to_numpy() == pytest.approx(
+        (100 * (plan["recommended_spend"] / plan["current_spend"] - 1)).to_numpy())
     titles = set(_specs(at))
     assert {"Current vs recommended spend", "Marginal ROAS before and after"} <= titles
 
