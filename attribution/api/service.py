@@ -1,7 +1,7 @@
 """What each endpoint does, without HTTP: validated request models in, response models out.
 
 Every computation is the library's own (the numbers equal ``at.compare`` / ``at.bootstrap`` /
-``mmm.fit`` / ``budget.optimize`` on the same data); this module only translates. Rules:
+``mmm.fit`` / ``budget.plan`` / ``budget.forecast`` on the same data); this module only translates. Rules:
 
 * Touches and conversions go through the same ingest checks as an uploaded file (as an in-memory
   Parquet upload), so rows the library would reject are rejected here too and counted by reason
