@@ -119,9 +119,8 @@ def forward_look(plan: BudgetResult, res: MMMResult, spec: FitSpec, frame: pd.Da
     n = st.number_input(f"Periods to look ahead ({unit}s)", 1, 156, min(plan.periods, 104 if spec.freq == "W" else 365),
                         key="budget_forecast_periods", help="Predicted outcome per period when the recommended "
                         "spend per period is kept up for this many periods.")
-    spend = (plan.allocation.set_index("channel")["recommended_spend"] / plan.periods).to_dict()
     try:
-        ahead = budget.forecast(res, frame, spend, int(n), date=spec.date)
+        ahead = budget.forecast(res, frame, plan.recommended_per_period, int(n), date=spec.date)
     except AttributionError as err:
         st.error(plain(err))
         return
