@@ -17,9 +17,19 @@ Streamlit, so the cached functions that can fail on the data (a model, the boots
 ``(value, None)`` or ``(None, message)`` instead of raising: the failure, too, is worked out once.
 Heavy work shows what it is doing: a spinner with a message, a progress bar for several models
 and for the bootstrap replicates.
+
+Charts are cached too (:func:`figure`): a rerun (every widget click and page visit) would
+otherwise build every plotly figure again from its cached result, the largest part of a cached
+page run. A figure is keyed by its builder and the content of its inputs, and is one object shared
+by every session (``cache_resource``), so nothing may change a figure after it is built. Download
+files are not cached: they are made when their button is clicked (:mod:`ui.downloads`).
 """
 from __future__ import annotations
 
+import hashlib
+import pickle
+
+import pandas as pd
 import streamlit as st
 
 from attribution.engine.base import Dataset
@@ -113,6 +123,48 @@ def clear() -> None:
     """Forget every cached result (tests, and after deleting a dataset)."""
     st.cache_data.clear()
     _journeys.clear()
+    _figure.clear()
+
+
+def input_key(value) -> object:
+    """A small hashable stand-in for one input of a figure, equal for equal inputs.
+
+    Rules: a DataFrame or Series is keyed by its content: column names, dtypes, shape, name, and a
+    hash of every value and index label (``pd.util.hash_pandas_object``; cells it cannot hash, such as
+    lists, by their pickled form), never by a sample of its rows; dicts, lists and tuples by their
+    items in order; None, str, int, float and bool by themselves. Anything else raises TypeError
+    (an object's identity says nothing about what a chart of it shows).
+    """
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(repr((type(value).__name__, [str(c) for c in frame.columns], [str(t) for t in frame.dtypes],
+                            frame.shape, str(getattr(value, "name", "")))).encode())
+        try:
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        except TypeError:
+            digest.update(pickle.dumps(frame))
+        return ("frame", digest.hexdigest())
+    if isinstance(value, dict):
+        return ("dict", tuple((input_key(k), input_key(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(input_key(v) for v in value))
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"a figure input must be a frame, a series or plain values, not {type(value).__name__}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(builder: str, key: tuple, _build, _args: tuple, _kwargs: dict):
+    return _build(*_args, **_kwargs)
+
+
+def figure(build, *args, **kwargs):
+    """The figure ``build(*args, **kwargs)`` (a builder of :mod:`attribution.reports.figures` or
+    ``ui/charts_*.py``), built once per builder and inputs (:func:`input_key`) in the whole process;
+    every caller gets the same object, which nobody may change."""
+    key = (tuple(input_key(a) for a in args), tuple((k, input_key(v)) for k, v in sorted(kwargs.items())))
+    return _figure(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -116,3 +116,65 @@ def test_a_bootstrap_that_fails_is_tried_once_and_each_caller_gets_the_reason(mo
     results = at_once(lambda: cache_validation.draws(ds, settings, ["linear"], {}, 50, 0))
     assert ds.calls == {"journeys": 1, "bootstrap": 1}
     assert all(isinstance(r, AttributionError) and str(r) == "too few journeys to resample" for r in results)
+
+
+BUILT: list[tuple] = []
+
+
+def counted_bars(frame, metric: str, title: str | None = None):
+    """A figure builder that records each build (and takes a while, like plotly does)."""
+    import plotly.graph_objects as go
+
+    BUILT.append((metric, title))
+    time.sleep(WORK_SECONDS)
+    return go.Figure(go.Bar(x=frame["channel"], y=frame[metric]), layout={"title": title})
+
+
+@pytest.fixture
+def built():
+    BUILT.clear()
+    yield BUILT
+    BUILT.clear()
+
+
+def test_a_figure_asked_for_at_once_is_built_once_and_shared(built):
+    import pandas as pd
+
+    frame = pd.DataFrame({"channel": ["Email", "Search"], "conversions": [2.5, 7.5]})
+    figures = at_once(lambda: cache.figure(counted_bars, frame.copy(), "conversions", title="By channel"))
+    assert built == [("conversions", "By channel")]
+    assert all(f is figures[0] for f in figures)  # cache_resource: one object, never changed
+    assert list(figures[0].data[0].y) == [2.5, 7.5]
+
+
+def test_a_figure_is_built_again_only_when_its_inputs_change(built):
+    import pandas as pd
+
+    frame = pd.DataFrame({"channel": ["Email", "Search"], "conversions": [2.5, 7.5]})
+    first = cache.figure(counted_bars, frame, "conversions", "A")
+    assert cache.figure(counted_bars, frame.copy(), "conversions", "A") is first  # equal content
+    changed = frame.assign(conversions=[2.5, 7.0])
+    assert list(cache.figure(counted_bars, changed, "conversions", "A").data[0].y) == [2.5, 7.0]
+    cache.figure(counted_bars, frame, "conversions", "B")  # another title
+    cache.figure(counted_bars, frame.rename(columns={"channel": "Channel"}).assign(channel=frame["channel"]),
+                 "conversions", "A")  # another column
+    assert len(built) == 4
+
+
+def test_figure_inputs_are_keyed_by_every_row_and_plain_values():
+    import numpy as np
+    import pandas as pd
+
+    big = pd.DataFrame({"user": np.arange(300_000), "value": np.zeros(300_000)})
+    other = big.copy()
+    other.loc[123_457, "value"] = 1.0  # one row of 300 000 (Streamlit's own hasher samples big frames)
+    assert cache.input_key(big) == cache.input_key(big.copy())
+    assert cache.input_key(big) != cache.input_key(other)
+    assert cache.input_key(big["value"]) != cache.input_key(big)  # a series is not its frame
+    assert cache.input_key(big.astype({"value": "float32"})) != cache.input_key(big)  # dtypes count
+    lists = pd.DataFrame({"path": [["Email", "Search"], ["Search"]]})
+    assert cache.input_key(lists) == cache.input_key(lists.copy())
+    assert cache.input_key(lists) != cache.input_key(pd.DataFrame({"path": [["Email"], ["Search"]]}))
+    assert cache.input_key({"a": [1, 2.5, None]}) == ("dict", (("a", ("list", (1, 2.5, None))),))
+    with pytest.raises(TypeError, match="not object"):
+        cache.input_key(object())
