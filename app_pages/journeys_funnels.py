@@ -72,7 +72,7 @@ with stage_tab:
 
 with flow_tab:
     show_chart(cache.figure(charts.sankey_chart, cache_reports.path_view(ds, settings, "sankey", 3),
-                                   "First three steps to conversion"), "sankey")
+                            "First three steps to conversion"), "sankey")
     lengths = cache_reports.path_view(ds, settings, "lengths")
     left, right = st.columns(2)
     with left:
@@ -87,6 +87,6 @@ with flow_tab:
         right.info("Aggregated paths have no timestamps, so no time to conversion.")
     converted_only = st.toggle("Converting journeys only", key="ov_conv")
     overlap = cache_reports.path_view(ds, settings, "overlap", converted_only)
-    show_chart(cache.figure(charts.overlap_heatmap, overlap, "Channel overlap: share of the row channel's journeys "
-                                               "that also include the column channel"), "channel_overlap")
+    show_chart(cache.figure(charts.overlap_heatmap, overlap, "Channel overlap: share of the row channel's "
+                            "journeys that also include the column channel"), "channel_overlap")
     csv_download(overlap, "channel_overlap.csv", key="dl_overlap")

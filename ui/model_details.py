@@ -96,7 +96,8 @@ def _shapley(ds: Dataset, settings: JourneySettings) -> None:
     st.dataframe(by_position, hide_index=True, key="md_shapley",
                  column_config={"conversions": NUMBER, "revenue": NUMBER})
     csv_download(by_position, "shapley_by_position.csv", key="dl_md_shapley")
-    show_chart(cache.figure(position_heatmap, by_position, "Shapley conversions by entry position"), "shapley_by_position")
+    show_chart(cache.figure(position_heatmap, by_position, "Shapley conversions by entry position"),
+               "shapley_by_position")
 
 
 def _ihc(ds: Dataset, settings: JourneySettings, params: dict) -> None:

@@ -1,4 +1,5 @@
-"""The app's caches under load: sessions asking for the same result at the same time compute it once.
+"""The app's caches under load: sessions asking for the same result at the same time compute it once;
+charts and tables derived from results are keyed by the content of their inputs.
 
 Each caller runs in its own thread, as Streamlit runs each session's script; a barrier releases them
 together and every stand-in computation sleeps, so the callers really overlap. The counts are the
@@ -178,3 +179,44 @@ def test_figure_inputs_are_keyed_by_every_row_and_plain_values():
     assert cache.input_key({"a": [1, 2.5, None]}) == ("dict", (("a", ("list", (1, 2.5, None))),))
     with pytest.raises(TypeError, match="not object"):
         cache.input_key(object())
+
+
+def counted_total(frame, column: str):
+    """A table worked out of a result, recording each computation."""
+    BUILT.append(("total", column))
+    time.sleep(WORK_SECONDS)
+    return frame.groupby("channel", as_index=False)[column].sum()
+
+
+def test_a_derived_table_is_computed_once_and_copied_to_each(built):
+    import pandas as pd
+
+    frame = pd.DataFrame({"channel": ["Email", "Email", "Search"], "conversions": [1.0, 2.0, 4.0]})
+    tables = at_once(lambda: cache.derived(counted_total, frame.copy(), "conversions"))
+    assert built == [("total", "conversions")]
+    assert len({id(t) for t in tables}) == CALLERS  # cache_data: a copy each, free to change
+    assert tables[0].to_dict("list") == {"channel": ["Email", "Search"], "conversions": [3.0, 4.0]}
+
+
+def test_derived_values_of_draws_are_keyed_by_their_arrays(built):
+    import numpy as np
+    import pandas as pd
+
+    from attribution.uncertainty.bootstrap import BootstrapDraws
+
+    def draws(value: float) -> BootstrapDraws:
+        point = pd.DataFrame({"model": ["linear"], "channel": ["Email"], "conversions": [1.0]})
+        return BootstrapDraws(point, ("linear",), ("Email",), np.full((3, 1, 1), value), np.zeros((3, 1, 1)), 0,
+                              "journeys")
+
+    assert cache.input_key(draws(1.0)) == cache.input_key(draws(1.0))
+    assert cache.input_key(draws(1.0)) != cache.input_key(draws(1.5))
+    assert cache.input_key(np.float64(2.5)) == 2.5
+
+
+def test_only_module_level_functions_are_cached():
+    import pandas as pd
+
+    frame = pd.DataFrame({"channel": ["Email"], "conversions": [1.0]})
+    with pytest.raises(ValueError, match="module-level function"):
+        cache.derived(lambda f: f, frame)
