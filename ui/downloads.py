@@ -18,6 +18,7 @@ held at any time are the downloads of the last :data:`HOLD_SECONDS`.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -35,9 +36,9 @@ _PNG_LOCK = threading.Lock()
 # a download click must not rerun the page (see the module docstring)
 NO_RERUN = "ignore"
 
-#: how long the file a download's callable made stays referenced (the browser fetches it at once;
-#: under load that can take seconds)
-HOLD_SECONDS = 120.0
+#: how long the file a download's callable made stays referenced (the browser asks for it as soon as
+#: it has the address, seconds later under load; once the request has started the file can go)
+HOLD_SECONDS = 30.0
 _HOLD_PREFIX = "held-download:"
 _RELEASED = (b"", "text/plain", None)
 # slot -> when its file was registered (None: released); a slot is reused once released
@@ -52,6 +53,30 @@ def _media_file_manager():
     return runtime.get_instance().media_file_mgr if runtime.exists() else None
 
 
+# hold() registers files outside any script run on purpose: Streamlit's warning that a thread has no
+# script run context would be logged for every download, so it is dropped for these calls only
+_OUTSIDE_RUN = threading.local()
+
+
+class _HoldCallsOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_OUTSIDE_RUN, "active", False)
+
+
+_CONTEXT_LOGGER = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+if not any(isinstance(f, _HoldCallsOnly) for f in _CONTEXT_LOGGER.filters):
+    _CONTEXT_LOGGER.addFilter(_HoldCallsOnly())
+
+
+def _register(mgr, slot: int, data: bytes, mime: str, file_name: str | None) -> None:
+    """Point hold slot ``slot`` at the file of these bytes, type and name."""
+    _OUTSIDE_RUN.active = True
+    try:
+        mgr.add(data, mime, f"{_HOLD_PREFIX}{slot}", file_name=file_name, is_for_static_download=True)
+    finally:
+        _OUTSIDE_RUN.active = False
+
+
 def hold(data: bytes, mime: str, file_name: str, now: float | None = None) -> int | None:
     """Keep the file Streamlit stores for a deferred download (these bytes, ``mime``, ``file_name``)
     referenced for :data:`HOLD_SECONDS`, and release files held longer; the slot used, or None
@@ -64,7 +89,7 @@ def hold(data: bytes, mime: str, file_name: str, now: float | None = None) -> in
         release(now)
         slot = next((s for s, since in _HELD.items() if since is None), len(_HELD))
         _HELD[slot] = now
-        mgr.add(data, mime, f"{_HOLD_PREFIX}{slot}", file_name=file_name, is_for_static_download=True)
+        _register(mgr, slot, data, mime, file_name)
         if not _SWEEPER or not _SWEEPER[0].is_alive():  # release them even if no download follows
             _SWEEPER[:] = [threading.Timer(HOLD_SECONDS + 1, _sweep)]
             _SWEEPER[0].daemon = True
@@ -82,8 +107,7 @@ def release(now: float | None = None) -> int:
     for slot, since in _HELD.items():
         if since is not None and now - since >= HOLD_SECONDS:
             if mgr is not None:
-                data, mime, name = _RELEASED
-                mgr.add(data, mime, f"{_HOLD_PREFIX}{slot}", file_name=name, is_for_static_download=True)
+                _register(mgr, slot, *_RELEASED)
             _HELD[slot] = None
             done += 1
     return done

@@ -1,6 +1,7 @@
 """AppTest: downloads never rerun the page, and a failed PNG export says so under its chart."""
 from __future__ import annotations
 
+import threading
 import time
 
 import plotly.express as px
@@ -123,3 +124,36 @@ def test_csv_downloads_are_made_on_the_click(app):
     buttons = app.get("download_button")
     assert any(b.proto.label == "Download CSV" for b in buttons)
     assert [b.proto.label for b in buttons if not b.proto.deferred_file_id and not b.proto.disabled] == []
+
+
+def test_holding_a_file_logs_no_missing_context_warning_but_others_still_do(monkeypatch):
+    """The hold registers files outside any script run on purpose; Streamlit's warning about such
+    threads would otherwise be logged for every download (and is still logged for anything else)."""
+    import logging
+
+    import streamlit.runtime.media_file_manager as mfm
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    mgr = mfm.MediaFileManager(MemoryMediaFileStorage("/media"))
+    monkeypatch.setattr(downloads, "_media_file_manager", lambda: mgr)
+    monkeypatch.setattr(downloads, "_HELD", {})
+    monkeypatch.setattr(downloads, "_SWEEPER", [])
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    logger.addHandler(handler)
+    try:
+        worker = threading.Thread(target=lambda: downloads.held(lambda: b"x", "text/csv", "x.csv")())
+        worker.start()
+        worker.join(10)
+        assert records == []
+        other = threading.Thread(target=get_script_run_ctx)
+        other.start()
+        other.join(10)
+        assert len(records) == 1 and "missing ScriptRunContext" in records[0]
+    finally:
+        logger.removeHandler(handler)
+        for timer in downloads._SWEEPER:
+            timer.cancel()
