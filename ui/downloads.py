@@ -124,10 +124,14 @@ def _sweep() -> None:
 
 
 def held(make, mime: str, file_name: str):
-    """``make`` (a callable returning the file's bytes) wrapped so the file stays referenced until the
-    browser has fetched it (:func:`hold`)."""
+    """``make`` (a callable returning the file's bytes, or text: UTF-8) wrapped so the file stays
+    referenced until the browser has fetched it (:func:`hold`). Returns bytes, always: Streamlit's
+    file manager would read a string as the path of a file to load."""
     def make_and_hold() -> bytes:
         data = make()
+        data = data.encode("utf-8") if isinstance(data, str) else data
+        if not isinstance(data, bytes):
+            raise TypeError(f"a download must be bytes or text, not {type(data).__name__}")
         hold(data, mime, file_name)
         return data
 

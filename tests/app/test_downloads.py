@@ -104,6 +104,17 @@ def test_a_held_download_outlives_other_sessions_runs_until_released(media):
     assert mgr.read_file(stored) is None  # released files are deleted as Streamlit deletes any other
 
 
+def test_a_text_download_is_held_as_its_utf8_bytes_never_read_as_a_path(media, tmp_path):
+    mgr, session = media
+    secret = tmp_path / "server.txt"
+    secret.write_text("not for the browser")
+    stored = _click(mgr, session, downloads.held(lambda: str(secret), "text/html", "name.html"), "name.html")
+    _other_sessions_finish_runs(mgr)
+    assert mgr.read_file(stored).content == str(secret).encode("utf-8")
+    with pytest.raises(TypeError, match="bytes or text, not int"):
+        downloads.held(lambda: 3, "text/csv", "x.csv")()
+
+
 def test_released_hold_slots_are_reused(media):
     mgr, session = media
     first = _click(mgr, session, downloads.held(lambda: b"a", "text/html", "a.html"), "a.html")
