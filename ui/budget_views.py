@@ -10,10 +10,10 @@ from attribution import budget
 from attribution.budget import BudgetResult
 from attribution.errors import AttributionError
 from attribution.mmm import MMMResult
-from ui import charts_mmm
+from attribution.mmm.fit_spec import FitSpec
+from ui import cache, charts_mmm
 from ui.budget_controls import scenario_tables
 from ui.downloads import csv_download, show_chart
-from ui.mmm_controls import FitSpec
 from ui.text import plain
 
 NUM = st.column_config.NumberColumn
@@ -31,7 +31,7 @@ def headline(plan: BudgetResult, spec: FitSpec) -> None:
              f"{plan.recommended_spend - plan.current_spend:+,.0f} vs current", delta_color="off")
     b.metric(f"Media-driven {what} {span}", f"{plan.recommended_response:,.0f}",
              f"{plan.lift:+,.0f} vs current split")
-    lift = "—" if math.isnan(plan.lift_pct) else f"{plan.lift_pct:+.1%}"
+    lift = "—" if math.isnan(plan.lift_pct) else f"{plan.lift_pct:+.1f}%"  # lift_pct is in percent
     ci = ("no interval (the fit has no bootstrap)" if math.isnan(plan.lift_ci_low)
           else f"{plan.ci_level:.0%} interval {plan.lift_ci_low:+,.0f} to {plan.lift_ci_high:+,.0f}")
     c.metric("Expected lift", lift, ci, delta_color="off",
@@ -60,7 +60,7 @@ def plan_table(plan: BudgetResult, spec: FitSpec) -> None:
              "recommended_response", "current_roas", "recommended_roas", "current_marginal_roas",
              "recommended_marginal_roas", "locked"]
     st.dataframe(plan.allocation, hide_index=True, column_order=order, column_config={
-        "channel": "Channel", "locked": "Locked", "change_pct": NUM("Change %", format="percent"), **config})
+        "channel": "Channel", "locked": "Locked", "change_pct": NUM("Change %", format="%+.1f%%"), **config})
     st.caption("The CSV also holds each channel's bounds over the plan.")
     csv_download(plan.allocation, "budget_plan.csv", "Download the plan (CSV)", key="dl_budget_plan")
 
@@ -68,8 +68,9 @@ def plan_table(plan: BudgetResult, spec: FitSpec) -> None:
 def plan_charts(plan: BudgetResult, res: MMMResult, spec: FitSpec) -> None:
     """Spend bars, response curves with both points, and marginal ROAS before and after."""
     alloc, span, unit = plan.allocation, _span(plan, spec.unit), spec.unit
-    show_chart(charts_mmm.spend_comparison(alloc, {"current_spend": "Current", "recommended_spend": "Recommended"},
-                                           f"Spend {span}", "Current vs recommended spend"), "budget_spend")
+    show_chart(cache.figure(charts_mmm.spend_comparison, alloc,
+                            {"current_spend": "Current", "recommended_spend": "Recommended"},
+                            f"Spend {span}", "Current vs recommended spend"), "budget_spend")
     per = alloc.set_index("channel")[["current_spend", "recommended_spend"]] / plan.periods
     marks = {"Current": per["current_spend"].to_dict(), "Recommended": per["recommended_spend"].to_dict()}
     # draw the curves far enough right to show the recommended points
@@ -78,8 +79,8 @@ def plan_charts(plan: BudgetResult, res: MMMResult, spec: FitSpec) -> None:
     show_chart(charts_mmm.response_curves(curves, marks, res.response, f"Spend per {unit}",
                                           f"{spec.target_label} per {unit}", "Response curves: current and recommended"),
                "budget_response")
-    show_chart(charts_mmm.spend_comparison(
-        alloc, {"current_marginal_roas": "Before", "recommended_marginal_roas": "After"},
+    show_chart(cache.figure(
+        charts_mmm.spend_comparison, alloc, {"current_marginal_roas": "Before", "recommended_marginal_roas": "After"},
         f"Extra {spec.target_label} per extra unit of spend", "Marginal ROAS before and after"), "budget_mroas")
 
 
@@ -100,7 +101,7 @@ def compare_scenarios(scenarios: dict[str, dict]) -> None:
             ("current_spend", "Current spend"), ("recommended_spend", "Recommended spend"),
             ("current_response", "Media-driven outcome now"), ("recommended_response", "Media-driven outcome after"),
             ("lift", "Lift"), ("lift_ci_low", "Lift low"), ("lift_ci_high", "Lift high"))},
-        "lift_pct": NUM("Lift %", format="percent"), "fit": "Model"})
+        "lift_pct": NUM("Lift %", format="%+.1f%%"), "fit": "Model"})
     st.caption("Spend and outcome are totals over each scenario's plan length; low/high: the bootstrap interval "
                "of the lift.")
     csv_download(totals, "budget_scenarios.csv", "Download scenario totals (CSV)", key="dl_budget_scen")
@@ -108,8 +109,9 @@ def compare_scenarios(scenarios: dict[str, dict]) -> None:
                                                         **{n: NUM(n, format="%,.0f") for n in names}})
     csv_download(spend, "budget_scenarios_spend.csv", "Download spend by scenario (CSV)", key="dl_budget_scen_spend")
     unit = scenarios[names[0]]["unit"]
-    show_chart(charts_mmm.spend_comparison(spend, {n: n for n in names}, f"Recommended spend (plan total, {unit}s "
-                                           "as set per scenario)", "Recommended spend by scenario"), "budget_scenarios")
+    show_chart(cache.figure(charts_mmm.spend_comparison, spend, {n: n for n in names},
+                            f"Recommended spend (plan total, {unit}s as set per scenario)",
+                            "Recommended spend by scenario"), "budget_scenarios")
 
 
 
@@ -119,9 +121,8 @@ def forward_look(plan: BudgetResult, res: MMMResult, spec: FitSpec, frame: pd.Da
     n = st.number_input(f"Periods to look ahead ({unit}s)", 1, 156, min(plan.periods, 104 if spec.freq == "W" else 365),
                         key="budget_forecast_periods", help="Predicted outcome per period when the recommended "
                         "spend per period is kept up for this many periods.")
-    spend = (plan.allocation.set_index("channel")["recommended_spend"] / plan.periods).to_dict()
     try:
-        ahead = budget.forecast(res, frame, spend, int(n), date=spec.date)
+        ahead = budget.forecast(res, frame, plan.recommended_per_period, int(n), date=spec.date)
     except AttributionError as err:
         st.error(plain(err))
         return
@@ -130,8 +131,8 @@ def forward_look(plan: BudgetResult, res: MMMResult, spec: FitSpec, frame: pd.Da
              help="Sum of the predicted outcome per period (baseline + media with carry-over).")
     b.metric("Of which media", f"{ahead['media'].sum():,.0f}")
     recent = res.fitted.tail(min(len(res.fitted), 2 * int(n)))
-    show_chart(charts_mmm.forecast_band(recent, ahead, f"{spec.target_label} per {unit}",
-                                        f"Forward look: {spec.target_label} per {unit} under the recommended plan"),
+    show_chart(cache.figure(charts_mmm.forecast_band, recent, ahead, f"{spec.target_label} per {unit}",
+                            f"Forward look: {spec.target_label} per {unit} under the recommended plan"),
                "budget_forecast")
     st.caption(f"Band: {res.ci_level:.0%} interval per {unit} (media-curve uncertainty from the bootstrap plus the "
                f"fit's noise). The trend continues its last segment, seasonality repeats, controls stay at their "

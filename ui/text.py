@@ -13,6 +13,8 @@ import re
 
 import pandas as pd
 
+from attribution.errors import AttributionError
+
 # every character CommonMark or Streamlit's Markdown treats specially (links, images, emphasis,
 # code, HTML, tables, headings, lists, colour and icon directives, LaTeX)
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
@@ -20,20 +22,17 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
 
 def plain(text) -> str:
     """``text`` with every Markdown-special character backslash-escaped, so Markdown shows it as
-    written. Line breaks become spaces (a message stays one paragraph)."""
+    written. Line breaks become spaces (a message stays one paragraph). A library error shows its
+    text for app users (:meth:`~attribution.errors.AttributionError.message_for`), whose advice
+    names the page's controls rather than Python parameters."""
+    if isinstance(text, AttributionError):
+        text = text.message_for("app")
     return _SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
 
 
-def file_size(n_bytes: int) -> str:
-    """A file size as people read it: "512 bytes", "6 KB" (whole kilobytes under 1 MB), "3.4 MB",
-    "1.2 GB"; binary units (1 KB = 1024 bytes), as the upload limit's messages use."""
-    if n_bytes < 2**10:
-        return f"{n_bytes:,} bytes"
-    if n_bytes < 2**20:
-        return f"{max(1, round(n_bytes / 2**10)):,} KB"
-    if n_bytes < 2**30:
-        return f"{n_bytes / 2**20:.1f} MB"
-    return f"{n_bytes / 2**30:.1f} GB"
+def plural(n: int, word: str) -> str:
+    """``1 channel``, ``2 channels``, ``1,200 channels``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def readable_cells(frame: pd.DataFrame) -> pd.DataFrame:

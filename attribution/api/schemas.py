@@ -1,19 +1,20 @@
-"""Pydantic models of the API's requests and responses (they become the OpenAPI document).
+"""Pydantic models of the API's requests and responses (they become the OpenAPI document): the
+shared field types, attribution, IHC, health and errors; the media-mix and budget models are in
+:mod:`attribution.api.mmm_schemas`.
 
 Field rules are written on the fields (``description``) so ``/docs`` shows them. Bounds that
 protect the server (rows per request, replicates, string lengths) are checked here or in
-:mod:`attribution.api.service` against :class:`~attribution.api.server.ApiLimits`; data rules
+:mod:`attribution.api.service` against :class:`~attribution.api.limits.ApiLimits`; data rules
 (non-negative revenue, readable timestamps, known models and parameters) are the library's own.
 """
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from attribution.defaults import BUDGET_PCT_BOUNDS, CONVERSION_STAGE, INTERVAL_LEVEL, MMM_HOLDOUT_SHARE
+from attribution.defaults import CONVERSION_STAGE, INTERVAL_LEVEL
 from attribution.journeys.settings import RULE_COLUMNS, RULE_MATCHES, TRANSFORMS
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -186,78 +187,6 @@ class IHCResponse(BaseModel):
     statusCode: Literal[200, 206]  # noqa: N815 (the hosted API's field name)
     value: list[IHCResult]
     partialFailureErrors: list[dict[str, str]]  # noqa: N815
-
-
-class MMMFitSpec(Strict):
-    """A wide table (one row per day or week) and the media-mix model to fit on it."""
-
-    rows: list[dict[str, float | int | str | None]] = Field(
-        min_length=2, description="e.g. {\"date\": \"2024-01-01\", \"y\": 1200, \"tv\": 300, \"search\": 150}")
-    date: Text = "date"
-    target: Text = "y"
-    channels: list[Text] = Field(min_length=1, max_length=30)
-    controls: list[Text] = Field(default_factory=list, max_length=30)
-    adstock: Literal["auto", "geometric", "delayed", "weibull_cdf", "weibull_pdf"] = Field(
-        "auto", description="auto: the lowest BIC among the candidate forms (as attribution.mmm.fit)")
-    saturation: Literal["auto", "logistic", "hill", "michaelis_menten"] = "auto"
-    max_lag: int | None = Field(None, ge=1, le=60, description="None: chosen by BIC")
-    holdout_share: float = Field(MMM_HOLDOUT_SHARE, ge=0, lt=0.5)
-    n_fourier: int = Field(2, ge=0, le=6)
-    trend: Literal["auto"] | Annotated[int, Field(ge=0, le=6)] = Field(
-        "auto", description="auto (BIC) or segments of the piecewise-linear trend (0 none, 1 a straight line)")
-    n_starts: int = Field(5, ge=1, le=20)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    n_boot: int = Field(0, ge=0, description="residual bootstrap replicates for intervals (0 = none)")
-    ci_level: float = Field(INTERVAL_LEVEL, ge=0.5, lt=1)
-    roas_prior_sd: float | None = Field(1.0, ge=0, allow_inf_nan=False)
-
-    @field_validator("rows")
-    @classmethod
-    def _finite(cls, rows: list[dict]) -> list[dict]:
-        for i, row in enumerate(rows, start=1):
-            for name, value in row.items():
-                if isinstance(value, float) and not math.isfinite(value):
-                    raise ValueError(f"row {i}, column {name!r}: {value} is not a finite number")
-        return rows
-
-
-class MMMFitResponse(BaseModel):
-    """Per channel spend, contribution, share, ROAS and marginal ROAS (+ intervals), the parameters,
-    fit diagnostics and the fitted series."""
-
-    channel_summary: list[dict[str, float | str | None]]
-    params: list[dict[str, float | str | None]]
-    diagnostics: dict[str, float | int | str | bool | None]
-    warnings: list[str]
-    fitted: list[dict[str, float | str | bool | None]]
-
-
-class BudgetSettings(Strict):
-    """How to split a budget (spend per period of the fit: per week for a weekly table)."""
-
-    total: Amount | None = Field(None, description="spend per period to allocate; null = current total")
-    bounds: dict[str, tuple[Amount | None, Amount | None]] = Field(
-        default_factory=dict, description="per channel (low, high) spend per period; null = no bound")
-    pct_bounds: tuple[float, float] | None = Field(
-        BUDGET_PCT_BOUNDS, description="(-0.2, 0.3): change allowed relative to current spend, for every channel; "
-                                       "null = no relative bound")
-    locked: list[Text] = Field(default_factory=list, description="channels kept at their current spend")
-    periods: int = Field(1, ge=1, le=520, description="length of the plan in periods")
-
-
-class BudgetRequest(Strict):
-    """Fit a media-mix model on the table, then optimise the budget on it."""
-
-    fit: MMMFitSpec
-    budget: BudgetSettings = Field(default_factory=BudgetSettings)
-
-
-class BudgetResponse(BaseModel):
-    """The recommended split per channel and the totals (current vs recommended response, lift)."""
-
-    allocation: list[dict[str, float | str | bool | None]]
-    totals: dict[str, float | None]
-    fit_warnings: list[str]
 
 
 class Health(BaseModel):

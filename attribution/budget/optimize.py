@@ -48,9 +48,10 @@ class BudgetResult:
     ``allocation``: one row per channel: ``channel, current_spend, recommended_spend, lower, upper,
     locked, current_response, recommended_response, current_roas, recommended_roas,
     current_marginal_roas, recommended_marginal_roas, change, change_pct`` (spend and response
-    columns already multiplied by ``periods``). Totals: ``current_spend``, ``recommended_spend``,
+    columns already multiplied by ``periods``; ``change_pct`` = change / current spend × 100, in percent
+    like every ``*_pct`` value, NaN where the current spend is 0). Totals: ``current_spend``, ``recommended_spend``,
     ``current_response``, ``recommended_response``, ``lift`` (= recommended - current response),
-    ``lift_pct`` and its bootstrap interval ``lift_ci_low``/``lift_ci_high`` (NaN when the fit has no
+    ``lift_pct`` (lift / current response × 100, in percent) and the lift's bootstrap interval ``lift_ci_low``/``lift_ci_high`` (NaN when the fit has no
     bootstrap). ``target_marginal_roas``/``target_response`` are set in target mode. ``warnings``:
     one plain sentence per channel whose recommended spend per period is above the largest
     per-period spend on the fit range (``spend_scale``), where the response is extrapolated.
@@ -78,6 +79,13 @@ class BudgetResult:
         keys = ("current_spend", "recommended_spend", "current_response", "recommended_response", "lift",
                 "lift_pct", "lift_ci_low", "lift_ci_high", "periods")
         return {k: getattr(self, k) for k in keys}
+
+    @property
+    def recommended_per_period(self) -> dict[str, float]:
+        """Each channel's recommended spend per period (the plan's spend, not its total over
+        ``periods``): what :func:`attribution.budget.forecast` takes as ``spend_per_period``."""
+        per = self.allocation["recommended_spend"] / self.periods
+        return {str(c): float(v) for c, v in zip(self.allocation["channel"], per, strict=True)}
 
 
 def _limits(fit: ResponseModel, bounds: Bounds | None, pct_bounds: PctBounds | None, locked: Sequence[str],
@@ -154,7 +162,7 @@ def _result(fit: ResponseModel, rec: np.ndarray, lo: np.ndarray, hi: np.ndarray,
             "recommended_roas": np.where(rec > 0, r_rec / rec, np.nan),
             "current_marginal_roas": marg(cur), "recommended_marginal_roas": marg(rec),
             "change": (rec - cur) * periods,
-            "change_pct": np.where(cur > 0, (rec - cur) / cur, np.nan)})
+            "change_pct": np.where(cur > 0, (rec - cur) / cur * 100.0, np.nan)})
     lift = (r_rec.sum() - r_cur.sum()) * periods
     lifts = [(resp(rec, b).sum() - resp(cur, b).sum()) * periods for b in fit.boot_params]
     level = fit.ci_level
@@ -169,7 +177,7 @@ def _result(fit: ResponseModel, rec: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     return BudgetResult(
         allocation=alloc, current_spend=float(cur.sum() * periods), recommended_spend=float(rec.sum() * periods),
         current_response=float(base), recommended_response=float(r_rec.sum() * periods), lift=float(lift),
-        lift_pct=float(lift / base) if base else float("nan"), lift_ci_low=float(ci[0]),
+        lift_pct=float(lift / base * 100.0) if base else float("nan"), lift_ci_low=float(ci[0]),
         lift_ci_high=float(ci[1]), periods=periods, objective=objective, ci_level=level, warnings=warnings, **target)
 
 
@@ -280,7 +288,8 @@ PLAN_MODES = {"budget": "spend per period to split", "marginal_roas": "target ma
 
 def plan(fit: ResponseModel, mode: str, amount: float | None = None, *, bounds: Bounds | None = None,
          pct_bounds: PctBounds | None = BUDGET_PCT_BOUNDS, locked: Sequence[str] = (), periods: int = 1) -> BudgetResult:
-    """One budget plan by ``mode`` (the dispatch the app, the CLI and the API share).
+    """One budget plan by ``mode`` (the dispatch the Budget optimiser page and ``POST /v1/budget/optimize``
+    share; the CLI has no budget command).
 
     ``mode="budget"``: :func:`optimize` with ``total=amount`` (``None`` = the current total);
     ``"marginal_roas"``: :func:`spend_for_target` with ``target_marginal_roas=amount``;
