@@ -26,7 +26,8 @@ def test_fit_and_budget_match_the_library(client, table):
     assert [(r["step"], r["trend_segments"], r["max_lag"], r["chosen"]) for r in fit.json()["selection"]] == list(
         selection[["step", "trend_segments", "max_lag", "chosen"]].itertuples(index=False, name=None))
     assert [r["bic"] for r in fit.json()["selection"]] == pytest.approx(selection["bic"].tolist())
-    assert fit.json()["choices"] == lib.diagnostics["choices"] and len(fit.json()["choices"]) == 2
+    # one sentence per automatic choice: trend, lag and forms (all three automatic by default)
+    assert fit.json()["choices"] == lib.diagnostics["choices"] and len(fit.json()["choices"]) == 3
     assert not {"selection", "choices"} & set(fit.json()["diagnostics"])
     plan = client.post("/v1/budget/optimize", headers=HEADERS, json={"fit": spec, "budget": {"pct_bounds": [-0.2, 0.2]}})
     assert plan.status_code == 200, plan.text
