@@ -9,7 +9,7 @@ media truth is unchanged by it), short and long carry-over, a confounder given a
 and daily, plus the public
 pymc-marketing ``mmm_roas_data`` file (true ROAS x1 93.39, x2 171.41 from its notebook) when
 ../shared/data is present. Run: ``python bench/bench_mmm_recovery.py [n_seeds] [n_boot] [--big]`` (``--big``: the 3 years daily x 10
-channels timing).
+channels timing; ``--all-periods``: no hold-out, every period fitted).
 """
 from __future__ import annotations
 
@@ -65,14 +65,16 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n_seeds = int(args[0]) if args else 3
     n_boot = int(args[1]) if len(args) > 1 else 100
+    holdout = {"holdout_share": 0.0} if "--all-periods" in sys.argv else {}
     rows = []
     for name, df, chans, controls, truth in scenarios(n_seeds):
         date = "date"
         t0 = time.perf_counter()
-        point = mmm.fit(df, date=date, target="y", channels=chans, controls=controls)
+        point = mmm.fit(df, date=date, target="y", channels=chans, controls=controls, **holdout)
         t_fit = time.perf_counter() - t0
         t0 = time.perf_counter()
-        res = mmm.fit(df, date=date, target="y", channels=chans, controls=controls, n_boot=n_boot, ci_level=LEVEL)
+        res = mmm.fit(df, date=date, target="y", channels=chans, controls=controls, n_boot=n_boot, ci_level=LEVEL,
+                      **holdout)
         t_boot = time.perf_counter() - t0
         if isinstance(truth, mmm.SimulatedMMM):  # the truth over the fitted periods
             cmp = compare_with_truth(res, truth.truth_table()).set_index("channel")
@@ -84,7 +86,8 @@ def main() -> None:
                          "fit_s": t_fit, "boot_s": t_boot, "trend": point.diagnostics["trend_segments"],
                          "lag": point.max_lag, "forms": f"{point.adstock[:3]}/{point.saturation[:3]}"})
     out = pd.DataFrame(rows)
-    print(f"{n_seeds} seeds, {n_boot} bootstrap replicates, {LEVEL:.0%} intervals")
+    print(f"{n_seeds} seeds, {n_boot} bootstrap replicates, {LEVEL:.0%} intervals, "
+          + ("every period fitted" if holdout else "default hold-out"))
     print(f"{'scenario':34s} {'bias':>7s} {'median |err|':>12s} {'coverage':>9s} {'fit s':>6s} {'+boot s':>7s}"
           "  chosen trend/lag/forms")
     for name, g in out.groupby("scenario", sort=False):
