@@ -125,14 +125,16 @@ class _Models:
     def bic(self, segments: int, lag: int, y: np.ndarray, start: list[np.ndarray]) -> float:
         """BIC of the candidate's quick unpenalised fit to ``y`` (as in the point fit's selection)."""
         design, problem = self.get(segments, lag)
-        pool, problem.pool = problem.pool, None
-        problem._cache = None
+        pool = problem.pool
+        if pool is not None:
+            problem.pool_roas(pool[0], 0.0)  # removes the prior for the quick fit
         try:
             sol = problem.fit(y, start, max_nfev=QUICK_NFEV)
         except ConvergenceError:
             return np.inf
         finally:
-            problem.pool, problem._cache = pool, None
+            if pool is not None:
+                problem.pool_roas(*pool)
         return bic(len(y), sol.cost, design.matrix.shape[1] + problem.lower.size + problem.n_channels)
 
 
