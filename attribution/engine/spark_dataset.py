@@ -2,15 +2,13 @@
 
 :func:`load_spark` reads and validates the inputs (:mod:`attribution.engine.spark_read`) and
 returns a :class:`SparkDataset`. The canonical tables stay Spark DataFrames; each method returns a
-small pandas frame (per channel, per day, per stage). :class:`SparkJourneys` are journeys whose
-``paths`` are collected and whose ``touches`` stay in Spark: the models that read touch columns
-have their per-touch weights computed in Spark (:meth:`SparkJourneys.weight_sums`), and only the
-per-channel (and per-channel-and-day) sums come back.
+small pandas frame (per channel, per day, per stage). Its journeys are
+:class:`~attribution.engine.spark_touches.SparkJourneys`: ``paths`` collected, ``touches`` kept in
+Spark.
 """
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,98 +19,16 @@ from attribution.engine.base import CANONICAL_TABLES, NO_SPEND, SPEND_TABLE, TOU
 from attribution.engine.spark_journeys import build_spark_journeys, channel_expression
 from attribution.engine.spark_read import read_source, source_label, stage
 from attribution.engine.spark_session import EngineUnavailableError, pyspark_modules, spark_session
+from attribution.engine.spark_touches import SparkJourneys
 from attribution.errors import DataValidationError
 from attribution.ingest.mapping import resolve_mapping
 from attribution.ingest.report import IngestReport
 from attribution.ingest.tables import conversion_fields, touch_fields
 from attribution.ingest.validate import Field
-from attribution.journeys.data import Journeys, PathData
+from attribution.journeys.data import PathData
 from attribution.journeys.settings import JourneySettings
 
 SPARK_INPUTS = ("touchpoints", "conversions", "spend")
-_MILLION = 1_000_000
-
-
-@dataclass(frozen=True, eq=False)
-class SparkJourneys(Journeys):
-    """Journeys built in Spark: ``paths`` collected, ``touches`` a Spark DataFrame (never collected)."""
-
-    spark_touches: Any = None
-    touches_on_driver = False
-
-    @property
-    def touches(self):
-        """The journey touches as a Spark DataFrame (:data:`~attribution.journeys.data.TOUCH_COLUMNS`)."""
-        return self.spark_touches
-
-    def touch_column_has_values(self, column: str) -> bool:
-        """True when any touch has a value in ``column`` (one Spark aggregate per column, cached)."""
-        key = ("has_values", column)
-        if key not in self._cache:
-            _, F, _ = pyspark_modules()
-            present = column in self.spark_touches.columns
-            self._cache[key] = present and bool(self.spark_touches.agg(F.count(column)).collect()[0][0])
-        return self._cache[key]
-
-    def converting_sample(self) -> pd.DataFrame:
-        """The touches of the first converting journey as pandas (a few rows: for checking a rule's
-        parameters on the driver before a Spark job runs it)."""
-        _, F, _ = pyspark_modules()
-        first = self.spark_touches.where("converted").agg(F.min("journey_id")).collect()[0][0]
-        if first is None:
-            return pd.DataFrame(columns=self.spark_touches.columns)
-        return self.spark_touches.where(F.col("journey_id") == first).orderBy("position").toPandas()
-
-    def weight_sums(self, weigh: Callable[[pd.DataFrame], Any], columns: Sequence[str],
-                    by_date: str | None = None) -> pd.DataFrame:
-        """Per-channel sums of per-touch weights over the converting journeys, computed in Spark.
-
-        ``weigh(frame)`` gets whole journeys (``journey_id, position, channel`` and ``columns``,
-        sorted by journey and position) and returns one weight per row, summing to 1 per journey.
-        Returns ``channel, conversions, revenue`` (weight, and weight × journey revenue, summed),
-        with ``date`` first when ``by_date`` is ``"conversion"`` (the conversion's date) or
-        ``"touch"`` (the touch's date).
-        """
-        _, F, _ = pyspark_modules()
-        date_source = {None: None, "conversion": "conversion_ts", "touch": "ts"}[by_date]
-        wanted = ["journey_id", "position", "channel", "revenue", *[c for c in columns if c in self.spark_touches.columns]]
-        wanted = list(dict.fromkeys(wanted + ([date_source] if date_source else [])))
-        buckets = max(self.spark_touches.sparkSession.sparkContext.defaultParallelism * 2,
-                      int((self.stats.touches if self.stats else 0) // _MILLION) + 1)
-        frame = self.spark_touches.where("converted").select(*wanted)
-        frame = frame.withColumn("__bucket", F.pmod(F.xxhash64("journey_id"), F.lit(buckets)))
-        keys = ["date", "channel"] if date_source else ["channel"]
-
-        def weigh_bucket(part: pd.DataFrame) -> pd.DataFrame:
-            part = part.sort_values(["journey_id", "position"], ignore_index=True)
-            weights = weigh(part.drop(columns="__bucket"))
-            out = pd.DataFrame({"channel": part["channel"], "conversions": weights,
-                                "revenue": weights * part["revenue"].to_numpy(dtype=float)})
-            if date_source:
-                out.insert(0, "date", pd.to_datetime(part[date_source]).dt.date)
-            return out.groupby(keys, as_index=False, sort=False)[["conversions", "revenue"]].sum()
-
-        schema = ("date date, " if date_source else "") + "channel string, conversions double, revenue double"
-        sums = frame.groupBy("__bucket").applyInPandas(weigh_bucket, schema=schema)
-        sums = sums.groupBy(*keys).agg(F.sum("conversions").alias("conversions"), F.sum("revenue").alias("revenue"))
-        return _dated(sums.toPandas().sort_values(keys, ignore_index=True))
-
-    def daily_touch_totals(self, by_conversion: bool) -> pd.DataFrame:
-        """Touches and their summed cost per date and channel (``date, channel, touches, cost``),
-        dated by the journey's conversion (``by_conversion``; non-converting touches by their own
-        date) or by the touch."""
-        _, F, _ = pyspark_modules()
-        day = (F.when(F.col("converted"), F.to_date("conversion_ts")).otherwise(F.to_date("ts"))
-               if by_conversion else F.to_date("ts"))
-        totals = self.spark_touches.groupBy(day.alias("date"), "channel").agg(
-            F.count(F.lit(1)).cast("double").alias("touches"), F.sum(F.coalesce("cost", F.lit(0.0))).alias("cost"))
-        return _dated(totals.toPandas().sort_values(["date", "channel"], ignore_index=True))
-
-
-def _dated(frame: pd.DataFrame) -> pd.DataFrame:
-    if "date" in frame.columns:
-        frame["date"] = pd.to_datetime(frame["date"])
-    return frame
 
 
 @dataclass(frozen=True, eq=False)
