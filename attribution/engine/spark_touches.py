@@ -114,6 +114,27 @@ class SparkJourneys(Journeys):
         sums = sums.groupBy(*keys).agg(F.sum("conversions").alias("conversions"), F.sum("revenue").alias("revenue"))
         return _dated(sums.toPandas().sort_values(keys, ignore_index=True))
 
+    def phase_sums(self, weigh: Weigh, columns: Sequence[str],
+                   split: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+        """A rule's credit per channel and journey phase, computed in Spark: ``channel, phase,
+        conversions, revenue`` (unordered). ``split(credit, lengths)`` is
+        :func:`~attribution.reports.journey_phases.split_phases` with its shares; it runs on each
+        bucket's per-touch credit (weights, and weights × journey revenue) and the sums are added."""
+        _, F, _ = pyspark_modules()
+
+        def summarise(part: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
+            credit = pd.DataFrame({"journey_id": part["journey_id"], "position": part["position"],
+                                   "channel": part["channel"], "conversions": weights,
+                                   "revenue": weights * part["revenue"].to_numpy(dtype=float)})
+            lengths = pd.DataFrame({"journey_id": part["journey_id"],
+                                    "n_touches": part.groupby("journey_id")["position"].transform("size")})
+            return split(credit, lengths)[["channel", "phase", "conversions", "revenue"]]
+
+        schema = "channel string, phase string, conversions double, revenue double"
+        sums = self._weighed(weigh, columns, [], summarise, schema).groupBy("channel", "phase").agg(
+            F.sum("conversions").alias("conversions"), F.sum("revenue").alias("revenue"))
+        return sums.toPandas()
+
     def journey_order(self) -> pd.DataFrame:
         """Every journey in ``journey_id`` order (converting or not): ``path_row`` (its row in
         ``paths``, matched in Spark), ``converted`` and ``revenue``; cached.
@@ -124,17 +145,34 @@ class SparkJourneys(Journeys):
         """
         if "journey_order" not in self._cache:
             _, F, _ = pyspark_modules()
-            spark = self.spark_touches.sparkSession
-            rows = pd.DataFrame({"path": [list(p) for p in self.paths["path"]],
-                                 "path_row": np.arange(len(self.paths), dtype=np.int64)})
-            lookup = spark.createDataFrame(rows, schema="path array<string>, path_row long")
-            joined = journey_paths(self.spark_touches).join(F.broadcast(lookup), "path", "left")
-            ordered = joined.orderBy("journey_id").select(
+            ordered = self._journey_rows().orderBy("journey_id").select(
                 F.coalesce("path_row", F.lit(-1)).alias("path_row"), F.col("converted").cast("boolean"),
                 F.coalesce("revenue", F.lit(0.0)).alias("revenue"))
             self._cache["journey_order"] = ordered.toPandas().astype(
                 {"path_row": "int64", "converted": "bool", "revenue": "float64"})
         return self._cache["journey_order"]
+
+    def _journey_rows(self):
+        """Spark DataFrame ``journey_id, path_row, converted, revenue``: each journey's row in
+        ``paths`` (NULL if not there), its path matched in Spark against the collected paths."""
+        _, F, _ = pyspark_modules()
+        rows = pd.DataFrame({"path": [list(p) for p in self.paths["path"]],
+                             "path_row": np.arange(len(self.paths), dtype=np.int64)})
+        lookup = self.spark_touches.sparkSession.createDataFrame(rows, schema="path array<string>, path_row long")
+        return journey_paths(self.spark_touches).join(F.broadcast(lookup), "path", "left").drop("path")
+
+    def path_touch_counts(self, by_date: str) -> pd.DataFrame:
+        """Touches of converting journeys per date, unique path and channel: ``date, path_row,
+        channel, touches, revenue`` (the touches' journey revenue summed), dated by the conversion
+        (``by_date="conversion"``) or by the touch (``"touch"``). Global models' per-path credit
+        per touch times these gives their dated credit (:func:`~attribution.models.touch_credit.engine_credit_sums`)."""
+        _, F, _ = pyspark_modules()
+        day = F.to_date({"conversion": "conversion_ts", "touch": "ts"}[by_date])
+        rows = self._journey_rows().select("journey_id", "path_row")
+        touches = self.spark_touches.where("converted").join(rows, "journey_id")
+        counts = touches.groupBy(day.alias("date"), "path_row", "channel").agg(
+            F.count(F.lit(1)).cast("double").alias("touches"), F.sum(F.coalesce("revenue", F.lit(0.0))).alias("revenue"))
+        return _dated(counts.toPandas().sort_values(["date", "path_row", "channel"], ignore_index=True))
 
     def journey_weights(self, weigh: Weigh, columns: Sequence[str]) -> pd.DataFrame:
         """A rule's credit per converting journey and channel, computed in Spark: ``journey_id``

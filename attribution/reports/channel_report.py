@@ -144,13 +144,14 @@ def _engine_report(data: PathData, model: str, freq: str | None, spend: pd.DataF
                    spend_source: str | None, date_by: str, params: dict) -> pd.DataFrame:
     """The same report for journeys whose touches stay in their engine (Spark): the engine returns
     per-date-and-channel touches, cost and credit (a rule model's weights summed there), and the
-    periods are summed here. The rows and sums are those of reports/channel_report.sql."""
-    from attribution.models.registry import check_params, engine_weight_sums
+    periods are summed here. The rows and sums are those of reports/channel_report.sql; the credit
+    of a global model is its per-path credit per touch times the engine's touch counts
+    (:func:`~attribution.models.touch_credit.engine_credit_sums`)."""
+    from attribution.models.touch_credit import engine_credit_sums
 
-    spec = check_params(model, params)
     by_conversion = date_by == "conversion"
     touches = data.daily_touch_totals(by_conversion)
-    credit = engine_weight_sums(spec, data, params, by_date="conversion" if by_conversion else "touch")
+    credit = engine_credit_sums(model, data, params, date_by)
     use_touch_cost = spend is None
     if use_touch_cost:
         cost = data.daily_touch_totals(False)
