@@ -13,9 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from attribution.engine.base import CANONICAL_TABLES, NO_SPEND, SPEND_TABLE, TOUCH_COST, Dataset
+from attribution.engine.base import (
+    CANONICAL_TABLES,
+    FUNNEL_SOURCES,
+    NO_SPEND,
+    SPEND_TABLE,
+    TOUCH_COST,
+    Dataset,
+)
 from attribution.engine.spark_journeys import build_spark_journeys, channel_expression
 from attribution.engine.spark_read import read_source, source_label, stage
 from attribution.engine.spark_session import EngineUnavailableError, pyspark_modules, spark_session
@@ -163,13 +171,60 @@ class SparkDataset(Dataset):
         return out[["date", "channel", "touches", "conversions", "revenue", "spend"]].sort_values(
             ["date", "channel"], ignore_index=True)
 
+    def _funnel_events(self, source: str):
+        """``user_id, ts, name`` of the funnel source's events with a step name (see :data:`FUNNEL_SOURCES`)."""
+        _, F, _ = pyspark_modules()
+        if source not in FUNNEL_SOURCES:
+            raise DataValidationError(f"funnel source must be one of {', '.join(FUNNEL_SOURCES)}, not {source!r}")
+        table, column = ("conversions", "stage") if source == "stage" else ("touchpoints", "interaction")
+        return self.tables[table].where(F.col(column).isNotNull()).select("user_id", "ts", F.col(column).alias("name"))
+
     def funnel_step_values(self, source: str) -> pd.DataFrame:
-        """Funnels are an app view of DuckDB datasets; on Spark, aggregate and load the result."""
-        raise EngineUnavailableError("funnels run on the DuckDB engine: load the data with engine='duckdb'")
+        """The values of a funnel source with the users who had each (``name, users``), most users
+        first (the rows of dataset/funnel_step_values.sql)."""
+        _, F, _ = pyspark_modules()
+        out = self._funnel_events(source).groupBy("name").agg(F.countDistinct("user_id").alias("users")).toPandas()
+        return out.astype({"name": "str", "users": "int64"}).sort_values(
+            ["users", "name"], ascending=[False, True], ignore_index=True)
 
     def funnel_counts(self, steps, source, start=None, end=None, first_channels=None) -> pd.DataFrame:
-        """See :meth:`funnel_step_values`."""
-        raise EngineUnavailableError("funnels run on the DuckDB engine: load the data with engine='duckdb'")
+        """Users per funnel step (``step, name, users, users_any``), counted in Spark by the rules
+        of dataset/funnel_steps.sql: a user reaches step k+1 at their first event of it at or after
+        the time they reached step k (one join per step; funnels have few)."""
+        _, F, _ = pyspark_modules()
+        steps = [str(s) for s in steps]
+        events = self._funnel_events(source)
+        events = events.select("user_id", "ts", F.array_position(F.array(*[F.lit(s) for s in steps]),
+                                                                  F.col("name")).cast("int").alias("step"))
+        events = events.where(F.col("step") > 0)
+        if start is not None:
+            events = events.where(F.to_date("ts") >= F.lit(start))
+        if end is not None:
+            events = events.where(F.to_date("ts") <= F.lit(end))
+        if first_channels is not None:
+            # each user's earliest touch (ties: the smaller channel name) decides their first channel
+            first = self.tables["touchpoints"].groupBy("user_id").agg(
+                F.min(F.struct("ts", "channel"))["channel"].alias("first_channel"))
+            wanted = first.where(F.col("first_channel").isin(*[str(c) for c in first_channels])).select("user_id")
+            events = events.join(wanted, "user_id")
+        events = events.persist()
+        users_any = dict(events.groupBy("step").agg(F.countDistinct("user_id")).collect())
+        reached = events.where("step = 1").groupBy("user_id").agg(F.min("ts").alias("reached_ts"))
+        users, kept = [], [events]
+        for k in range(1, len(steps) + 1):
+            if k > 1:
+                nxt = events.where(F.col("step") == k)
+                reached = reached.join(nxt, "user_id").where(F.col("ts") >= F.col("reached_ts")).groupBy(
+                    "user_id").agg(F.min("ts").alias("reached_ts"))
+            reached = reached.persist()
+            kept.append(reached)
+            users.append(reached.count())
+        for frame in kept:
+            frame.unpersist()
+        numbers = range(1, len(steps) + 1)
+        return pd.DataFrame({"step": pd.array(numbers, dtype="int32"), "name": pd.array(steps, dtype="str"),
+                             "users": np.asarray(users, dtype=np.int64),
+                             "users_any": np.asarray([users_any.get(k, 0) for k in numbers], dtype=np.int64)})
 
     def daily_spend(self) -> pd.DataFrame:
         """Spend per day and channel from the spend table (empty without one)."""
