@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.engine.base import NO_SPEND, TOUCH_COST
-from attribution.errors import DataValidationError
+from attribution.errors import DataValidationError, ModelError
 from attribution.journeys.data import PathData
 from attribution.models.touch_credit import TOUCH_CREDIT_COLUMNS, touch_credit
 from attribution.store.sqlfiles import sql
@@ -106,7 +106,10 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
         spend, spend_source = data.load_spend()
     if not data.has_touches:
         return _paths_report(data, model, freq, spend, spend_source, params)
-    if not data.touches_on_driver and credit is None:
+    if not data.touches_on_driver:
+        if credit is not None:
+            raise ModelError("credit per touch is a table on this machine, but these journeys keep their touches "
+                             "in Spark; give model= (its credit is computed there) or build the journeys with DuckDB")
         return _engine_report(data, model, freq, spend, spend_source, date_by, params)
     if credit is None:
         credit = touch_credit(model, data, **params)

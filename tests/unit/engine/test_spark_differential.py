@@ -217,3 +217,7 @@ def test_journey_phases_are_the_same(datasets):
         np.testing.assert_allclose(by_channel.to_numpy(), credit.reindex(by_channel.index).to_numpy(), rtol=1e-9)
     with pytest.raises(at.ModelError, match="give model="):
         at.journey_phases(js, credit=at.touch_credit("linear", jd))
+    # tables as large as the touches stay on the engine that has them on the driver
+    for table in (at.touch_credit, at.journey_credit):
+        with pytest.raises(at.ModelError, match="as large as the touches.*DuckDB engine"):
+            table("linear", js)
