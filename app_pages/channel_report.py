@@ -3,7 +3,6 @@ import streamlit as st
 
 from attribution.errors import AttributionError
 from attribution.models import MODEL_SPECS, supported_models
-from attribution.reports.channel_report import channel_reporting
 from ui import cache_reports
 from ui import charts_reports as charts
 from ui.downloads import csv_download, excel_download, show_chart
@@ -72,8 +71,7 @@ if periodic is not None:
 
 st.subheader("Export")
 if ds.has_touches:
-    daily = cache_reports.channel_reports(ds, settings, [labels[first]], "day", date_by)
-    ihc = channel_reporting(daily)
+    ihc = cache_reports.ihc_channel_reporting(ds, settings, labels[first], date_by)
     tables["channel_reporting"] = ihc
     csv_download(ihc, f"channel_reporting_{labels[first]}.csv", "Download channel_reporting (IHC shape, daily)",
                  key="dl_ihc")

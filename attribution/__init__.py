@@ -41,6 +41,8 @@ from attribution.models import (
 )
 from attribution.models.touch_credit import touch_credit
 from attribution.reports.channel_report import (
+    ChannelReport,
+    build_channel_report,
     channel_report,
     channel_reporting,
     dataset_channel_report,
@@ -82,9 +84,9 @@ def __dir__() -> list[str]:
 stage_split = journey_phases
 
 __all__ = [
-    "AttributionError", "ChannelRule", "ConvergenceError", "DataValidationError", "Dataset", "Journeys",
+    "AttributionError", "ChannelReport", "ChannelRule", "ConvergenceError", "DataValidationError", "Dataset", "Journeys",
     "JourneySettings", "MODELS", "ModelError", "OptimisationError", "OptimizationError", "PathData", "SAMPLE_DIR", "SimulatedData",
-    "bootstrap", "budget", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report", "dataset_report", "full_report",
+    "bootstrap", "budget", "build_channel_report", "build_journeys", "channel_report", "channel_reporting", "compare", "dataset_channel_report", "dataset_report", "full_report",
     "filter_paths", "funnel", "funnel_steps", "mmm", "path_report", "journey_phases", "stage_split", "touch_credit", "with_totals", "ihc_sessions", "journey_credit", "load", "logistic_auc",
     "logistic_coefficients", "markov_order_auc", "read_channel_rules", "read_paths", "removal_effects", "run_model",
     "sample_paths", "shapley_by_position", "simulate", "transition_matrix", "write_csvs",

@@ -31,7 +31,7 @@ def main() -> None:
         f = fit if sat == "logistic" else mmm.fit(sim.data, channels=channels, saturation=sat, n_boot=200)
         res = _timed(f"optimize, 10 channels, {sat}, 200 bootstrap sets for the lift CI",
                      lambda f=f: budget.optimize(f, pct_bounds=(-0.5, 0.5), locked=["ch0"]))
-        print(f"  lift {res.lift_pct:+.1%} (CI {res.lift_ci_low:,.0f} .. {res.lift_ci_high:,.0f})")
+        print(f"  lift {res.lift_pct:+.1f}% (CI {res.lift_ci_low:,.0f} .. {res.lift_ci_high:,.0f})")
     _timed("optimize, no bounds", lambda: budget.optimize(fit))
     _timed("spend_for_target(marginal ROAS 0.1)", lambda: budget.spend_for_target(fit, target_marginal_roas=0.1))
     target = 1.1 * budget.optimize(fit).recommended_response

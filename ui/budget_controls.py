@@ -10,8 +10,8 @@ from attribution.budget import PLAN_MODES, BudgetResult
 from attribution.defaults import BUDGET_PCT_BOUNDS
 from attribution.engine.base import Dataset
 from attribution.mmm import MMMResult
+from attribution.mmm.fit_spec import FitSpec
 from ui import mmm_controls, state
-from ui.mmm_controls import FitSpec
 from ui.text import plain
 
 #: saved scenarios by name, per dataset (:func:`ui.state.per_dataset`), like the fit they come from

@@ -10,10 +10,10 @@ from attribution import budget
 from attribution.budget import BudgetResult
 from attribution.errors import AttributionError
 from attribution.mmm import MMMResult
+from attribution.mmm.fit_spec import FitSpec
 from ui import charts_mmm
 from ui.budget_controls import scenario_tables
 from ui.downloads import csv_download, show_chart
-from ui.mmm_controls import FitSpec
 from ui.text import plain
 
 NUM = st.column_config.NumberColumn
@@ -31,7 +31,7 @@ def headline(plan: BudgetResult, spec: FitSpec) -> None:
              f"{plan.recommended_spend - plan.current_spend:+,.0f} vs current", delta_color="off")
     b.metric(f"Media-driven {what} {span}", f"{plan.recommended_response:,.0f}",
              f"{plan.lift:+,.0f} vs current split")
-    lift = "—" if math.isnan(plan.lift_pct) else f"{plan.lift_pct:+.1%}"
+    lift = "—" if math.isnan(plan.lift_pct) else f"{plan.lift_pct:+.1f}%"  # lift_pct is in percent
     ci = ("no interval (the fit has no bootstrap)" if math.isnan(plan.lift_ci_low)
           else f"{plan.ci_level:.0%} interval {plan.lift_ci_low:+,.0f} to {plan.lift_ci_high:+,.0f}")
     c.metric("Expected lift", lift, ci, delta_color="off",
@@ -60,7 +60,7 @@ def plan_table(plan: BudgetResult, spec: FitSpec) -> None:
              "recommended_response", "current_roas", "recommended_roas", "current_marginal_roas",
              "recommended_marginal_roas", "locked"]
     st.dataframe(plan.allocation, hide_index=True, column_order=order, column_config={
-        "channel": "Channel", "locked": "Locked", "change_pct": NUM("Change %", format="percent"), **config})
+        "channel": "Channel", "locked": "Locked", "change_pct": NUM("Change %", format="%+.1f%%"), **config})
     st.caption("The CSV also holds each channel's bounds over the plan.")
     csv_download(plan.allocation, "budget_plan.csv", "Download the plan (CSV)", key="dl_budget_plan")
 
@@ -100,7 +100,7 @@ def compare_scenarios(scenarios: dict[str, dict]) -> None:
             ("current_spend", "Current spend"), ("recommended_spend", "Recommended spend"),
             ("current_response", "Media-driven outcome now"), ("recommended_response", "Media-driven outcome after"),
             ("lift", "Lift"), ("lift_ci_low", "Lift low"), ("lift_ci_high", "Lift high"))},
-        "lift_pct": NUM("Lift %", format="percent"), "fit": "Model"})
+        "lift_pct": NUM("Lift %", format="%+.1f%%"), "fit": "Model"})
     st.caption("Spend and outcome are totals over each scenario's plan length; low/high: the bootstrap interval "
                "of the lift.")
     csv_download(totals, "budget_scenarios.csv", "Download scenario totals (CSV)", key="dl_budget_scen")

@@ -14,7 +14,7 @@ from attribution.engine.base import Dataset
 from attribution.journeys.settings import JourneySettings
 from attribution.reports import conversion_paths as path_reports
 from attribution.reports import funnels
-from attribution.reports.channel_report import channel_report, with_totals
+from attribution.reports.channel_report import ChannelReport, build_channel_report, channel_reporting
 from attribution.reports.journey_phases import journey_phases as phases
 from ui import cache
 
@@ -87,17 +87,26 @@ def spend_source(ds: Dataset, settings: JourneySettings) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _channel_report(_ds: Dataset, _data, fingerprint: str, settings_key: str, start: date | None,
-                    end: date | None, model: str, freq: str | None, date_by: str, rules: tuple) -> pd.DataFrame:
+                    end: date | None, model: str, freq: str | None, date_by: str, rules: tuple) -> ChannelReport:
     spend, source = _spend(_ds, fingerprint, start, end, rules)
-    return channel_report(_data, model, freq, spend=spend, spend_source=source, date_by=date_by)
+    return build_channel_report(_data, model, freq, spend=spend, spend_source=source, date_by=date_by)
+
+
+def _report(ds: Dataset, settings: JourneySettings, model: str, freq: str | None, date_by: str) -> ChannelReport:
+    return _channel_report(ds, cache.journeys(ds, settings), ds.fingerprint, settings.key(), settings.start,
+                           settings.end, model, freq, date_by, settings.channel_rules)
 
 
 def channel_reports(ds: Dataset, settings: JourneySettings, models: list[str], freq: str | None,
                     date_by: str = "conversion") -> pd.DataFrame:
     """Channel reports of one or more models, stacked, with a Total row per model and period."""
-    data = cache.journeys(ds, settings)
     with st.spinner("Building the channel report…"):
-        frames = [with_totals(_channel_report(ds, data, ds.fingerprint, settings.key(), settings.start,
-                                                   settings.end, m, freq, date_by, settings.channel_rules))
-                  for m in models]
+        frames = [_report(ds, settings, m, freq, date_by).with_totals().table for m in models]
     return pd.concat(frames, ignore_index=True)
+
+
+def ihc_channel_reporting(ds: Dataset, settings: JourneySettings, model: str, date_by: str) -> pd.DataFrame:
+    """The daily report of ``model`` in the IHC ``channel_reporting`` shape (see
+    :func:`attribution.reports.channel_report.channel_reporting`)."""
+    with st.spinner("Building the channel report…"):
+        return channel_reporting(_report(ds, settings, model, "day", date_by))

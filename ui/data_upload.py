@@ -8,7 +8,7 @@ from attribution.engine.duckdb_dataset import create_dataset
 from attribution.errors import DataValidationError
 from ui import state
 from ui.downloads import csv_download
-from ui.text import file_size, plain, readable_cells
+from ui.text import plain, readable_cells
 
 NONE = "— not in file —"
 SHAPES: dict[str, list[tuple[str, str, bool]]] = {
@@ -62,7 +62,7 @@ def _mapping_editor(role: str, upload, key: str) -> dict[str, str | None] | None
         st.warning(f"{plain(prev.name)} is not valid UTF-8: characters such as é or € would be refused. Choose "
                    "“Windows / Latin-1” above if the file was saved by Excel on Windows.")
     st.caption(f"{plain(prev.name)}: {prev.format}" + (f", delimiter “{prev.delimiter}”" if prev.delimiter else "")
-               + f", {file_size(prev.n_bytes)}")
+               + f", {ingest.file_size(prev.n_bytes)}")
     st.dataframe(readable_cells(prev.rows), hide_index=True, height=180)
     if role == "ihc_db":
         return {}
@@ -136,9 +136,9 @@ def report_view(report) -> None:
     tables = ", ".join(f"{n:,} {t}" for t, n in report.tables.items() if t != "rejected" and n)
     st.success(f"Loaded {tables}.")
     for issue in report.warnings:
-        where = ", ".join(x for x in (issue.file, issue.column and f"column {issue.column}",
-                                      issue.row and f"row {issue.row}") if x)
-        (st.warning if issue.severity == "warning" else st.info)(plain(f"{issue.message}" + (f" ({where})" if where else "")))
+        where = issue.location
+        (st.warning if issue.severity == "warning" else st.info)(
+            plain(issue.message_for("app") + (f" ({where})" if where else "")))
     if len(report.rejected_counts):
         st.warning(f"{int(report.rejected_counts['rows'].sum()):,} rows were rejected and kept aside:")
         st.dataframe(report.rejected_counts, hide_index=True)

@@ -7,9 +7,7 @@ and the HTML report read it through :func:`latest_fit`, so another dataset never
 """
 from __future__ import annotations
 
-import hashlib
 import time
-from dataclasses import asdict, dataclass
 
 import pandas as pd
 import streamlit as st
@@ -17,106 +15,38 @@ import streamlit as st
 from attribution.defaults import CONVERSION_STAGE, MMM_HOLDOUT_SHARE
 from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
-from attribution.mmm import ADSTOCK_SPECS, DEFAULT_MAX_LAG, SATURATION_SPECS, infer_freq
+from attribution.mmm import DEFAULT_MAX_LAG, infer_freq
+from attribution.mmm.fit_spec import (
+    ADSTOCK_LABELS,
+    AUTO,
+    AUTO_LABEL,
+    DEFAULT_N_BOOT,
+    FREQ_LABELS,
+    PERIOD_UNITS,
+    SATURATION_LABELS,
+    TREND_LABELS,
+    FitSpec,
+    MMMInput,
+    default_fourier,
+)
 from attribution.mmm.wide_csv import guess_wide_roles
 from ui import cache, cache_mmm, mmm_lift, state
-from ui.text import plain
+from ui.text import plain, plural
 
 FITS_KEY = "mmm_fits"
 SOURCES = ("Current dataset (spend + conversions)", "Upload a wide CSV")
-FREQS = {"W": "Weekly", "D": "Daily"}
-UNITS = {"W": "week", "D": "day"}
-ADSTOCKS = {name: spec.label for name, spec in ADSTOCK_SPECS.items()}
-SATURATIONS = {name: spec.label for name, spec in SATURATION_SPECS.items()}
-AUTO_LABEL = "Automatic (lowest BIC)"
-TRENDS = {"auto": AUTO_LABEL, 0: "None (constant level)", 1: "Straight line", 2: "2 segments", 3: "3 segments",
-          4: "4 segments", 6: "6 segments"}
 ALL_STAGES = "All conversions"
-DEFAULT_N_BOOT = 100
-
-
-@dataclass(frozen=True)
-class MMMInput:
-    """The checked wide table the model sees and what its columns mean."""
-
-    frame: pd.DataFrame
-    source_key: str
-    label: str
-    date: str
-    target: str
-    target_label: str
-    channels: tuple[str, ...]
-    controls: tuple[str, ...]
-    freq: str
-
-
-@dataclass(frozen=True)
-class FitSpec:
-    """Everything that defines one fit (hashable: the cache key and the budget page's identity)."""
-
-    source_key: str
-    label: str
-    target_label: str
-    date: str
-    target: str
-    channels: tuple[str, ...]
-    controls: tuple[str, ...]
-    freq: str
-    adstock: str = "auto"
-    saturation: str = "auto"
-    holdout_share: float = MMM_HOLDOUT_SHARE
-    n_fourier: int = 2
-    trend: int | str = "auto"
-    max_lag: int | str = "auto"
-    n_boot: int = DEFAULT_N_BOOT
-    n_starts: int = 5
-    lift_tests: tuple[tuple, ...] = ()  # rows channel, x, delta_x, delta_y, sigma (see ui.mmm_lift)
-
-    def fit_kwargs(self, calibrated: bool = True) -> dict:
-        """Keyword arguments of :func:`attribution.mmm.fit` (hashable: lift tests stay a tuple of rows,
-        ``ui.cache_mmm`` turns them into the table); ``calibrated=False`` leaves the lift tests out."""
-        keep = ("date", "target", "channels", "controls", "adstock", "saturation", "holdout_share", "n_fourier",
-                "trend", "max_lag", "n_boot", "n_starts")
-        out = {k: v for k, v in asdict(self).items() if k in keep}
-        if calibrated and self.lift_tests:
-            out["lift_tests"] = self.lift_tests
-        return out
-
-    def key(self) -> str:
-        """A short string naming this fit (cache key of derived results)."""
-        return repr(sorted(asdict(self).items()))
-
-    @property
-    def short_key(self) -> str:
-        """A 10-character hash of :meth:`key` (for widget keys that must change with the fit)."""
-        return hashlib.sha1(self.key().encode()).hexdigest()[:10]
-
-    @property
-    def unit(self) -> str:
-        """``week`` or ``day``."""
-        return UNITS[self.freq]
-
-
-def plural(n: int, word: str) -> str:
-    """``1 channel``, ``2 channels``."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def default_fourier(frame: pd.DataFrame, date: str) -> int:
-    """Two yearly Fourier pairs with a year of history or more; none on shorter series (a yearly
-    wave fitted to a few months would extrapolate badly into the hold-out)."""
-    return 2 if (frame[date].max() - frame[date].min()).days >= 364 else 0
 
 
 def _dataset_input(ds: Dataset) -> MMMInput | None:
     # the forms picked further down (kept in the session) decide how many parameters a fit needs
     # (automatic forms are sized as the default pair, geometric + logistic)
-    adstock, saturation = st.session_state.get("mmm_adstock", "auto"), st.session_state.get("mmm_saturation", "auto")
-    suggested, note = cache_mmm.suggest_freq(ds, "geometric" if adstock == "auto" else adstock,
-                                             "logistic" if saturation == "auto" else saturation)
+    adstock, saturation = st.session_state.get("mmm_adstock", AUTO), st.session_state.get("mmm_saturation", AUTO)
+    suggested, note = cache_mmm.suggest_freq(ds, "geometric" if adstock == AUTO else adstock,
+                                             "logistic" if saturation == AUTO else saturation)
     stages = cache.stages(ds)
     left, mid, right = st.columns(3)
-    freq = left.radio("Granularity", list(FREQS), index=list(FREQS).index(suggested), format_func=FREQS.get,
+    freq = left.radio("Granularity", list(FREQ_LABELS), index=list(FREQ_LABELS).index(suggested), format_func=FREQ_LABELS.get,
                       horizontal=True, key="mmm_freq")
     target = mid.radio("Outcome", ["revenue", "conversions"], format_func=str.capitalize, horizontal=True,
                        key="mmm_target")
@@ -134,7 +64,7 @@ def _dataset_input(ds: Dataset) -> MMMInput | None:
     found = [c for c in frame.columns if c not in ("date", "y")]
     channels = st.multiselect("Channels (spend per channel from the spend table)", found, default=found,
                               key="mmm_channels")
-    label = f"{ds.name} · {FREQS[freq].lower()} {target}" + (f" ({stage})" if stage else "")
+    label = f"{ds.name} · {FREQ_LABELS[freq].lower()} {target}" + (f" ({stage})" if stage else "")
     return _checked(frame[["date", "y", *channels]], f"{ds.fingerprint}|{freq}|{target}|{stage}", label,
                     "date", "y", target, channels, [])
 
@@ -183,7 +113,7 @@ def _checked(frame, key, label, date, target, target_label, channels, controls) 
     except AttributionError as err:
         st.error(plain(err))
         return None
-    st.caption(f"{len(clean):,} {FREQS[freq].lower()} periods from {clean[date].min():%Y-%m-%d} to "
+    st.caption(f"{len(clean):,} {FREQ_LABELS[freq].lower()} periods from {clean[date].min():%Y-%m-%d} to "
                f"{clean[date].max():%Y-%m-%d}; {plural(len(channels), 'channel')}, "
                f"{plural(len(controls), 'control')}.")
     return MMMInput(clean, key, label, date, target, target_label, tuple(channels), tuple(controls), freq)
@@ -194,8 +124,6 @@ def data_source(ds: Dataset | None) -> MMMInput | None:
     column roles; returns the checked input, or None after saying what is missing."""
     reason = ("No dataset is loaded: load one on the **Data** page, or upload a wide CSV below." if ds is None
               else cache_mmm.unavailable_reason(ds))
-    if ds is not None:
-        st.sidebar.caption(f"Dataset: **{plain(ds.name)}**")
     if reason:
         st.info(reason)
     source = st.radio("Data", SOURCES, index=1 if reason else 0, horizontal=True, key="mmm_source")
@@ -208,7 +136,7 @@ def model_settings(inp: MMMInput) -> FitSpec | None:
     """Adstock and saturation forms, hold-out, the advanced fit settings and lift tests for ``inp``
     (None, after an error box, while the lift-test table has a bad row)."""
     a, b, c = st.columns(3)
-    adstocks, saturations = {"auto": AUTO_LABEL, **ADSTOCKS}, {"auto": AUTO_LABEL, **SATURATIONS}
+    adstocks, saturations = {AUTO: AUTO_LABEL, **ADSTOCK_LABELS}, {AUTO: AUTO_LABEL, **SATURATION_LABELS}
     adstock = a.selectbox("Adstock (carry-over)", list(adstocks), format_func=adstocks.get, key="mmm_adstock",
                           help="Automatic: the adstock and saturation pair with the lowest BIC among the "
                                "usual candidates (the comparison is shown with the results).")
@@ -225,12 +153,12 @@ def model_settings(inp: MMMInput) -> FitSpec | None:
                                  key=f"mmm_fourier_{inp.source_key}", help="Default 0 for less than a year of data.")
         auto_lag = e.checkbox("Choose the carry-over window automatically", True, key=f"mmm_auto_lag_{inp.freq}",
                               help="Lowest BIC among 4, 8, 13 weeks (daily: 7, 14, 30 days).")
-        lag = e.number_input(f"Carry-over window ({UNITS[inp.freq]}s)", 1, 60, DEFAULT_MAX_LAG[inp.freq],
+        lag = e.number_input(f"Carry-over window ({PERIOD_UNITS[inp.freq]}s)", 1, 60, DEFAULT_MAX_LAG[inp.freq],
                              key=f"mmm_lag_{inp.freq}", help="How many periods a spend can still act.",
                              disabled=auto_lag)
         n_boot = f.number_input("Bootstrap replicates (for intervals)", 0, 1000, DEFAULT_N_BOOT, 10, key="mmm_boot",
                                 help="More replicates give steadier intervals and take longer; 0 = none.")
-        trend = d.selectbox("Trend (piecewise-linear)", list(TRENDS), format_func=TRENDS.get, key="mmm_trend",
+        trend = d.selectbox("Trend (piecewise-linear)", list(TREND_LABELS), format_func=TREND_LABELS.get, key="mmm_trend",
                             help="Automatic: the number of straight segments with the lowest BIC, so a curved "
                                  "baseline is followed by the trend rather than credited to media.")
         n_starts = e.number_input("Random starts of the fit", 1, 30, 5, key="mmm_starts")
@@ -239,7 +167,7 @@ def model_settings(inp: MMMInput) -> FitSpec | None:
         return None
     return FitSpec(inp.source_key, inp.label, inp.target_label, inp.date, inp.target, inp.channels, inp.controls,
                    inp.freq, adstock, saturation, holdout / 100, int(fourier), trend,
-                   "auto" if auto_lag else int(lag), int(n_boot), int(n_starts), lift)
+                   AUTO if auto_lag else int(lag), int(n_boot), int(n_starts), lift)
 
 
 def run_fit(frame: pd.DataFrame, spec: FitSpec) -> bool:
@@ -279,7 +207,7 @@ def default_spec(ds: Dataset) -> tuple[pd.DataFrame, FitSpec] | None:
     except AttributionError:
         frame, target = cache_mmm.dataset_frame(ds, freq, "conversions", None), "conversions"
     channels = tuple(c for c in frame.columns if c not in ("date", "y"))
-    spec = FitSpec(f"{ds.fingerprint}|{freq}|{target}|None", f"{ds.name} · {FREQS[freq].lower()} {target}", target,
+    spec = FitSpec(f"{ds.fingerprint}|{freq}|{target}|None", f"{ds.name} · {FREQ_LABELS[freq].lower()} {target}", target,
                    "date", "y", channels, (), freq, n_fourier=default_fourier(frame, "date"),
                    n_boot=DEFAULT_N_BOOT)
     return frame, spec

@@ -8,10 +8,11 @@ import streamlit as st
 
 from attribution.engine.base import Dataset
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult
+from attribution.mmm.fit_spec import ADSTOCK_LABELS, FREQ_LABELS, SATURATION_LABELS, FitSpec
 from attribution.mmm.truth import compare_with_truth
 from ui import cache_mmm, cache_validation, charts_mmm, mmm_lift
 from ui.downloads import csv_download, excel_download, show_chart
-from ui.mmm_controls import ADSTOCKS, FREQS, SATURATIONS, FitSpec, plural
+from ui.text import plural
 
 NUM = st.column_config.NumberColumn
 DIAGNOSTICS = {  # key -> (label, format, what it says)
@@ -63,11 +64,11 @@ def fit_warnings(res: MMMResult) -> list[str]:
 def headline(res: MMMResult, spec: FitSpec) -> None:
     """What was fitted, the key diagnostics as metrics, and any warnings."""
     d = res.diagnostics
-    st.caption(f"Fitted on **{spec.label}**: {d['n_obs']:,} {FREQS[spec.freq].lower()} periods "
+    st.caption(f"Fitted on **{spec.label}**: {d['n_obs']:,} {FREQ_LABELS[spec.freq].lower()} periods "
                f"(+ {d['n_holdout']:,} hold-out), {plural(len(res.channels), 'channel')}, "
                f"{plural(len(res.controls), 'control')}; "
-               f"{ADSTOCKS[res.adstock].split(' (')[0].lower()} adstock over {res.max_lag} {spec.unit}s, "
-               f"saturation: {SATURATIONS[res.saturation].split(' (')[0]}. Intervals: {res.ci_level:.0%}, "
+               f"{ADSTOCK_LABELS[res.adstock].split(' (')[0].lower()} adstock over {res.max_lag} {spec.unit}s, "
+               f"saturation: {SATURATION_LABELS[res.saturation].split(' (')[0]}. Intervals: {res.ci_level:.0%}, "
                f"{d['n_boot']} bootstrap replicates.")
     cols = st.columns(5)
     for col, key in zip(cols, ("r2", "adj_r2", "nrmse", "mape", "holdout_mape"), strict=True):
@@ -95,7 +96,7 @@ def model_choice(res: MMMResult, spec: FitSpec) -> None:
     trend_text = "no trend" if not segments else ("a straight-line trend" if segments == 1
                                                    else f"a trend of {segments} straight segments")
     st.caption(f"Baseline: {trend_text}; carry-over window {res.max_lag} {spec.unit}s; "
-               f"{ADSTOCKS[res.adstock].split(' (')[0].lower()} adstock, {SATURATIONS[res.saturation].split(' (')[0]} "
+               f"{ADSTOCK_LABELS[res.adstock].split(' (')[0].lower()} adstock, {SATURATION_LABELS[res.saturation].split(' (')[0]} "
                "saturation.")
     if table is None or table.empty:
         return

@@ -21,11 +21,12 @@ from ui.downloads import NO_RERUN
 CHANNEL_MODEL = "linear"
 
 
-def _channel_report(ds: Dataset, data) -> pd.DataFrame | None:
-    from attribution.reports.channel_report import dataset_channel_report, with_totals
+def _channel_report(data):
+    """The whole-range channel report of :data:`CHANNEL_MODEL` (journeys of the dataset carry its spend)."""
+    from attribution.reports.channel_report import build_channel_report
 
     try:
-        return with_totals(dataset_channel_report(ds, data, CHANNEL_MODEL, None))
+        return build_channel_report(data, CHANNEL_MODEL, None)
     except AttributionError:  # the report shows the other sections
         return None
 
@@ -71,7 +72,7 @@ def build_report(ds: Dataset, settings: JourneySettings, results: pd.DataFrame |
                 failures[name] = str(err)
         results = pd.concat(frames, ignore_index=True) if frames else compare(data, [])
     html = dataset_report(ds, settings=settings, results=results, failures=failures, params=params,
-                          channel_report=_channel_report(ds, data) if data.total_conversions > 0 else None,
+                          channel_report=_channel_report(data) if data.total_conversions > 0 else None,
                           mmm=mmm, budget=budget, level=level)
     return html.encode("utf-8")
 

@@ -24,16 +24,9 @@ def plain(text) -> str:
     return _SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
 
 
-def file_size(n_bytes: int) -> str:
-    """A file size as people read it: "512 bytes", "6 KB" (whole kilobytes under 1 MB), "3.4 MB",
-    "1.2 GB"; binary units (1 KB = 1024 bytes), as the upload limit's messages use."""
-    if n_bytes < 2**10:
-        return f"{n_bytes:,} bytes"
-    if n_bytes < 2**20:
-        return f"{max(1, round(n_bytes / 2**10)):,} KB"
-    if n_bytes < 2**30:
-        return f"{n_bytes / 2**20:.1f} MB"
-    return f"{n_bytes / 2**30:.1f} GB"
+def plural(n: int, word: str) -> str:
+    """``1 channel``, ``2 channels``, ``1,200 channels``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def readable_cells(frame: pd.DataFrame) -> pd.DataFrame:

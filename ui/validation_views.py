@@ -86,7 +86,7 @@ def ground_truth(ds: Dataset, settings: JourneySettings, results: pd.DataFrame) 
     show_chart(vcharts.error_summary(summary, "Share of credit on the wrong channels"), "truth_summary")
     st.dataframe(summary, hide_index=True, column_config={
         "share_error": st.column_config.NumberColumn(format="percent"),
-        "mape": st.column_config.NumberColumn("MAPE (%)", format="%.1f")})
+        "mape": st.column_config.NumberColumn("MAPE", format="percent")})
     csv_download(summary, "truth_summary.csv", key="dl_truth_summary")
     show_chart(vcharts.truth_bars(per_channel, "Share of credit vs true incremental share"), "truth_by_channel")
     st.dataframe(per_channel, hide_index=True)

@@ -175,7 +175,12 @@ def create_app(keys: KeyRing | None, limits: ApiLimits | None = None) -> FastAPI
 
     @app.post("/v1/mmm/fit", response_model=s.MMMFitResponse, tags=["media mix"], **secured)
     async def mmm_fit(spec: s.MMMFitSpec) -> s.MMMFitResponse:
-        """Fit a media-mix model (adstock + saturation regression) on a wide daily or weekly table."""
+        """Fit a media-mix model (adstock + saturation regression) on a wide daily or weekly table.
+
+        Optional `lift_tests` (experiments: `channel, x, delta_x, delta_y, sigma`) calibrate the
+        response curves; the answer then compares each test with the calibrated curve (`lift_tests`)
+        and, unless `compare_uncalibrated` is false, the ROAS without and with the tests (`calibration`).
+        """
         return await run_in_threadpool(service.mmm_fit, spec, limits)
 
     @app.post("/v1/budget/optimize", response_model=s.BudgetResponse, tags=["media mix"], **secured)

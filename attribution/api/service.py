@@ -264,7 +264,9 @@ def _records(frame: pd.DataFrame) -> list[dict]:
                  v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in records]
 
 
-def _fit(spec: s.MMMFitSpec, limits: ApiLimits):
+def _fit(spec: s.MMMFitSpec, limits: ApiLimits, at: str = ""):
+    """``mmm.fit`` on the request's table; ``at`` is where ``spec`` sits in the request (``"fit."`` in a
+    budget request), so an error in a lift test names its full field."""
     from attribution import mmm
 
     if len(spec.rows) > limits.max_mmm_rows:
@@ -275,8 +277,23 @@ def _fit(spec: s.MMMFitSpec, limits: ApiLimits):
     if spec.n_boot == 1:
         raise ModelError("n_boot must be 0 (no intervals) or at least 2")
     frame = pd.DataFrame(spec.rows)
-    options = spec.model_dump(exclude={"rows"})
-    return mmm.fit(frame, **options)
+    options = spec.model_dump(exclude={"rows", "lift_tests", "compare_uncalibrated"})
+    return mmm.fit(frame, lift_tests=_lift_tests(spec, at), **options)
+
+
+def _lift_tests(spec: s.MMMFitSpec, at: str) -> pd.DataFrame | None:
+    """The request's lift tests as the library's table (None for null or []), checked by the library's
+    rules; an error names the request's field, ``<at>lift_tests.<index from 0>.<column>``."""
+    from attribution.mmm.lift import LIFT_COLUMNS, check_lift_tests
+
+    if not spec.lift_tests:
+        return None
+    frame = pd.DataFrame([t.model_dump() for t in spec.lift_tests], columns=list(LIFT_COLUMNS))
+    try:
+        return check_lift_tests(frame, [str(c) for c in spec.channels])
+    except DataValidationError as err:
+        field = f"{at}lift_tests" + (f".{err.row - 1}.{err.column}" if err.row is not None else "")
+        raise DataValidationError(f"{field}: {err}", column=field, row=err.row) from err
 
 
 def _scalar(value) -> float | int | str | bool | None:
@@ -288,19 +305,36 @@ def _scalar(value) -> float | int | str | bool | None:
 
 
 def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
-    """``attribution.mmm.fit`` on the wide table."""
+    """``attribution.mmm.fit`` on the wide table. With lift tests, ``lift_tests`` is the library's
+    ``diagnostics["lift_tests"]`` and, when ``compare_uncalibrated``, ``calibration`` is
+    :func:`~attribution.mmm.lift.calibration_table` of this fit and the same fit without the tests
+    (what the Media mix page shows)."""
+    from attribution.mmm.lift import calibration_table
+
     res = _fit(spec, limits)
-    diagnostics = {k: _scalar(v) for k, v in res.diagnostics.items() if k != "warnings"}
+    tables = ("warnings", "lift_tests", "selection", "choices", "baseline_relaxed")  # fields of their own
+    diagnostics = {k: _scalar(v) for k, v in res.diagnostics.items() if k not in tables}
+    selection = res.diagnostics.get("selection")
+    tests = calibration = None
+    if "lift_tests" in res.diagnostics:
+        tests = [s.LiftTestResult(**r) for r in _records(res.diagnostics["lift_tests"])]
+        if spec.compare_uncalibrated:
+            plain = _fit(spec.model_copy(update={"lift_tests": None}), limits)
+            table = calibration_table(res.channel_summary, plain.channel_summary)
+            calibration = [s.CalibrationRow(**r) for r in _records(table)]
     return s.MMMFitResponse(channel_summary=_records(res.channel_summary), params=_records(res.params),
                             diagnostics=diagnostics, warnings=[str(w) for w in res.diagnostics.get("warnings", [])],
-                            fitted=_records(res.fitted))
+                            fitted=_records(res.fitted), lift_tests=tests, calibration=calibration,
+                            selection=_records(selection) if selection is not None else [],
+                            choices=[str(c) for c in res.diagnostics.get("choices", [])],
+                            baseline_relaxed=res.diagnostics.get("baseline_relaxed"))
 
 
 def budget_optimize(req: s.BudgetRequest, limits: ApiLimits) -> s.BudgetResponse:
-    """``attribution.budget.optimize`` on the model fitted to ``req.fit``."""
+    """``attribution.budget.optimize`` on the model fitted to ``req.fit``, with the plan's warnings."""
     from attribution import budget
 
-    res = _fit(req.fit, limits)
+    res = _fit(req.fit, limits, "fit.")
     unknown = sorted((set(req.budget.bounds) | set(req.budget.locked)) - set(res.channels))
     if unknown:
         raise DataValidationError(f"budget names channel(s) {', '.join(unknown)} that are not among the fit's "
@@ -309,7 +343,7 @@ def budget_optimize(req: s.BudgetRequest, limits: ApiLimits) -> s.BudgetResponse
     plan = budget.optimize(res, **settings)
     totals = {k: (None if v is None else float(v)) for k, v in plan.totals.items()}
     totals = {k: (None if v is not None and not math.isfinite(v) else v) for k, v in totals.items()}
-    return s.BudgetResponse(allocation=_records(plan.allocation), totals=totals,
+    return s.BudgetResponse(allocation=_records(plan.allocation), totals=totals, warnings=list(plan.warnings),
                             fit_warnings=[str(w) for w in res.diagnostics.get("warnings", [])])
 
 

@@ -48,9 +48,10 @@ class BudgetResult:
     ``allocation``: one row per channel: ``channel, current_spend, recommended_spend, lower, upper,
     locked, current_response, recommended_response, current_roas, recommended_roas,
     current_marginal_roas, recommended_marginal_roas, change, change_pct`` (spend and response
-    columns already multiplied by ``periods``). Totals: ``current_spend``, ``recommended_spend``,
+    columns already multiplied by ``periods``; ``change_pct`` = change / current spend × 100, in percent
+    like every ``*_pct`` value, NaN where the current spend is 0). Totals: ``current_spend``, ``recommended_spend``,
     ``current_response``, ``recommended_response``, ``lift`` (= recommended - current response),
-    ``lift_pct`` and its bootstrap interval ``lift_ci_low``/``lift_ci_high`` (NaN when the fit has no
+    ``lift_pct`` (lift / current response × 100, in percent) and the lift's bootstrap interval ``lift_ci_low``/``lift_ci_high`` (NaN when the fit has no
     bootstrap). ``target_marginal_roas``/``target_response`` are set in target mode. ``warnings``:
     one plain sentence per channel whose recommended spend per period is above the largest
     per-period spend on the fit range (``spend_scale``), where the response is extrapolated.
@@ -154,7 +155,7 @@ def _result(fit: ResponseModel, rec: np.ndarray, lo: np.ndarray, hi: np.ndarray,
             "recommended_roas": np.where(rec > 0, r_rec / rec, np.nan),
             "current_marginal_roas": marg(cur), "recommended_marginal_roas": marg(rec),
             "change": (rec - cur) * periods,
-            "change_pct": np.where(cur > 0, (rec - cur) / cur, np.nan)})
+            "change_pct": np.where(cur > 0, (rec - cur) / cur * 100.0, np.nan)})
     lift = (r_rec.sum() - r_cur.sum()) * periods
     lifts = [(resp(rec, b).sum() - resp(cur, b).sum()) * periods for b in fit.boot_params]
     level = fit.ci_level
@@ -169,7 +170,7 @@ def _result(fit: ResponseModel, rec: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     return BudgetResult(
         allocation=alloc, current_spend=float(cur.sum() * periods), recommended_spend=float(rec.sum() * periods),
         current_response=float(base), recommended_response=float(r_rec.sum() * periods), lift=float(lift),
-        lift_pct=float(lift / base) if base else float("nan"), lift_ci_low=float(ci[0]),
+        lift_pct=float(lift / base * 100.0) if base else float("nan"), lift_ci_low=float(ci[0]),
         lift_ci_high=float(ci[1]), periods=periods, objective=objective, ci_level=level, warnings=warnings, **target)
 
 

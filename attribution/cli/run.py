@@ -124,11 +124,12 @@ def _with_intervals(data, names: list[str], params: dict, args: argparse.Namespa
                          model_params=params, progress=progress)
 
 
-def _channel_report(ds, data, model: str, freq: str | None, params: dict):
-    """The channel report of ``model`` (per channel, or per channel and ``freq`` period) with totals."""
-    from attribution.reports.channel_report import dataset_channel_report, with_totals
+def _channel_report(data, model: str, freq: str | None, params: dict):
+    """The channel report of ``model`` (per channel, or per channel and ``freq`` period) with totals;
+    ``data`` comes from the dataset, so it carries the dataset's spend."""
+    from attribution.reports.channel_report import build_channel_report
 
-    return with_totals(dataset_channel_report(ds, data, model, freq, **params.get(model, {})))
+    return build_channel_report(data, model, freq, **params.get(model, {})).with_totals()
 
 
 @subcommand("run", help="run attribution models on files and write CSVs and an HTML report", arguments=_run_args)
@@ -162,6 +163,9 @@ def run_attribution(args: argparse.Namespace) -> int:
     rejected = int(ds.report.rejected_counts["rows"].sum()) if len(ds.report.rejected_counts) else 0
     say("loaded " + ", ".join(f"{n:,} {t} rows" for t, n in ds.report.tables.items() if t != "rejected")
         + (f"; {rejected:,} rows rejected (see rejected_rows.csv)" if rejected else ""))
+    for issue in ds.report.warnings:
+        if issue.severity == "warning":
+            say(f"warning: {issue.message_for('cli')}" + (f" ({issue.location})" if issue.location else ""))
     settings = journey_settings(args, ds)  # with the dataset's defaults (no lookback for pre-built journeys)
     data = ds.journeys(settings)
     if data.total_conversions == 0:
@@ -207,11 +211,11 @@ def run_attribution(args: argparse.Namespace) -> int:
     report = None
     if args.report_model not in failures:
         try:
-            report = _channel_report(ds, data, args.report_model, None, params)
-            files["channel_report.csv"] = to_safe_csv(marked_totals(report))
+            report = _channel_report(data, args.report_model, None, params)
+            files["channel_report.csv"] = to_safe_csv(marked_totals(report.table))
             if args.freq:
-                periodic = _channel_report(ds, data, args.report_model, args.freq, params)
-                files[f"channel_report_by_{args.freq}.csv"] = to_safe_csv(marked_totals(periodic))
+                periodic = _channel_report(data, args.report_model, args.freq, params)
+                files[f"channel_report_by_{args.freq}.csv"] = to_safe_csv(marked_totals(periodic.table))
         except ModelError as exc:
             failures[f"{args.report_model} (channel report)"] = str(exc)
     if not args.no_report:

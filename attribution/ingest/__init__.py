@@ -10,9 +10,9 @@ from attribution.ingest.mapping import OPTION_KEYS, OPTIONAL, REQUIRED, ROLES, g
 from attribution.ingest.paths import read_paths
 from attribution.ingest.preview import FilePreview, preview
 from attribution.ingest.report import IngestReport, Issue
-from attribution.ingest.sources import FileSource, as_source
+from attribution.ingest.sources import FileSource, as_source, file_size
 
 __all__ = [
     "FilePreview", "FileSource", "IngestReport", "Issue", "OPTIONAL", "OPTION_KEYS", "REQUIRED", "ROLES",
-    "as_source", "guess_mapping", "load_into", "preview", "read_paths",
+    "as_source", "file_size", "guess_mapping", "load_into", "preview", "read_paths",
 ]

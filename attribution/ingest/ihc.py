@@ -146,11 +146,17 @@ def load_ihc_journeys(ctx: LoadContext, src: FileSource, mapping: dict | None,
         all_converted = n_flag == 0
         if all_converted:
             flag = f"column {m['conversion']!r}" if m.get("conversion") else "a conversion column"
+            found = (f"no session is flagged as a conversion ({flag}); every one of the {n_journeys:,} journeys "
+                     "was treated as converted, at its last session.")
+            # only the library has the parameter: the app and the CLI say what their users can do
+            mark = "If some did not convert, mark each converting journey's converting session with 1 in a "
             ctx.issues.append(Issue(
                 src.name, m.get("conversion"), None,
-                f"no session is flagged as a conversion ({flag}); every one of the {n_journeys:,} journeys "
-                "was treated as converted, at its last session. Pass ihc_all_converted=False to keep them "
-                "non-converting", "warning"))
+                f"{found} Pass ihc_all_converted=False to keep them non-converting", "warning",
+                shown_as={"app": f"{found} {mark}conversion column, choose that column in the column mapping "
+                                 "and load the file again",
+                          "cli": f"{found} {mark}conversion column (--map ihc_journeys.conversion=COLUMN "
+                                 "when its name is not guessed)"}))
     having = "" if all_converted else "having bool_or(conversion)"
     ctx.output("conversions", f"select conversion_id, max(ts), max(revenue), conversion_id, NULL "
                               f"from {st.good} group by conversion_id {having}")

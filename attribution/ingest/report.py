@@ -5,12 +5,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+#: where an issue's message is shown: the Python library (and the HTTP API), the app, the command line
+AUDIENCES = ("library", "app", "cli")
+
 
 @dataclass(frozen=True)
 class Issue:
     """A non-fatal finding about the input: ``severity`` is 'warning' or 'info'.
 
     ``row`` is a 1-based data row (None when the issue is about the whole file or column).
+    ``message`` is the library's text: its advice may name a parameter of :func:`attribution.load`.
+    ``shown_as`` holds the whole text for an audience of :data:`AUDIENCES` whose user cannot pass
+    that parameter (the app has no control for it, the CLI no flag), saying what they can do
+    instead; read it with :meth:`message_for`.
     """
 
     file: str
@@ -18,6 +25,19 @@ class Issue:
     row: int | None
     message: str
     severity: str = "warning"
+    shown_as: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def message_for(self, audience: str) -> str:
+        """The message as shown to ``audience`` ('library', 'app' or 'cli'): its own text, else ``message``."""
+        if audience not in AUDIENCES:
+            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})")
+        return self.shown_as.get(audience, self.message)
+
+    @property
+    def location(self) -> str:
+        """``file, column c, row n`` (the parts that are known; empty when none is)."""
+        return ", ".join(x for x in (self.file, self.column and f"column {self.column}",
+                                     self.row and f"row {self.row}") if x)
 
 
 @dataclass

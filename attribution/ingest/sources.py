@@ -193,7 +193,7 @@ def check_size(src: FileSource, max_bytes: int | None) -> None:
     """Raise when the file is larger than ``max_bytes`` (None or 0: no limit)."""
     if max_bytes and src.size > max_bytes:
         raise DataValidationError(
-            f"{src.name} is {_mb(src.size)}, over the {_mb(max_bytes)} limit. Raise the limit "
+            f"{src.name} is {file_size(src.size)}, over the {file_size(max_bytes)} limit. Raise the limit "
             f"(load_into(..., max_bytes={src.size}) or more, or the app's upload limit), "
             "or split the file, or convert it to Parquet.", file=src.name)
 
@@ -231,7 +231,7 @@ def expanded(src: FileSource, max_bytes: int | None) -> FileSource:
                 total += len(chunk)
                 if max_bytes and total > max_bytes:
                     raise DataValidationError(
-                        f"{src.name} expands to more than {max_bytes / 2**20:.0f} MB when decompressed (the "
+                        f"{src.name} expands to more than {file_size(max_bytes)} when decompressed (the "
                         f"limit is on the uncompressed size). Split the file, convert it to Parquet, or raise "
                         f"the limit (load_into(..., max_bytes=...), or the app's ATTRIBUTION_MAX_UPLOAD_MB).",
                         file=src.name)
@@ -269,8 +269,17 @@ def sqlite_damaged(src: FileSource, exc: BaseException) -> DataValidationError:
                                "or damaged. Copy it again from its source and re-upload it.", file=src.name)
 
 
-def _mb(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 2**10:.1f} KB"
+def file_size(n_bytes: int) -> str:
+    """A file size as people read it: "0 bytes", "512 bytes", "6 KB" (whole kilobytes under 1 MB, at
+    least 1), "1.5 MB", "1.2 GB" (one decimal). Binary units (1 KB = 1024 bytes), as the upload limit
+    (``ATTRIBUTION_MAX_UPLOAD_MB``, in MiB) counts them. Used for every size the library and the app show."""
+    if n_bytes < 2**10:
+        return f"{n_bytes:,} bytes"
+    if n_bytes < 2**20:
+        return f"{max(1, round(n_bytes / 2**10)):,} KB"
+    if n_bytes < 2**30:
+        return f"{n_bytes / 2**20:.1f} MB"
+    return f"{n_bytes / 2**30:.1f} GB"
 
 
 def first_invalid_utf8(src: FileSource) -> tuple[int, int, int] | None:

@@ -12,8 +12,9 @@ import re
 import pandas as pd
 
 from attribution.errors import DataValidationError
+from attribution.ingest import file_size
 
-MAX_BYTES = 50_000_000
+MAX_BYTES = 50 * 2**20  # 50 MB
 
 _DATE = re.compile(r"date|week|time|day|period|month", re.I)
 _TARGET = ("y", "revenue", "sales", "conversions", "kpi", "target", "outcome", "orders")
@@ -30,8 +31,8 @@ def read_wide_csv(data: bytes, name: str = "upload.csv") -> pd.DataFrame:
     single-column file.
     """
     if len(data) > MAX_BYTES:
-        raise DataValidationError(f"{name} is {len(data) / 1e6:.1f} MB; a wide media-mix file has one row per "
-                                  f"day or week and should be far below {MAX_BYTES / 1e6:.0f} MB", file=name)
+        raise DataValidationError(f"{name} is {file_size(len(data))}; a wide media-mix file has one row per "
+                                  f"day or week and should be far below {file_size(MAX_BYTES)}", file=name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -7,13 +7,14 @@ is zero are NaN (an empty cell), never 0 or infinity.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from attribution.engine.base import NO_SPEND, TOUCH_COST
+from attribution.engine.base import NO_SPEND, SPEND_TABLE, TOUCH_COST
 from attribution.errors import DataValidationError, ModelError
 from attribution.journeys.data import PathData
 from attribution.models.touch_credit import TOUCH_CREDIT_COLUMNS, touch_credit
@@ -24,8 +25,36 @@ DATE_BY = ("conversion", "touch")
 REPORT_COLUMNS = ["model", "channel", "period", "spend", "touches", "conversions", "revenue", "cpa", "roas",
                   "conversion_rate"]
 GIVEN = "spend given"
+#: how a report names where its spend came from (``ChannelReport.spend_source``)
+SPEND_SOURCES = {SPEND_TABLE: "the dataset's spend table", TOUCH_COST: "the summed cost of the touchpoints",
+                 NO_SPEND: "nowhere (no spend table and no touch costs, so spend, CPA and ROAS are empty)",
+                 GIVEN: "the spend table passed in"}
 TOTAL = "Total"
 IHC_COLUMNS = ["channel_name", "date", "cost", "ihc", "ihc_revenue", "CPO", "ROAS"]
+
+
+@dataclass(frozen=True)
+class ChannelReport:
+    """A channel report and how it was made.
+
+    ``table`` is the frame :func:`channel_report` returns; ``model`` the model whose credit it
+    reports; ``freq`` its period length (None: one row per channel); ``date_by`` whether credit is
+    dated by the conversion or the touch; ``spend_source`` where spend came from: "spend table",
+    "touch cost", "none" (unknown), "spend given" or the label passed with an explicit spend table.
+    """
+
+    table: pd.DataFrame
+    model: str
+    freq: str | None
+    date_by: str
+    spend_source: str
+
+    def with_totals(self) -> ChannelReport:
+        """The same report with a ``Total`` row per period (:func:`with_totals`); unchanged when it
+        already has them."""
+        if self.table["channel"].eq(TOTAL).any():
+            return self
+        return replace(self, table=with_totals(self.table))
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> np.ndarray:
@@ -47,19 +76,31 @@ def _settings_range(data: PathData) -> tuple[date | None, date | None]:
     return getattr(settings, "start", None), getattr(settings, "end", None)
 
 
-def _finish(frame: pd.DataFrame, model: str, freq: str | None, source: str, date_by: str) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, model: str, freq: str | None, source: str, date_by: str) -> ChannelReport:
     frame.insert(0, "model", model)
     out = add_ratios(frame)
     columns = [c for c in REPORT_COLUMNS if freq is not None or c != "period"]
-    out = out[columns].reset_index(drop=True)
-    out.attrs.update(spend_source=source, freq=freq, date_by=date_by)
-    return out
+    return ChannelReport(out[columns].reset_index(drop=True), model, freq, date_by, source)
 
 
 def channel_report(data: PathData, model: str = "linear", freq: str | None = "day", *,
                    spend: pd.DataFrame | None = None, spend_source: str | None = None,
                    credit: pd.DataFrame | None = None, date_by: str = "conversion", **params) -> pd.DataFrame:
     """Per channel and period: spend, touches, conversions, revenue, CPA, ROAS and conversion rate.
+
+    The table of :func:`build_channel_report` (same parameters and rules); use that function to
+    also learn where the spend came from.
+    """
+    return build_channel_report(data, model, freq, spend=spend, spend_source=spend_source, credit=credit,
+                                date_by=date_by, **params).table
+
+
+def build_channel_report(data: PathData, model: str = "linear", freq: str | None = "day", *,
+                         spend: pd.DataFrame | None = None, spend_source: str | None = None,
+                         credit: pd.DataFrame | None = None, date_by: str = "conversion",
+                         **params) -> ChannelReport:
+    """Per channel and period: spend, touches, conversions, revenue, CPA, ROAS and conversion rate,
+    with how the report was made (:class:`ChannelReport`).
 
     Parameters
     ----------
@@ -77,7 +118,7 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
         (NaN) when no touch has a cost. Spend is kept to the journeys' date range
         (``data.settings.start``/``end``) when they have one.
     spend_source : str, optional
-        Label of where ``spend`` came from (kept in ``attrs["spend_source"]``).
+        Label of where ``spend`` came from (the report's ``spend_source``).
     credit : DataFrame, optional
         Per-touch credit (``journey_id, position, channel, conversions, revenue``) to report
         instead of computing the model's.
@@ -87,11 +128,12 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
 
     Returns
     -------
-    DataFrame ``model, channel, period, spend, touches, conversions, revenue, cpa, roas,
-    conversion_rate`` (no ``period`` when ``freq`` is None), one row per channel and period that has
-    any touch, credit or spend. ``cpa`` = spend / conversions (cost per order, CPO), ``roas`` =
-    revenue / spend, ``conversion_rate`` = conversions / touches; each NaN when its denominator is 0.
-    ``attrs`` holds ``spend_source`` ("spend given", "touch cost", "none" or the label passed).
+    ChannelReport whose ``table`` has columns ``model, channel, period, spend, touches, conversions,
+    revenue, cpa, roas, conversion_rate`` (no ``period`` when ``freq`` is None), one row per channel
+    and period that has any touch, credit or spend. ``cpa`` = spend / conversions (cost per order,
+    CPO), ``roas`` = revenue / spend, ``conversion_rate`` = conversions / touches; each NaN when its
+    denominator is 0. Its ``spend_source`` is "spend given" (or the label passed), "spend table",
+    "touch cost" or "none".
     """
     if freq is not None and freq not in FREQS:
         raise DataValidationError(f"freq must be one of {', '.join(FREQS)} or None, not {freq!r}")
@@ -144,7 +186,7 @@ def channel_report(data: PathData, model: str = "linear", freq: str | None = "da
 
 
 def _engine_report(data: PathData, model: str, freq: str | None, spend: pd.DataFrame | None,
-                   spend_source: str | None, date_by: str, params: dict) -> pd.DataFrame:
+                   spend_source: str | None, date_by: str, params: dict) -> ChannelReport:
     """The same report for journeys whose touches stay in their engine (Spark): the engine returns
     per-date-and-channel touches, cost and credit (a rule model's weights summed there), and the
     periods are summed here. The rows and sums are those of reports/channel_report.sql; the credit
@@ -227,7 +269,7 @@ def _add_no_touch(frame: pd.DataFrame, data: PathData, freq: str | None) -> pd.D
 
 
 def _paths_report(data: PathData, model: str, freq: str | None, spend: pd.DataFrame | None,
-                  spend_source: str | None, params: dict) -> pd.DataFrame:
+                  spend_source: str | None, params: dict) -> ChannelReport:
     """Whole-range report on aggregated paths: model credit, channel occurrences, given spend."""
     from attribution.models import run_model
 
@@ -262,7 +304,6 @@ def with_totals(report: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([report, totals], ignore_index=True)
     order = keys + ["_is_total"]
     out = out.assign(_is_total=out["channel"].eq(TOTAL)).sort_values(order, kind="stable").drop(columns="_is_total")
-    out.attrs.update(report.attrs)
     return out.reset_index(drop=True)
 
 
@@ -275,15 +316,22 @@ def marked_totals(report: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def channel_reporting(report: pd.DataFrame) -> pd.DataFrame:
+def channel_reporting(report: ChannelReport) -> pd.DataFrame:
     """A daily report in the IHC challenge ``channel_reporting`` shape.
 
-    Columns ``channel_name, date, cost, ihc, ihc_revenue, CPO, ROAS``: ``ihc``/``ihc_revenue`` carry
-    the report model's credit (whatever the model), ``CPO`` and ``ROAS`` are empty where undefined.
+    ``report`` is a :class:`ChannelReport` with ``freq="day"`` (from :func:`build_channel_report`);
+    a weekly or monthly one, or a bare table whose period length is unknown, raises
+    :class:`~attribution.errors.DataValidationError`. Columns ``channel_name, date, cost, ihc,
+    ihc_revenue, CPO, ROAS``: ``ihc``/``ihc_revenue`` carry the report model's credit (whatever the
+    model), ``CPO`` and ``ROAS`` are empty where undefined; Total rows are left out.
     """
-    if "period" not in report.columns or report.attrs.get("freq", "day") != "day":
-        raise DataValidationError("channel_reporting needs a daily report: run channel_report with freq='day'")
-    rows = report[report["channel"] != TOTAL]
+    if not isinstance(report, ChannelReport):
+        raise DataValidationError("channel_reporting takes the result of build_channel_report(..., freq='day'), "
+                                  "which knows its period length; a bare table does not")
+    if report.freq != "day":
+        raise DataValidationError("channel_reporting needs a daily report: run build_channel_report with "
+                                  f"freq='day' (this one has freq={report.freq!r})")
+    rows = report.table[report.table["channel"] != TOTAL]
     out = pd.DataFrame({"channel_name": rows["channel"].to_numpy(),
                         "date": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m-%d").to_numpy(),
                         "cost": rows["spend"].to_numpy(), "ihc": rows["conversions"].to_numpy(),

@@ -19,19 +19,24 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# Columns rounded in exports, by name (lower case): money to cents, ratios to 4 decimals; counts
-# (conversions, even fractional credit) keep their precision, so files add up to the dataset's totals. A name matches when it equals one of these or ends with "_" + one of them.
+# Columns rounded in exports, by name (lower case): money to cents, ratios to 4 decimals, percentages
+# to 2; counts (conversions, even fractional credit) keep their precision, so files add up to the
+# dataset's totals. A name matches when it equals one of these or ends with "_" + one of them.
+# The percentage convention (docs/architecture.md §3): a column named ``*_pct`` is in percent (25.0
+# for 25 %); every other relative value (shares, rates, removal effects, errors, MAPE) is a fraction.
 MONEY_COLUMNS = ("spend", "revenue", "cost", "cpa", "cpo", "budget", "ihc_revenue")
 RATIO_COLUMNS = ("roas", "mroas", "marginal_roas", "share", "conversion_rate", "rate", "removal_effect",
-                 "probability")
-MONEY_DECIMALS, RATIO_DECIMALS = 2, 4
+                 "probability", "relative_error", "share_error", "mape", "nrmse")
+PERCENT_COLUMNS = ("pct",)
+MONEY_DECIMALS, RATIO_DECIMALS, PERCENT_DECIMALS = 2, 4, 2
 
 
 def export_decimals(column: str) -> int | None:
     """Decimals a column called ``column`` is rounded to in files (None: left as it is); the rules
     are those of :func:`rounded_for_export`. Also the decimals of a metric ("revenue", "share")."""
     name = str(column).lower()
-    for names, decimals in ((MONEY_COLUMNS, MONEY_DECIMALS), (RATIO_COLUMNS, RATIO_DECIMALS)):
+    for names, decimals in ((MONEY_COLUMNS, MONEY_DECIMALS), (RATIO_COLUMNS, RATIO_DECIMALS),
+                            (PERCENT_COLUMNS, PERCENT_DECIMALS)):
         if any(name == n or name.endswith("_" + n) or name.startswith(n + "_ci") for n in names):
             return decimals
     return None
@@ -43,9 +48,10 @@ def rounded_for_export(frame: pd.DataFrame, decimals: int | None = None) -> pd.D
     Rules: with ``decimals`` every float column is rounded to it (wide tables whose columns are
     model names, where the page knows what the numbers are). Without it, by column name: money
     (:data:`MONEY_COLUMNS`: spend, revenue, cost, CPA, …, also ``*_spend``, ``revenue_ci_low``) to
-    cents, ratios (:data:`RATIO_COLUMNS`: ROAS, shares, rates, removal effects, probabilities) to 4
-    decimals; other columns (conversions, counts, coefficients) as they are. Shares and rates stay
-    fractions (0.25 for 25 %). Empty cells stay empty.
+    cents, ratios (:data:`RATIO_COLUMNS`: ROAS, shares, rates, removal effects, probabilities,
+    relative errors, MAPE) to 4 decimals, percentages (``*_pct``) to 2; other columns (conversions,
+    counts, coefficients) as they are. Shares, rates and errors stay fractions (0.25 for 25 %); only
+    ``*_pct`` columns are in percent (25.0 for 25 %). Empty cells stay empty.
     """
     out = frame.copy()
     for col in out.columns:

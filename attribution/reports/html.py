@@ -102,7 +102,8 @@ def format_p_value(p: float) -> str:
 
 
 def format_value(value: object, column: str = "") -> str:
-    """Display text of one cell: thousands separators, 2 decimals, shares and rates as percent,
+    """Display text of one cell: thousands separators, 2 decimals, shares and rates (fractions) as
+    percent, ``*_pct`` columns (already in percent) with a % sign,
     p-values by :func:`format_p_value`, empty for missing values, ISO dates."""
     if value is None or (not isinstance(value, (tuple, list, str)) and pd.isna(value)):
         return ""
@@ -121,6 +122,8 @@ def format_value(value: object, column: str = "") -> str:
             return "∞" if number > 0 else "−∞"
         if column.endswith(("share", "_rate", "share_ci_low", "share_ci_high")):
             return f"{number:.1%}"
+        if column.endswith("_pct"):
+            return f"{number:,.1f}%"
         if column == "p_value":
             return format_p_value(number)
         return f"{number:,.2f}"

@@ -21,6 +21,7 @@ from attribution.errors import AttributionError
 from attribution.models.registry import MODEL_SPECS
 from attribution.models.summary import credit_table
 from attribution.reports import figures
+from attribution.reports.channel_report import SPEND_SOURCES, ChannelReport
 from attribution.reports.html import Chart, Facts, Section, Table, Text, build_report
 
 _SETTING_LABELS = {
@@ -131,14 +132,12 @@ def models_section(results: pd.DataFrame, failures: Mapping[str, str] | None = N
     return Section("models", "Model comparison", tuple(blocks))
 
 
-def channels_section(report: pd.DataFrame) -> Section:
-    """The channel report (``channel_report(..., freq=None)``, optionally with a Total row): spend,
-    attributed conversions and revenue, CPA and ROAS per channel."""
-    model = report["model"].iloc[0] if "model" in report.columns and len(report) else None
-    blocks: list = []
-    if model is not None:
-        blocks.append(Text(f"Credit from the {model_label(str(model))} model; spend from "
-                           f"{report.attrs.get('spend_source', 'the data')}."))
+def channels_section(report: ChannelReport) -> Section:
+    """The whole-range channel report (``build_channel_report(..., freq=None)``) with a Total row:
+    spend, attributed conversions and revenue, CPA and ROAS per channel, and where spend came from."""
+    blocks: list = [Text(f"Credit from the {model_label(report.model)} model; spend from "
+                         f"{SPEND_SOURCES.get(report.spend_source, report.spend_source)}.")]
+    report = report.with_totals().table
     blocks.append(Table(report.drop(columns=[c for c in ("model",) if c in report.columns])))
     rows = report[report["channel"] != "Total"] if "channel" in report.columns else report
     for metric, label in (("roas", "ROAS (revenue per unit of spend)"), ("cpa", "CPA (cost per conversion)")):
@@ -179,12 +178,12 @@ def budget_section(plan: Any, note: str = "") -> Section:
                   "lift": "Lift", "lift_pct": "Lift %", "periods": "Periods"}
         facts = {label: totals[key] for key, label in labels.items() if key in totals}
         if isinstance(facts.get("Lift %"), float) and not pd.isna(facts["Lift %"]):
-            facts["Lift %"] = f"{facts['Lift %']:+.1%}"  # a fraction of the current response
+            facts["Lift %"] = f"{facts['Lift %']:+.1f}%"  # already in percent of the current response
         blocks.append(Facts(facts))
         low, high = totals.get("lift_ci_low"), totals.get("lift_ci_high")
         if isinstance(low, float) and isinstance(high, float) and not (pd.isna(low) or pd.isna(high)):
             blocks.append(Text(f"Lift interval from the model's bootstrap: {low:,.2f} to {high:,.2f}.", "note"))
-    blocks.append(Table(allocation, formats={"change_pct": "{:+.1%}"} if totals else {}))
+    blocks.append(Table(allocation, formats={"change_pct": "{:+.1f}%"} if totals else {}))
     if {"channel", "current_spend", "recommended_spend"} <= set(allocation.columns):
         blocks.append(Chart(figures.spend_comparison(allocation, "Current and recommended spend")))
     return Section("budget", "Budget optimiser", tuple(blocks))
@@ -228,12 +227,13 @@ def full_report(*, title: str = "Attribution report", subtitle: str = "", **part
 
 def dataset_report(ds: Any, *, settings: Any = None, results: pd.DataFrame | None = None,
                    failures: Mapping[str, str] | None = None, params: Mapping[str, Mapping] | None = None,
-                   channel_report: pd.DataFrame | None = None, mmm: Any = None, budget: pd.DataFrame | None = None,
+                   channel_report: ChannelReport | None = None, mmm: Any = None, budget: pd.DataFrame | None = None,
                    title: str | None = None, level: float | None = None) -> str:
     """The full report of a loaded dataset (:class:`~attribution.engine.duckdb_dataset.Dataset`): its summary and
     daily trend, the journey settings, the model comparison (``level``: the confidence level of its
-    intervals, when ``results`` has them) and, when given, the channel report, media-mix fit and
-    budget plan."""
+    intervals, when ``results`` has them) and, when given, the channel report (a
+    :class:`~attribution.reports.channel_report.ChannelReport` with ``freq=None``), media-mix fit
+    and budget plan."""
     models = list(dict.fromkeys(results["model"])) if results is not None and len(results) else []
     return full_report(
         title=title or f"Attribution report: {ds.name}",

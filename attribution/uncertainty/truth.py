@@ -45,12 +45,13 @@ def truth_errors(results: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.DataFra
     -------
     per_channel : DataFrame
         ``model, channel, conversions, true_conversions, error`` (model − truth), ``abs_error``,
-        ``pct_error`` (error / truth × 100, NaN where the truth is 0), ``share, true_share,
+        ``relative_error`` (error / truth, a fraction; NaN where the truth is 0), ``share, true_share,
         share_error`` (model share − true share); with revenue truth also ``revenue,
         true_revenue, revenue_error``. Channels missing on one side count as 0 there.
     summary : DataFrame
         One row per model: ``mae`` (mean absolute error in conversions over channels), ``mape``
-        (mean absolute percentage error over channels with a positive truth, in %),
+        (mean absolute relative error over channels with a positive truth, a fraction as the
+        media-mix model's ``mape``: 0.25 = 25 %),
         ``share_error`` (½ Σ |share − true share|: the fraction of credit given to the wrong
         channels, 0 = same split as the truth, 1 = disjoint), and ``revenue_mae`` with revenue truth.
     """
@@ -69,10 +70,10 @@ def truth_errors(results: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.DataFra
         total = conv.sum()
         error = conv - true_conv
         with np.errstate(divide="ignore", invalid="ignore"):
-            pct = np.where(true_conv > 0, error / true_conv * 100.0, np.nan)
+            relative = np.where(true_conv > 0, error / true_conv, np.nan)
         frame = pd.DataFrame({
             "model": model, "channel": channels.astype(str), "conversions": conv, "true_conversions": true_conv,
-            "error": error, "abs_error": np.abs(error), "pct_error": pct,
+            "error": error, "abs_error": np.abs(error), "relative_error": relative,
             "share": conv / total if total > 0 else np.zeros_like(conv),
             "true_share": true_conv / true_total if true_total > 0 else np.zeros_like(conv),
         })
@@ -87,7 +88,7 @@ def truth_errors(results: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.DataFra
     per_channel = pd.concat(frames, ignore_index=True)
     summary = per_channel.groupby("model", sort=False).agg(
         mae=("abs_error", "mean"),
-        mape=("pct_error", lambda s: float(np.nanmean(np.abs(s))) if s.notna().any() else np.nan),
+        mape=("relative_error", lambda s: float(np.nanmean(np.abs(s))) if s.notna().any() else np.nan),
         share_error=("share_error", lambda s: 0.5 * float(np.abs(s).sum())),
     )
     if has_revenue:

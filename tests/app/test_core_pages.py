@@ -153,13 +153,6 @@ def test_file_over_the_size_limit(app, monkeypatch):
     assert "over the" in _shown(at) and "limit" in _shown(at)
 
 
-def test_file_sizes_read_as_people_say_them():
-    from ui.text import file_size
-
-    assert [file_size(n) for n in (0, 512, 1024, 6 * 1024, 6000, 1023 * 1024, 2**20, int(3.4 * 2**20), 5 * 2**30)] == [
-        "0 bytes", "512 bytes", "1 KB", "6 KB", "6 KB", "1,023 KB", "1.0 MB", "3.4 MB", "5.0 GB"]
-
-
 def test_the_upload_preview_gives_the_size_of_a_small_file(app):
     at = app.switch_page("app_pages/data_sources.py").run()
     at.radio(key="upload_shape").set_value("Touchpoints + conversions (+ spend)").run()
@@ -182,3 +175,24 @@ def test_ihc_json_preview_shows_uuid_ids_as_text(app):
     assert errors_of(at) == []
     shown = next(d.value for d in at.dataframe if "channel_label" in d.value.columns)  # the preview
     assert shown["session_id"].tolist() == ids and shown["conversion_id"].tolist() == [ids[0], ids[0]]
+
+
+def test_the_all_converted_warning_tells_a_page_user_what_to_do_and_that_works(app):
+    # the flag sits in a column the loader does not guess: j1 converted, j2 did not
+    journeys = (b"conversion_id,session_id,timestamp,channel_label,zz_flag\n"
+                b"j1,a,2021-06-01 10:00:00,x,0\nj1,b,2021-06-02 10:00:00,y,1\nj2,c,2021-06-03 10:00:00,x,0\n")
+    at = _upload(app, "IHC API journeys (JSON or CSV)", {"ihc_journeys": ("cj.csv", journeys)})
+    assert errors_of(at) == []
+    warned = [unescape(w.value) for w in at.warning if "flagged as a conversion" in unescape(w.value)]
+    assert len(warned) == 1 and "choose that column in the column mapping and load the file again" in warned[0]
+    assert "ihc_all_converted" not in warned[0] and "--map" not in warned[0]
+    assert any("2 conversions" in s.value for s in at.success), [s.value for s in at.success]
+    # doing what it says: choose the flag column in the mapping and load again
+    at.switch_page("app_pages/data_sources.py").run()
+    at.radio(key="upload_shape").set_value("IHC API journeys (JSON or CSV)").run()
+    at.file_uploader(key="up_ihc_journeys").set_value(("cj.csv", journeys, "text/csv")).run()
+    at.selectbox(key="map_ihc_journeys_conversion").set_value("zz_flag").run()
+    at.button(key="upload_go").click().run()
+    assert errors_of(at) == []
+    assert not [w for w in at.warning if "flagged as a conversion" in unescape(w.value)]
+    assert any("1 conversions" in s.value for s in at.success), [s.value for s in at.success]

@@ -30,7 +30,7 @@ def test_gzip_bomb_upload_is_refused_by_its_expanded_size(app, monkeypatch):
     assert len(bomb) < 100_000
     at = _upload(app, TP_SHAPE, {"touchpoints": ("bomb.csv.gz", bomb), "conversions": ("c.csv", CONVERSIONS)})
     assert not at.exception
-    assert "bomb.csv.gz expands to more than 1 MB" in _shown(at)
+    assert "bomb.csv.gz expands to more than 1.0 MB" in _shown(at)
 
 
 MARKUP = "![t](http://127.0.0.1:9/x.png) <img src=x> :red[big] $x^2$ **b**"

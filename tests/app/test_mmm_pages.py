@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from attribution import budget
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult, fit, simulate_mmm
+from attribution.mmm.fit_spec import FitSpec
 from attribution.simulate.sample import sample_daily_truth
 from attribution.store.workspace import Workspace
 from tests.app.conftest import APP, errors_of, unescape
@@ -18,7 +19,6 @@ from tests.app.test_core_pages import CONVERSIONS, TOUCHES, _upload
 from tests.unit.mmm.test_sample_fit import PAGE_DEFAULTS
 from ui.budget_controls import bounds_from_table
 from ui.cache_mmm import upload_key
-from ui.mmm_controls import FitSpec
 from ui.state import ensure_sample
 
 
@@ -219,6 +219,11 @@ def test_budget_plan_with_lift_interval_and_scenarios(fitted):
     assert (plan["recommended_spend"] >= 0.5 * plan["current_spend"] - 1e-6).all()
     lift = {m.label: m for m in at.metric}["Expected lift"]
     assert "95% interval" in lift.delta  # attribution.defaults.INTERVAL_LEVEL
+    # lift_pct is in percent: the metric shows it with a % sign, as 100 x lift / current response
+    response = plan[["current_response", "recommended_response"]].sum()
+    assert lift.value == f"{100 * (response['recommended_response'] / response['current_response'] - 1):+.1f}%"
+    assert plan["change_pct"].to_numpy() == pytest.approx(
+        (100 * (plan["recommended_spend"] / plan["current_spend"] - 1)).to_numpy())
     titles = set(_specs(at))
     assert {"Current vs recommended spend", "Marginal ROAS before and after"} <= titles
 

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -32,6 +33,21 @@ def test_sessions_in_ihc_values_out(client):
     assert client.post("/v1/compute_ihc", headers=HEADERS, json={"customer_journeys": sessions}).status_code == 422
 
 
+def test_ihc_limits_are_413_naming_the_limit(make_client):
+    from attribution.api.service import ApiLimits
+
+    sessions = [{"conversion_id": f"c{i // 2}", "session_id": f"s{i}", "timestamp": f"2023-09-02 1{i}:00:00",
+                 "channel_label": "SEA"} for i in range(4)]  # two journeys of two sessions
+    for limits, words in ((ApiLimits(max_ihc_journeys=1), "journeys in the request: 2 is over this server's limit of 1"),
+                          (ApiLimits(max_ihc_sessions=3), "sessions in the request: 4 is over this server's limit of 3")):
+        got = make_client(limits).post("/v1/compute_ihc", params={"conv_type_id": "t"}, headers=HEADERS,
+                                       json={"customer_journeys": sessions})
+        assert got.status_code == 413 and words in got.json()["detail"]
+    fits = make_client(ApiLimits(max_ihc_journeys=2, max_ihc_sessions=4))
+    assert fits.post("/v1/compute_ihc", params={"conv_type_id": "t"}, headers=HEADERS,
+                     json={"customer_journeys": sessions}).status_code == 200
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,13 +55,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def api_url():
-    """``python -m attribution serve`` with the test key on a free 127.0.0.1 port; yields its
-    compute_ihc URL."""
+def server_log(tmp_path_factory) -> Path:
+    """Where the real server of :func:`api_url` writes its output (its log and access log)."""
+    return tmp_path_factory.mktemp("api") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def api_url(server_log):
+    """``python -m attribution serve`` with the test key on a free 127.0.0.1 port, its output in
+    ``server_log``; yields its compute_ihc URL."""
     port = _free_port()
-    env = {**os.environ, "ATTRIBUTION_API_KEYS": KEY, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "ATTRIBUTION_API_KEYS": KEY, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    log = server_log.open("wb")
     server = subprocess.Popen([sys.executable, "-m", "attribution", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 30
         while True:
@@ -60,6 +83,7 @@ def api_url():
     finally:
         server.terminate()
         server.wait(10)
+        log.close()
 
 
 def test_the_ihc_cli_remote_mode_against_a_real_server(api_url, tmp_path, monkeypatch):
@@ -82,3 +106,17 @@ def test_the_ihc_command_with_a_wrong_key_stops_and_leaves_the_database_unchange
     assert "refused the request (HTTP 403)" in run.stderr and "Traceback" not in run.stderr
     assert KEY not in run.stderr + run.stdout  # the key is never echoed
     assert db.read_bytes() == before
+
+
+def test_the_server_log_has_the_requests_but_never_a_key(api_url, server_log):
+    # the right key (422: empty journeys, but the key was accepted) and a wrong key that contains it (403)
+    for key, status in ((KEY, 422), ("not-" + KEY, 403)):
+        request = urllib.request.Request(api_url + "?conv_type_id=t", data=b'{"customer_journeys": []}',
+                                         method="POST", headers={"x-api-key": key, "content-type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == status
+    time.sleep(0.5)  # let the access log line reach the file
+    text = server_log.read_text(encoding="utf-8", errors="replace")
+    assert "POST /v1/compute_ihc" in text and " 422" in text and " 403" in text
+    assert KEY not in text and "x-api-key" not in text.lower()

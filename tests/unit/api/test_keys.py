@@ -61,3 +61,24 @@ def test_no_auth_mode_and_an_empty_key_ring(make_client):
     assert open_client.post("/v1/attribution", json={"paths": [{"path": ["a"], "conversions": 1}], "models": ["linear"]}).status_code == 200
     with pytest.raises(AttributionError, match="no API key is configured"):
         make_client(keys=KeyRing(()))
+
+
+def test_serve_refuses_to_start_without_a_key_or_with_a_plain_key_in_the_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if k not in (KEYS_ENV, KEYS_FILE_ENV)} | {"PYTHONPATH": str(root)}
+    # the command must stop before it listens (were it to serve, the run would time out and fail)
+    run = subprocess.run([sys.executable, "-m", "attribution", "serve", "--port", "1"], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "no API key configured" in run.stderr and "--no-auth" in run.stderr
+    assert "Traceback" not in run.stderr
+    secret = new_key()
+    (tmp_path / "keys").write_text(secret + "\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "attribution", "serve", "--port", "1"], cwd=root,
+                         env={**env, KEYS_FILE_ENV: str(tmp_path / "keys")}, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "expected a key hash" in run.stderr
+    assert secret not in run.stderr + run.stdout and "Traceback" not in run.stderr

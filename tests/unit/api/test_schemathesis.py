@@ -13,6 +13,10 @@ one input shape whose users both touch and convert, so in the fuzzing phase the 
 are steered (a ``before_generate_body`` hook): models drawn from the registry, few bootstrap
 replicates, and mostly real small paths or journeys under the generated journey rules, so requests
 reach the models themselves, not only the validation.
+
+The media-mix bodies are steered the same way: a real weekly table (random rows never form one), few
+starts and replicates, and mostly valid lift tests on its channels, so requests reach the fit, the
+calibration and the budget plan with the generated options.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from hypothesis import strategies as st  # noqa: E402
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance  # noqa: E402
 
 from attribution.api.server import create_app  # noqa: E402
+from attribution.mmm import simulate_mmm  # noqa: E402
 from attribution.models.registry import MODELS  # noqa: E402
 from tests.unit.api.conftest import HEADERS, TEST_KEYS  # noqa: E402
 
@@ -68,6 +73,41 @@ def steer_attribution_bodies(context, strategy):
         return strategy
     models = st.lists(st.sampled_from(sorted(MODELS)), min_size=1, max_size=3, unique=True)
     return st.builds(_steer, strategy, INPUTS, models, st.sampled_from([0, 2, 3]), st.booleans())
+
+
+# a real weekly table for the steered media-mix bodies (the same for every example: fits are the slow part)
+MMM_ROWS = [{"date": d.strftime("%Y-%m-%d"), "y": y, "tv": tv, "search": se} for d, y, tv, se in
+            simulate_mmm(n_periods=80, channels=("tv", "search"), seed=1).data.itertuples(index=False)]
+# mostly valid lift tests; some name another channel or cut spend below 0 (the library's checks)
+LIFT = st.lists(st.fixed_dictionaries({
+    "channel": st.sampled_from(["tv", "search", "tv", "search", "radio"]), "x": st.floats(0, 5000),
+    "delta_x": st.one_of(st.floats(1, 3000), st.floats(-3000, -1)), "delta_y": st.floats(-1000, 1000),
+    "sigma": st.floats(1, 500)}), min_size=1, max_size=3)
+
+
+def _steer_fit(spec, lift: list | None, n_boot: int):
+    """A generated fit spec on the real table, few replicates and starts, and lift tests on its channels
+    (some out of range or naming another channel, so the library's checks are reached too)."""
+    if not isinstance(spec, dict):
+        return spec
+    return {**spec, "rows": MMM_ROWS, "date": "date", "target": "y", "channels": ["tv", "search"], "controls": [],
+            "n_boot": n_boot, "n_starts": 1, "lift_tests": lift}
+
+
+def _steer_budget(body, lift: list | None, n_boot: int):
+    if not isinstance(body, dict):
+        return body
+    return {**body, "fit": _steer_fit(body.get("fit", {}), lift, n_boot)}
+
+
+@schema.hook("before_generate_body")
+def steer_media_mix_bodies(context, strategy):
+    """On /v1/mmm/fit and /v1/budget/optimize (fuzzing phase): see :func:`_steer_fit`."""
+    steer = {"/v1/mmm/fit": _steer_fit, "/v1/budget/optimize": _steer_budget}.get(
+        context.operation.path if context.operation is not None else None)
+    if steer is None:
+        return strategy
+    return st.builds(steer, strategy, st.one_of(st.none(), LIFT), st.sampled_from([0, 2]))
 
 
 def test_every_operation_is_in_the_document():

@@ -152,6 +152,23 @@ def test_date_range_keeps_only_conversions_in_it(sim_files, tmp_path):
     assert not (out / "report.html").exists()
 
 
+def test_load_warnings_are_printed_with_the_cli_advice_and_the_advice_works(tmp_path, capsys):
+    # IHC journeys whose conversion flag sits in a column the loader does not guess: j1 converted, j2 did not
+    rows = "conversion_id,session_id,timestamp,channel_label,zz_flag\n" \
+           "j1,a,2021-06-01 10:00:00,x,0\nj1,b,2021-06-02 10:00:00,y,1\nj2,c,2021-06-03 10:00:00,x,0\n"
+    (tmp_path / "cj.csv").write_text(rows, encoding="utf-8")
+    base = ["run", "--ihc-journeys", str(tmp_path / "cj.csv"), "--models", "linear", "--no-report"]
+    assert main([*base, "--out", str(tmp_path / "guessed")]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: no session is flagged as a conversion (a conversion column); every one of the 2 journeys "
+            "was treated as converted") in err
+    assert "--map ihc_journeys.conversion=COLUMN" in err and "ihc_all_converted" not in err
+    assert _csv(tmp_path / "guessed" / "model_comparison.csv")["conversions"].sum() == pytest.approx(2)
+    assert main([*base, "--map", "ihc_journeys.conversion=zz_flag", "--out", str(tmp_path / "mapped")]) == 0
+    assert "warning:" not in capsys.readouterr().err
+    assert _csv(tmp_path / "mapped" / "model_comparison.csv")["conversions"].sum() == pytest.approx(1)
+
+
 def test_missing_file_exits_2_with_one_line(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", "--touchpoints", str(tmp_path / "nope.csv"), "--out", str(out)]) == 2

@@ -32,7 +32,7 @@ def test_file_over_limit(con, write):
     path = write("tp.csv", GOOD * 40)  # 40 copies of 78 bytes = 3,120 bytes = 3.05 KB
     with pytest.raises(DataValidationError) as err:
         load_into(con, "ds", touchpoints=path, max_bytes=1024)
-    assert str(err.value).startswith("tp.csv is 3.0 KB, over the 1.0 KB limit. Raise the limit "
+    assert str(err.value).startswith("tp.csv is 3 KB, over the 1 KB limit. Raise the limit "
                                       "(load_into(..., max_bytes=3120) or more")
 
 
@@ -127,3 +127,24 @@ def test_preview_shapes(write, tmp_path):
     pq = tmp_path / "p.parquet"
     pd.DataFrame({"a": [1, 2, 3]}).to_parquet(pq)
     assert (preview(pq).format, len(preview(pq, max_rows=2).rows)) == ("parquet", 2)
+
+
+def test_file_sizes_read_as_people_say_them():
+    from attribution.ingest import file_size
+
+    # binary units, as the upload limit counts them: 1 KB = 1,024 bytes, 1 MB = 1,024 KB
+    assert [file_size(n) for n in (0, 512, 1023, 1024, 6 * 1024, 6000, 1023 * 1024, 2**20, int(1.5 * 2**20),
+                                   int(3.4 * 2**20), 5 * 2**30)] == [
+        "0 bytes", "512 bytes", "1,023 bytes", "1 KB", "6 KB", "6 KB", "1,023 KB", "1.0 MB", "1.5 MB", "3.4 MB",
+        "5.0 GB"]
+
+
+def test_the_size_messages_use_the_same_units(con, write):
+    # a 6 KB file against a 2 KB limit says "6 KB" and "2 KB", never "0.0 MB"
+    path = write("tp.csv", GOOD + "u3,2024-01-03 10:00:00,Search\n" * (6 * 1024 // 30))
+    with pytest.raises(DataValidationError, match=r"^tp\.csv is 6 KB, over the 2 KB limit"):
+        load_into(con, "ds", touchpoints=path, max_bytes=2048)
+    from attribution.mmm.wide_csv import MAX_BYTES, read_wide_csv
+
+    with pytest.raises(DataValidationError, match=r"^w\.csv is 50\.0 MB; .* far below 50\.0 MB"):
+        read_wide_csv(b"0" * (MAX_BYTES + 1), "w.csv")

@@ -61,7 +61,7 @@ def test_parquet_upload_goes_through_ingest_validation(con):
 def test_unusable_files_raise_clear_errors(tmp_path):
     with pytest.raises(DataValidationError, match=r"^empty\.csv is empty"):
         read_frame(("empty.csv", b""))
-    with pytest.raises(DataValidationError, match=r"^big\.csv is 1\.0 KB, over the 0\.5 KB limit"):
+    with pytest.raises(DataValidationError, match=r"^big\.csv is 1 KB, over the 512 bytes limit"):
         read_frame(("big.csv", b"a,b\n" + b"1,2\n" * 255), max_bytes=512)  # 4 + 255 × 4 = 1,024 bytes
     db = tmp_path / "x.db"
     with sqlite3.connect(db) as c:

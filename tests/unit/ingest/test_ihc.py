@@ -122,6 +122,30 @@ def test_ihc_journeys_without_flags_all_converted(con, write):
     assert report.tables["conversions"] == 0 and report.tables["touchpoints"] == 3
 
 
+def test_the_all_converted_warning_says_what_each_audience_can_do(con, write):
+    # only the library has ihc_all_converted: the page and the CLI name what their users can do
+    rows = [dict(r, conversion=0) for r in JOURNEYS]
+    path = write("cj.json", json.dumps(rows))
+    issue = load_into(con, "ds", ihc_journeys=path).warnings[0]
+    found = ("no session is flagged as a conversion (column 'conversion'); every one of the 2 journeys was "
+             "treated as converted, at its last session.")
+    assert issue.message_for("library") == issue.message == f"{found} Pass ihc_all_converted=False to keep them non-converting"
+    app, cli = issue.message_for("app"), issue.message_for("cli")
+    assert app == (f"{found} If some did not convert, mark each converting journey's converting session with 1 "
+                   "in a conversion column, choose that column in the column mapping and load the file again")
+    assert cli == (f"{found} If some did not convert, mark each converting journey's converting session with 1 "
+                   "in a conversion column (--map ihc_journeys.conversion=COLUMN when its name is not guessed)")
+    assert issue.location == "cj.json, column conversion"
+    with pytest.raises(ValueError, match="audience must be one of library, app, cli"):
+        issue.message_for("browser")
+    # the advice works: a flag column under a name that is not guessed, mapped by hand, keeps j2 non-converting
+    renamed = write("cj2.json", json.dumps([{("zz_flag" if k == "conversion" else k): v for k, v in r.items()}
+                                            for r in JOURNEYS]))
+    assert load_into(con, "ds", ihc_journeys=renamed).tables["conversions"] == 2
+    report = load_into(con, "ds", ihc_journeys=renamed, mappings={"ihc_journeys": {"conversion": "zz_flag"}})
+    assert report.tables["conversions"] == 1 and not [i for i in report.warnings if i.severity == "warning"]
+
+
 def test_ihc_journeys_ndjson_and_db_preview(con, write, ihc_db):
     from attribution.ingest import preview
 

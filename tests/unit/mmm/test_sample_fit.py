@@ -31,7 +31,7 @@ from attribution.mmm.dataset_input import mmm_frame, suggest_freq
 from attribution.mmm.truth import compare_with_truth
 from attribution.simulate.sample import sample_daily_truth, sample_inputs
 
-# What the Media mix page fits by default (ui.mmm_controls.FitSpec defaults, with default_fourier = 2 for a
+# What the Media mix page fits by default (attribution.mmm.fit_spec.FitSpec defaults, with default_fourier = 2 for a
 # year or more of data); tests/app/test_mmm_pages.py checks that the page's defaults are these.
 PAGE_DEFAULTS = {"adstock": "auto", "saturation": "auto", "holdout_share": MMM_HOLDOUT_SHARE, "n_fourier": 2, "trend": "auto",
                  "max_lag": "auto", "n_boot": 100, "n_starts": 5}

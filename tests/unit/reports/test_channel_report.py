@@ -12,6 +12,7 @@ from attribution.journeys.settings import ChannelRule, JourneySettings
 from attribution.models import run_model, supported_models
 from attribution.reports.channel_report import (
     IHC_COLUMNS,
+    build_channel_report,
     channel_report,
     channel_reporting,
     dataset_channel_report,
@@ -52,8 +53,10 @@ def journeys():
 
 
 def test_daily_by_conversion_date_with_touch_cost(journeys):
-    report = channel_report(journeys, "linear", "day", credit=_credit())
-    assert report.attrs["spend_source"] == "touch cost"
+    built = build_channel_report(journeys, "linear", "day", credit=_credit())
+    report = built.table
+    assert (built.spend_source, built.freq, built.model, built.date_by) == ("touch cost", "day", "linear",
+                                                                            "conversion")
     rows = _rows(report, ["spend", "touches", "conversions", "revenue", "cpa", "roas", "conversion_rate"])
     # A Jan 1: its journey-1 touch cost 1 that day, but the touch is dated by the Jan 2 conversion
     assert _same(rows[("A", D1)], [1, 0, 0, 0, NAN, 0.0, NAN])   # no conversions → empty CPA
@@ -129,21 +132,25 @@ def test_channels_the_spend_table_does_not_name_have_unknown_spend_and_empty_cpa
 
 def test_no_cost_anywhere_leaves_spend_unknown():
     free = make_journeys([(j, c, h, conv, rev, 0.0) for j, c, h, conv, rev, _ in ROWS])
-    report = channel_report(free, "linear", None, credit=_credit())
-    assert report.attrs["spend_source"] == "none"
+    built = build_channel_report(free, "linear", None, credit=_credit())
+    report = built.table
+    assert built.spend_source == "none"
     assert report[["spend", "cpa", "roas"]].isna().all().all()
     assert report["conversions"].sum() == 2.0
 
 
 def test_channel_reporting_shape(journeys):
-    daily = with_totals(channel_report(journeys, "linear", "day", credit=_credit(), date_by="touch"))
+    daily = build_channel_report(journeys, "linear", "day", credit=_credit(), date_by="touch").with_totals()
+    assert daily.table["channel"].eq("Total").any()
     ihc = channel_reporting(daily)
     assert ihc.columns.tolist() == IHC_COLUMNS
     assert "Total" not in set(ihc["channel_name"])
     first = ihc.iloc[0].tolist()  # A on 2024-01-01: cost 1, credit 0.5, revenue 50 → CPO 2, ROAS 50
     assert first == ["A", "2024-01-01", 1.0, 0.5, 50.0, 2.0, 50.0]
     with pytest.raises(DataValidationError, match="daily"):
-        channel_reporting(channel_report(journeys, "linear", "week", credit=_credit()))
+        channel_reporting(build_channel_report(journeys, "linear", "week", credit=_credit()))
+    with pytest.raises(DataValidationError, match="bare table"):  # a frame does not say its period length
+        channel_reporting(daily.table)
 
 
 def test_bad_arguments(journeys):
@@ -205,10 +212,10 @@ def test_totals_agree_with_run_model_for_every_model():
             expected = run_model(name, journeys).set_index("channel")[["conversions", "revenue"]]
             for freq in (None, "day"):
                 report = dataset_channel_report(ds, journeys, name, freq)
+                assert build_channel_report(journeys, name, freq).spend_source == "spend table"
                 got = report.groupby("channel")[["conversions", "revenue"]].sum()
                 got = got.reindex(expected.index, fill_value=0.0)
                 assert got.to_numpy().ravel().tolist() == pytest.approx(expected.to_numpy().ravel().tolist()), name
-                assert report.attrs["spend_source"] == "spend table"
     finally:
         ws.close()
 
@@ -221,13 +228,13 @@ def test_journeys_from_a_dataset_report_the_dataset_spend():
         ds = build_dataset(ws)
         j = ds.journeys(JourneySettings(lookback_days=None, start=date(2024, 1, 2), end=date(2024, 1, 3)))
         plain = channel_report(j, "linear", None)
-        assert plain.attrs["spend_source"] == "spend table"
+        assert build_channel_report(j, "linear", None).spend_source == "spend table"
         # spend table Jan 2 Social 20, Email 0; Jan 3 Search 6
         assert plain.set_index("channel")["spend"].dropna().to_dict() == {"Email": 0.0, "Search": 6.0,
                                                                         "Social": 20.0}
         pd.testing.assert_frame_equal(plain, dataset_channel_report(ds, j, "linear", None))
         # hand-made journeys keep reporting their touch cost
-        assert channel_report(make_journeys(ROWS), "linear", None).attrs["spend_source"] == "touch cost"
+        assert build_channel_report(make_journeys(ROWS), "linear", None).spend_source == "touch cost"
     finally:
         ws.close()
 
@@ -241,3 +248,17 @@ def test_marked_totals_flag_the_total_rows(journeys):
     assert marked["is_total"].tolist() == [False, False, False, True]
     channels = marked[~marked["is_total"]]
     assert channels["conversions"].sum() == pytest.approx(marked.loc[marked["is_total"], "conversions"].item())
+
+
+def test_report_section_names_the_spend_source_and_adds_totals(journeys):
+    from attribution.reports.sections import channels_section
+
+    built = build_channel_report(journeys, "linear", None, credit=_credit())
+    section = channels_section(built)
+    texts = [b.text for b in section.blocks if hasattr(b, "text")]
+    assert texts[0] == "Credit from the Linear model; spend from the summed cost of the touchpoints."
+    table = next(b.frame for b in section.blocks if hasattr(b, "frame"))
+    assert table["channel"].tolist()[-1] == "Total"
+    assert table["spend"].iloc[-1] == 8.0  # touch costs 1 + 2 + 1 + 4
+    # a report that already has its Total row is not given a second one
+    assert channels_section(built.with_totals()).blocks[1].frame["channel"].eq("Total").sum() == 1

@@ -104,9 +104,9 @@ def test_sections_are_optional_and_by_name():
     assert "Budget optimiser" in html and "Current and recommended spend" in html
     assert ">8.0%<" in html  # MAPE 0.08 is a fraction
     # an optimiser result: its allocation table plus the totals; lift 15 on 60 current response = +25.0%
-    result = type("Plan", (), {"allocation": plan.assign(change_pct=[0.5, -0.25]),
+    result = type("Plan", (), {"allocation": plan.assign(change_pct=[50.0, -25.0]),  # *_pct are in percent
                                "totals": {"current_spend": 300.0, "recommended_spend": 300.0, "current_response": 60.0,
-                                          "recommended_response": 75.0, "lift": 15.0, "lift_pct": 0.25,
+                                          "recommended_response": 75.0, "lift": 15.0, "lift_pct": 25.0,
                                           "lift_ci_low": 5.0, "lift_ci_high": 22.5, "periods": 1}})()
     html = build_report(report_sections(budget={"plan": result}))
     assert ">+25.0%<" in html and ">+50.0%<" in html and ">-25.0%<" in html

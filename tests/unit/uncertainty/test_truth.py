@@ -14,7 +14,7 @@ def test_truth_errors_hand_worked():
     # truth: a 40, b 10, c 0 (total 50 → shares .8, .2, 0); revenue truth a 400, b 100, c 0
     # model m: a 60, b 30, d 10 (total 100 → shares .6, .3, .1; channel c missing = 0, d not in truth)
     #   errors: a +20, b +20, c 0, d +10 → MAE over 4 channels = 50 / 4 = 12.5
-    #   % errors where truth > 0: a 50 %, b 200 % → MAPE 125 %
+    #   relative errors where truth > 0: a 0.5, b 2.0 → MAPE 1.25 (fractions, as every non-*_pct ratio)
     #   share errors: a −.2, b +.1, c 0, d +.1 → ½ Σ|·| = ½ · 0.4 = 0.2
     #   revenue (10 × conversions): a 600 − 400 = 200, b 300 − 100 = 200, c 0, d 100 → MAE 125
     truth = pd.DataFrame({"channel": ["a", "b", "c"], "true_incremental_conversions": [40, 10, 0],
@@ -25,12 +25,12 @@ def test_truth_errors_hand_worked():
     rows = per_channel.set_index("channel")
     assert list(rows.index) == ["a", "b", "c", "d"]
     assert rows["error"].tolist() == [20.0, 20.0, 0.0, 10.0]
-    assert rows.loc["a", "pct_error"] == pytest.approx(50.0) and rows.loc["b", "pct_error"] == pytest.approx(200.0)
-    assert np.isnan(rows.loc["c", "pct_error"]) and np.isnan(rows.loc["d", "pct_error"])
+    assert rows.loc["a", "relative_error"] == pytest.approx(0.5) and rows.loc["b", "relative_error"] == pytest.approx(2.0)
+    assert np.isnan(rows.loc["c", "relative_error"]) and np.isnan(rows.loc["d", "relative_error"])
     assert rows["share_error"].tolist() == pytest.approx([-0.2, 0.1, 0.0, 0.1])
     row = summary.set_index("model").loc["m"]
     assert row["mae"] == pytest.approx(12.5)
-    assert row["mape"] == pytest.approx(125.0)
+    assert row["mape"] == pytest.approx(1.25)
     assert row["share_error"] == pytest.approx(0.2)
     assert row["revenue_mae"] == pytest.approx(125.0)
 
