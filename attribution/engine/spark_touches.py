@@ -13,6 +13,9 @@ tables come back:
   converting journey and channel (:meth:`SparkJourneys.journey_weights`). Journey order is the
   order of the text ``journey_id``, which is the order DuckDB numbers its journeys in, so the
   same seed draws the same Poisson weight for the same journey on both engines;
+- touches of converting journeys per date, unique path and channel
+  (:meth:`SparkJourneys.path_touch_counts`), which a global model's per-path credit turns into
+  dated credit;
 - touches and cost per date and channel (:meth:`SparkJourneys.daily_touch_totals`).
 """
 from __future__ import annotations
@@ -155,11 +158,11 @@ class SparkJourneys(Journeys):
     def _journey_rows(self):
         """Spark DataFrame ``journey_id, path_row, converted, revenue``: each journey's row in
         ``paths`` (NULL if not there), its path matched in Spark against the collected paths."""
-        _, F, _ = pyspark_modules()
         rows = pd.DataFrame({"path": [list(p) for p in self.paths["path"]],
                              "path_row": np.arange(len(self.paths), dtype=np.int64)})
         lookup = self.spark_touches.sparkSession.createDataFrame(rows, schema="path array<string>, path_row long")
-        return journey_paths(self.spark_touches).join(F.broadcast(lookup), "path", "left").drop("path")
+        # no broadcast hint: Spark broadcasts the paths when they are small and shuffles them otherwise
+        return journey_paths(self.spark_touches).join(lookup, "path", "left").drop("path")
 
     def path_touch_counts(self, by_date: str) -> pd.DataFrame:
         """Touches of converting journeys per date, unique path and channel: ``date, path_row,
