@@ -66,8 +66,9 @@ class SparkJourneys(Journeys):
         if "sample" not in self._cache:
             _, F, _ = pyspark_modules()
             first = self.spark_touches.where("converted").agg(F.min("journey_id")).collect()[0][0]
-            self._cache["sample"] = (pd.DataFrame(columns=self.spark_touches.columns) if first is None else
-                                     self.spark_touches.where(F.col("journey_id") == first).orderBy("position").toPandas())
+            touches = self.spark_touches
+            self._cache["sample"] = (pd.DataFrame(columns=touches.columns) if first is None else
+                                     touches.where(F.col("journey_id") == first).orderBy("position").toPandas())
         return self._cache["sample"].copy()
 
     def _weighed(self, weigh: Weigh, columns: Sequence[str], extra: Sequence[str], summarise: Summarise,
@@ -174,7 +175,8 @@ class SparkJourneys(Journeys):
         rows = self._journey_rows().select("journey_id", "path_row")
         touches = self.spark_touches.where("converted").join(rows, "journey_id")
         counts = touches.groupBy(day.alias("date"), "path_row", "channel").agg(
-            F.count(F.lit(1)).cast("double").alias("touches"), F.sum(F.coalesce("revenue", F.lit(0.0))).alias("revenue"))
+            F.count(F.lit(1)).cast("double").alias("touches"),
+            F.sum(F.coalesce("revenue", F.lit(0.0))).alias("revenue"))
         return _dated(counts.toPandas().sort_values(["date", "path_row", "channel"], ignore_index=True))
 
     def journey_weights(self, weigh: Weigh, columns: Sequence[str]) -> pd.DataFrame:

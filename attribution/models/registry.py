@@ -322,7 +322,8 @@ def _engine_rule_credit(spec: ModelSpec, data: PathData, params: Mapping[str, ob
     return tidy_credit(spec.name, conversions, revenue)
 
 
-def engine_weigher(spec: ModelSpec, data: PathData, params: Mapping[str, object]) -> Callable[[pd.DataFrame], np.ndarray]:
+def engine_weigher(spec: ModelSpec, data: PathData,
+                   params: Mapping[str, object]) -> Callable[[pd.DataFrame], np.ndarray]:
     """The rule's ``weigh`` with ``params``, for the engine that holds the touches (Spark) to run on
     whole journeys. It first runs on one journey here, so bad parameters or data raise our error
     before a distributed job starts; a model without a touch rule raises :class:`ModelError`."""
