@@ -3,7 +3,7 @@ import streamlit as st
 
 from attribution.errors import AttributionError
 from attribution.models import MODEL_SPECS, supported_models
-from ui import cache_reports
+from ui import cache, cache_reports
 from ui import charts_reports as charts
 from ui.downloads import csv_download, excel_download, show_chart
 from ui.page_start import journeys_or_stop
@@ -51,23 +51,24 @@ for col, name in zip(columns, models, strict=True):
         report_table(overall[overall["model"] == name].drop(columns="model"))
 st.caption("An empty CPA means no attributed conversions; an empty ROAS means no spend; an empty conversion "
            "rate means no touches. Dividing by zero is never shown as 0 or infinity.")
-csv_download(export_table(overall), "channel_report.csv", key="dl_overall")
+csv_download(cache.derived(export_table, overall), "channel_report.csv", key="dl_overall")
 left, right = st.columns(2)
 with left:
-    show_chart(charts.metric_bars(overall, "cpa", "CPA (cost per order) by channel"), "cpa_by_channel")
+    show_chart(cache.figure(charts.metric_bars, overall, "cpa", "CPA (cost per order) by channel"), "cpa_by_channel")
 with right:
-    show_chart(charts.metric_bars(overall, "roas", "ROAS by channel"), "roas_by_channel")
+    show_chart(cache.figure(charts.metric_bars, overall, "roas", "ROAS by channel"), "roas_by_channel")
 
-tables = {"channel_report": export_table(overall)}
+tables = {"channel_report": cache.derived(export_table, overall)}
 if periodic is not None:
     st.subheader(f"By {FREQS[freq_label]}")
     metric = st.selectbox("Trend of", list(charts.METRIC_LABELS), index=2, key="cr_metric",
                           format_func=charts.METRIC_LABELS.get)
-    show_chart(charts.trend_lines(periodic, metric, f"{charts.METRIC_LABELS[metric]} by {FREQS[freq_label]}"),
+    show_chart(cache.figure(charts.trend_lines, periodic, metric,
+                            f"{charts.METRIC_LABELS[metric]} by {FREQS[freq_label]}"),
                f"{metric}_by_{FREQS[freq_label]}")
     long_report_table(periodic)
-    csv_download(export_table(periodic), f"channel_report_by_{FREQS[freq_label]}.csv", key="dl_periodic")
-    tables[f"by_{FREQS[freq_label]}"] = export_table(periodic)
+    csv_download(cache.derived(export_table, periodic), f"channel_report_by_{FREQS[freq_label]}.csv", key="dl_periodic")
+    tables[f"by_{FREQS[freq_label]}"] = cache.derived(export_table, periodic)
 
 st.subheader("Export")
 if ds.has_touches:

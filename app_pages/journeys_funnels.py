@@ -32,7 +32,7 @@ with funnel_tab:
         if table is None or table["users"].sum() == 0:
             st.info("No user reached these steps in the sidebar's date range: pick other steps or channels.")
         else:
-            show_chart(charts.funnel_chart(table, "Users reaching each step (in order)"), "funnel")
+            show_chart(cache.figure(charts.funnel_chart, table, "Users reaching each step (in order)"), "funnel")
             st.dataframe(table, hide_index=True, column_config={"step_rate": PCT, "overall_rate": PCT})
             st.caption("users: reached every earlier step first; users_any: reached this step at all. "
                        "Events in the sidebar's date range count.")
@@ -64,29 +64,29 @@ with stage_tab:
         except AttributionError as err:
             st.error(plain(err))
         else:
-            show_chart(charts.phase_bars(split, f"{label} credit by journey phase"), "credit_by_phase")
+            show_chart(cache.figure(charts.phase_bars, split, f"{label} credit by journey phase"), "credit_by_phase")
             st.caption("Early: first 25% of a journey's touches; mid: middle 50%; late: last 25%. A touch on a "
                        "boundary shares its credit; a single-touch journey counts 25/50/25.")
             st.dataframe(split, hide_index=True, column_config={"share": PCT})
             csv_download(split, f"journey_phases_{models[label]}.csv", key="dl_stage")
 
 with flow_tab:
-    show_chart(charts.sankey_chart(cache_reports.path_view(ds, settings, "sankey", 3),
-                                   "First three steps to conversion"), "sankey")
+    show_chart(cache.figure(charts.sankey_chart, cache_reports.path_view(ds, settings, "sankey", 3),
+                            "First three steps to conversion"), "sankey")
     lengths = cache_reports.path_view(ds, settings, "lengths")
     left, right = st.columns(2)
     with left:
-        show_chart(charts.length_bars(lengths, "Path length"), "path_length")
+        show_chart(cache.figure(charts.length_bars, lengths, "Path length"), "path_length")
         csv_download(lengths, "path_length.csv", key="dl_lengths")
     if ds.has_touches:
         days = cache_reports.path_view(ds, settings, "days")
         with right:
-            show_chart(charts.days_bars(days, "Time to conversion"), "time_to_conversion")
+            show_chart(cache.figure(charts.days_bars, days, "Time to conversion"), "time_to_conversion")
             csv_download(days, "time_to_conversion.csv", key="dl_days")
     else:
         right.info("Aggregated paths have no timestamps, so no time to conversion.")
     converted_only = st.toggle("Converting journeys only", key="ov_conv")
     overlap = cache_reports.path_view(ds, settings, "overlap", converted_only)
-    show_chart(charts.overlap_heatmap(overlap, "Channel overlap: share of the row channel's journeys "
-                                               "that also include the column channel"), "channel_overlap")
+    show_chart(cache.figure(charts.overlap_heatmap, overlap, "Channel overlap: share of the row channel's "
+                            "journeys that also include the column channel"), "channel_overlap")
     csv_download(overlap, "channel_overlap.csv", key="dl_overlap")

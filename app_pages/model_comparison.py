@@ -41,19 +41,22 @@ with right:
                   level=None if ci is None else level)
 metric = st.radio("Show", ["conversions", "revenue", "share"], horizontal=True, key="metric",
                   format_func=str.capitalize)
-wide = credit_table(results, metric)
+wide = cache.derived(credit_table, results, metric)
 st.dataframe(wide, hide_index=True, column_config={
     m: st.column_config.NumberColumn(format="percent" if metric == "share" else "%.1f") for m in wide.columns[1:]})
 csv_download(wide, f"credit_{metric}.csv", key="dl_wide", decimals=export_decimals(metric))
 if ci is None:
-    show_chart(figures.grouped_bars(results, metric, f"{metric.capitalize()} by channel and model"), f"{metric}_by_model")
+    show_chart(cache.figure(figures.grouped_bars, results, metric, f"{metric.capitalize()} by channel and model"),
+               f"{metric}_by_model")
 else:
-    show_chart(figures.bars_with_intervals(ci, metric, f"{metric.capitalize()} by channel and model, "
+    show_chart(cache.figure(figures.bars_with_intervals, ci, metric, f"{metric.capitalize()} by channel and model, "
                                            f"{level:.0%} intervals"), f"{metric}_by_model")
     show_interval_table(interval_table(ci, metric), metric, level, f"intervals_{metric}.csv")
-show_chart(figures.heatmap(credit_table(results, "share"), title="Share of credit"), "share_heatmap")
+show_chart(cache.figure(figures.heatmap, cache.derived(credit_table, results, "share"), title="Share of credit"),
+           "share_heatmap")
 csv_download(results, "credit_all_models.csv", "Download all results (long format)", key="dl_long")
-excel_download({m: credit_table(results, m) for m in ("conversions", "revenue", "share")} | {"all results": results},
+excel_download({m: cache.derived(credit_table, results, m) for m in ("conversions", "revenue", "share")}
+               | {"all results": results},
                "model_comparison.xlsx", key="xl_models")
 model_details(ds, settings, params)
 
@@ -65,8 +68,9 @@ if len(labels) < 2:
 left, right = st.columns(2)
 baseline = left.selectbox("Baseline model", labels, index=labels.index("Last touch") if "Last touch" in labels else 0)
 other = right.selectbox("Compared model", [m for m in labels if m != baseline])
-comparison = compare_two(results, baseline, other, metric if metric != "share" else "conversions")
-show_chart(figures.change_bars(comparison, baseline, other, f"{other} vs {baseline}"), "model_vs_baseline")
+comparison = cache.derived(compare_two, results, baseline, other, metric if metric != "share" else "conversions")
+show_chart(cache.figure(figures.change_bars, comparison, baseline, other, f"{other} vs {baseline}"),
+           "model_vs_baseline")
 st.dataframe(comparison, hide_index=True, column_config={
     "change_pct": st.column_config.NumberColumn("% change", format="%+.1f%%")})
 csv_download(comparison, "model_vs_baseline.csv", key="dl_cmp")

@@ -41,9 +41,11 @@ if ds.has_touches:
     activity = cache.daily_activity(ds)
     left, right = st.columns(2)
     with left:
-        show_chart(figures.daily_trend(activity, "conversions", "Conversions per day"), "conversions_per_day")
+        show_chart(cache.figure(figures.daily_trend, activity, "conversions", "Conversions per day"),
+                   "conversions_per_day")
     with right:
-        show_chart(figures.stacked_daily(activity, "touches", "Touchpoints per day by channel"), "touches_per_day")
+        show_chart(cache.figure(figures.stacked_daily, activity, "touches", "Touchpoints per day by channel"),
+                   "touches_per_day")
 else:
     cols = st.columns(4)
     cols[0].metric("Unique paths", f"{kpi['unique_paths']:,.0f}")

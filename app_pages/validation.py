@@ -30,8 +30,9 @@ metric = st.radio("Show", ["conversions", "revenue", "share"], horizontal=True, 
 intervals, agreement, predictive, truth = st.tabs(["Confidence intervals", "Model agreement",
                                                    "Predictive checks", "Ground truth"])
 with intervals:
-    ci = labelled(summarise(draws, level))
-    show_chart(vcharts.forest_plot(ci, metric, f"{metric.capitalize()} by channel with {level:.0%} intervals"),
+    ci = labelled(cache.derived(summarise, draws, level))
+    show_chart(cache.figure(vcharts.forest_plot, ci, metric,
+                            f"{metric.capitalize()} by channel with {level:.0%} intervals"),
                "confidence_intervals")
     failed = {MODEL_SPECS[m].label: n for m, n in draws.failed.items() if n}
     if failed:

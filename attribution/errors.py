@@ -6,9 +6,34 @@ other exception is a bug.
 """
 from __future__ import annotations
 
+#: who reads a message: a library (Python) user, an app (browser) user or a command-line user
+AUDIENCES = ("library", "app", "cli")
+
+
+def text_for(audience: str, shown_as: dict[str, str], default: str) -> str:
+    """``shown_as[audience]`` if that audience has its own text, else ``default``; an audience not
+    in :data:`AUDIENCES` is a programming error (ValueError)."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})")
+    return shown_as.get(audience, default)
+
 
 class AttributionError(ValueError):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    The message (``str(err)``) is written for library users. Where the fix differs for someone in the
+    app or at the command line (a parameter they cannot pass, a control or flag they can use
+    instead), ``shown_as`` maps that audience of :data:`AUDIENCES` to its whole text; read it with
+    :meth:`message_for`.
+    """
+
+    def __init__(self, message: str = "", *, shown_as: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.shown_as = dict(shown_as or {})
+
+    def message_for(self, audience: str) -> str:
+        """The message as shown to ``audience`` ('library', 'app' or 'cli'): its own text, else ``str(self)``."""
+        return text_for(audience, self.shown_as, str(self))
 
 
 class DataValidationError(AttributionError):
@@ -19,8 +44,8 @@ class DataValidationError(AttributionError):
     """
 
     def __init__(self, message: str, *, file: str | None = None, column: str | None = None,
-                 row: int | None = None, rejected=None) -> None:
-        super().__init__(message)
+                 row: int | None = None, rejected=None, shown_as: dict[str, str] | None = None) -> None:
+        super().__init__(message, shown_as=shown_as)
         self.file = file
         self.column = column
         self.row = row

@@ -11,8 +11,8 @@ memory, sampled every 0.2 s from /proc (Linux), with the machine's load average 
 machine slows every figure).
 
 With ``--downloads`` each session, on every page it visits, also clicks that page's first table
-download ("Download CSV", bytes made by the page run) and first chart download ("Chart (HTML)",
-made on the click), as people do while the other sessions keep the server busy.
+download ("Download CSV") and first chart download ("Chart (HTML)"), both made on the click, as
+people do while the other sessions keep the server busy.
 
 The load is bounded: sessions are capped at 16, each visits each page once, and every wait has a
 timeout. Run: ``python bench/bench_load.py [--sessions 1 4 8] [--pages Overview Validation]

@@ -4,9 +4,9 @@ Usage: python bench/bench_models_paths.py [--journeys 1000000] [--seed 0]
 
 Journeys: 10 channels with skewed popularity, lengths 1-10 (geometric), conversion probability
 from a logistic function of the channels touched; aggregated to unique paths with conversions,
-revenue and nulls. If the scratch venv with ChannelAttribution exists (CA_PYTHON, default
-/work/scratch/ca_b/bin/python), its markov_model (order 1) and heuristic_models are timed on the
-same paths in a subprocess and the ratio is printed.
+revenue and nulls. If the peers' venv with ChannelAttribution exists (CA_PYTHON, default
+bench/.venv-peers/bin/python, made as bench/requirements-peers.txt says), its markov_model (order 1)
+and heuristic_models are timed on the same paths in a subprocess and the ratio is printed.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ from attribution.journeys.data import PathData  # noqa: E402
 from attribution.models import run_model  # noqa: E402
 
 CHANNELS = [f"ch{i:02d}" for i in range(10)]
-CA_PYTHON = os.environ.get("CA_PYTHON", "/work/scratch/ca_b/bin/python")
+#: the Python of the benchmark peers' venv (bench/requirements-peers.txt)
+CA_PYTHON = os.environ.get("CA_PYTHON", str(Path(__file__).resolve().parent / ".venv-peers" / "bin" / "python"))
 CA_SCRIPT = """
 import sys, time, pandas as pd
 import ChannelAttribution as ca
@@ -75,6 +76,15 @@ def synthetic_paths(n_journeys: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"path": paths, "conversions": conv, "revenue": revenue, "nulls": nulls})
 
 
+def write_paths_csv(paths: pd.DataFrame, csv: Path) -> None:
+    """Write aggregated paths in the ChannelAttribution layout (``path;total_conversions;
+    total_conversion_value;total_null``, steps joined by ' > ', whole counts, values to 3 decimals)."""
+    pd.DataFrame({"path": [" > ".join(p) for p in paths["path"]],
+                  "total_conversions": paths["conversions"].round().astype("int64"),
+                  "total_conversion_value": paths["revenue"].round(3),
+                  "total_null": paths["nulls"].round().astype("int64")}).to_csv(csv, sep=";", index=False)
+
+
 def timed(label: str, func, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -91,9 +101,7 @@ def time_channelattribution(paths: pd.DataFrame) -> tuple[float, float] | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "paths.csv"
-        pd.DataFrame({"path": [" > ".join(p) for p in paths["path"]],
-                      "total_conversions": paths["conversions"], "total_conversion_value": paths["revenue"],
-                      "total_null": paths["nulls"]}).to_csv(csv, sep=";", index=False)
+        write_paths_csv(paths, csv)
         out = subprocess.run([CA_PYTHON, "-c", CA_SCRIPT, str(csv)], capture_output=True, text=True,
                              check=True, timeout=1800)
     t_markov, t_heur = (float(v) for v in out.stdout.strip().splitlines()[-1].split())

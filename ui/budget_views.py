@@ -11,7 +11,7 @@ from attribution.budget import BudgetResult
 from attribution.errors import AttributionError
 from attribution.mmm import MMMResult
 from attribution.mmm.fit_spec import FitSpec
-from ui import charts_mmm
+from ui import cache, charts_mmm
 from ui.budget_controls import scenario_tables
 from ui.downloads import csv_download, show_chart
 from ui.text import plain
@@ -68,8 +68,9 @@ def plan_table(plan: BudgetResult, spec: FitSpec) -> None:
 def plan_charts(plan: BudgetResult, res: MMMResult, spec: FitSpec) -> None:
     """Spend bars, response curves with both points, and marginal ROAS before and after."""
     alloc, span, unit = plan.allocation, _span(plan, spec.unit), spec.unit
-    show_chart(charts_mmm.spend_comparison(alloc, {"current_spend": "Current", "recommended_spend": "Recommended"},
-                                           f"Spend {span}", "Current vs recommended spend"), "budget_spend")
+    show_chart(cache.figure(charts_mmm.spend_comparison, alloc,
+                            {"current_spend": "Current", "recommended_spend": "Recommended"},
+                            f"Spend {span}", "Current vs recommended spend"), "budget_spend")
     per = alloc.set_index("channel")[["current_spend", "recommended_spend"]] / plan.periods
     marks = {"Current": per["current_spend"].to_dict(), "Recommended": per["recommended_spend"].to_dict()}
     # draw the curves far enough right to show the recommended points
@@ -78,8 +79,8 @@ def plan_charts(plan: BudgetResult, res: MMMResult, spec: FitSpec) -> None:
     show_chart(charts_mmm.response_curves(curves, marks, res.response, f"Spend per {unit}",
                                           f"{spec.target_label} per {unit}", "Response curves: current and recommended"),
                "budget_response")
-    show_chart(charts_mmm.spend_comparison(
-        alloc, {"current_marginal_roas": "Before", "recommended_marginal_roas": "After"},
+    show_chart(cache.figure(
+        charts_mmm.spend_comparison, alloc, {"current_marginal_roas": "Before", "recommended_marginal_roas": "After"},
         f"Extra {spec.target_label} per extra unit of spend", "Marginal ROAS before and after"), "budget_mroas")
 
 
@@ -108,8 +109,9 @@ def compare_scenarios(scenarios: dict[str, dict]) -> None:
                                                         **{n: NUM(n, format="%,.0f") for n in names}})
     csv_download(spend, "budget_scenarios_spend.csv", "Download spend by scenario (CSV)", key="dl_budget_scen_spend")
     unit = scenarios[names[0]]["unit"]
-    show_chart(charts_mmm.spend_comparison(spend, {n: n for n in names}, f"Recommended spend (plan total, {unit}s "
-                                           "as set per scenario)", "Recommended spend by scenario"), "budget_scenarios")
+    show_chart(cache.figure(charts_mmm.spend_comparison, spend, {n: n for n in names},
+                            f"Recommended spend (plan total, {unit}s as set per scenario)",
+                            "Recommended spend by scenario"), "budget_scenarios")
 
 
 
@@ -119,9 +121,8 @@ def forward_look(plan: BudgetResult, res: MMMResult, spec: FitSpec, frame: pd.Da
     n = st.number_input(f"Periods to look ahead ({unit}s)", 1, 156, min(plan.periods, 104 if spec.freq == "W" else 365),
                         key="budget_forecast_periods", help="Predicted outcome per period when the recommended "
                         "spend per period is kept up for this many periods.")
-    spend = (plan.allocation.set_index("channel")["recommended_spend"] / plan.periods).to_dict()
     try:
-        ahead = budget.forecast(res, frame, spend, int(n), date=spec.date)
+        ahead = budget.forecast(res, frame, plan.recommended_per_period, int(n), date=spec.date)
     except AttributionError as err:
         st.error(plain(err))
         return
@@ -130,8 +131,8 @@ def forward_look(plan: BudgetResult, res: MMMResult, spec: FitSpec, frame: pd.Da
              help="Sum of the predicted outcome per period (baseline + media with carry-over).")
     b.metric("Of which media", f"{ahead['media'].sum():,.0f}")
     recent = res.fitted.tail(min(len(res.fitted), 2 * int(n)))
-    show_chart(charts_mmm.forecast_band(recent, ahead, f"{spec.target_label} per {unit}",
-                                        f"Forward look: {spec.target_label} per {unit} under the recommended plan"),
+    show_chart(cache.figure(charts_mmm.forecast_band, recent, ahead, f"{spec.target_label} per {unit}",
+                            f"Forward look: {spec.target_label} per {unit} under the recommended plan"),
                "budget_forecast")
     st.caption(f"Band: {res.ci_level:.0%} interval per {unit} (media-curve uncertainty from the bootstrap plus the "
                f"fit's noise). The trend continues its last segment, seasonality repeats, controls stay at their "

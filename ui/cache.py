@@ -1,4 +1,4 @@
-"""Streamlit caching of dataset reads and journeys; the ``ui/cache_*.py`` modules cache their pages'.
+"""Streamlit caching of dataset reads, journeys, charts and derived tables (``ui/cache_*.py``: pages').
 
 All caching of the app lives in ``ui/cache.py`` (datasets and journeys) and its siblings
 ``cache_reports``, ``cache_mmm``, ``cache_identity`` and ``cache_validation``; pages and the
@@ -17,9 +17,24 @@ Streamlit, so the cached functions that can fail on the data (a model, the boots
 ``(value, None)`` or ``(None, message)`` instead of raising: the failure, too, is worked out once.
 Heavy work shows what it is doing: a spinner with a message, a progress bar for several models
 and for the bootstrap replicates.
+
+Charts and derived tables are cached too: a rerun (every widget click and page visit) would
+otherwise build every plotly figure again from its cached result, the largest part of a cached
+page run (bench/bench_rerun.py), and work out intervals, pivots and errors again. Both are keyed by
+the function and the content of its inputs (:func:`input_key`), so whatever result they come from,
+equal inputs share one entry. A figure (:func:`figure`) is one object shared by every session
+(``cache_resource``): nothing may change a figure after it is built. A table (:func:`derived`) is
+copied to each caller. Download files are not cached: they are made when their button is clicked
+(:mod:`ui.downloads`).
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import pickle
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from attribution.engine.base import Dataset
@@ -113,6 +128,78 @@ def clear() -> None:
     """Forget every cached result (tests, and after deleting a dataset)."""
     st.cache_data.clear()
     _journeys.clear()
+    _figure.clear()
+
+
+def input_key(value) -> object:
+    """A small hashable stand-in for one input of a figure, equal for equal inputs.
+
+    Rules: a DataFrame or Series is keyed by its content: column names, dtypes, shape, name, and a
+    hash of every value and index label (``pd.util.hash_pandas_object``; cells it cannot hash, such as
+    lists, by their pickled form), never by a sample of its rows; a numpy array by dtype, shape and a
+    hash of its bytes; a dataclass (e.g. bootstrap draws) by its class and fields; dicts, lists and
+    tuples by their items in order; None, str, int, float and bool (numpy scalars too) by
+    themselves. Anything else raises TypeError (an object's identity says nothing about its content).
+    """
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        digest = hashlib.blake2b(digest_size=16)
+        described = (type(value).__name__, [str(c) for c in frame.columns], [str(t) for t in frame.dtypes],
+                     frame.shape, str(getattr(value, "name", "")))
+        digest.update(repr(described).encode())
+        try:
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        except TypeError:
+            digest.update(pickle.dumps(frame))
+        return ("frame", digest.hexdigest())
+    if isinstance(value, np.ndarray):
+        data = pickle.dumps(value) if value.dtype == object else np.ascontiguousarray(value).tobytes()
+        return ("array", str(value.dtype), value.shape, hashlib.blake2b(data, digest_size=16).hexdigest())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (f"{type(value).__module__}.{type(value).__qualname__}",
+                tuple((f.name, input_key(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    if isinstance(value, np.generic):
+        return input_key(value.item())
+    if isinstance(value, dict):
+        return ("dict", tuple((input_key(k), input_key(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(input_key(v) for v in value))
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"a figure input must be a frame, a series or plain values, not {type(value).__name__}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(builder: str, key: tuple, _build, _args: tuple, _kwargs: dict):
+    return _build(*_args, **_kwargs)
+
+
+def _call_key(func, args: tuple, kwargs: dict) -> tuple[str, tuple]:
+    """The name of a module-level function and the key of its inputs (:func:`input_key`)."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    if "<" in func.__qualname__:  # a lambda or a nested function: its name does not say what it computes
+        raise ValueError(f"{name}: pass a module-level function, whose name says what it computes")
+    keyed_kwargs = tuple((k, input_key(v)) for k, v in sorted(kwargs.items()))
+    return name, (tuple(input_key(a) for a in args), keyed_kwargs)
+
+
+def figure(build, *args, **kwargs):
+    """The figure ``build(*args, **kwargs)`` (a builder of :mod:`attribution.reports.figures` or
+    ``ui/charts_*.py``), built once per builder and inputs (:func:`input_key`) in the whole process;
+    every caller gets the same object, which nobody may change."""
+    return _figure(*_call_key(build, args, kwargs), build, args, kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _derived(function: str, key: tuple, _func, _args: tuple, _kwargs: dict):
+    return _func(*_args, **_kwargs)
+
+
+def derived(func, *args, **kwargs):
+    """``func(*args, **kwargs)``: a library function that works a table out of cached results
+    (intervals from bootstrap draws, errors against the truth), computed once per function and
+    inputs (:func:`input_key`) in the whole process; each caller gets its own copy."""
+    return _derived(*_call_key(func, args, kwargs), func, args, kwargs)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -124,7 +211,7 @@ def _model(_ds: Dataset, fingerprint: str, settings_key: str, _settings: Journey
     try:
         return run_model(name, _journeys(_ds, fingerprint, _settings), **dict(params)), None
     except ModelError as err:  # kept, so the failure is not worked out again on every rerun
-        return None, str(err)
+        return None, err.message_for("app")
 
 
 #: the attribution.models functions behind the Model details view

@@ -109,4 +109,4 @@ def ihc_channel_reporting(ds: Dataset, settings: JourneySettings, model: str, da
     """The daily report of ``model`` in the IHC ``channel_reporting`` shape (see
     :func:`attribution.reports.channel_report.channel_reporting`)."""
     with st.spinner("Building the channel report…"):
-        return channel_reporting(_report(ds, settings, model, "day", date_by))
+        return cache.derived(channel_reporting, _report(ds, settings, model, "day", date_by))

@@ -38,7 +38,7 @@ def _draws(_ds: Dataset, fingerprint: str, settings_key: str, _settings: Journey
         return bootstrap_draws(_journeys(_ds, fingerprint, _settings), [n for n, _ in key], n_boot=n_boot,
                                seed=seed, model_params={n: dict(p) for n, p in key}, progress=report), None
     except AttributionError as err:  # kept, so the failure is not worked out again on every rerun
-        return None, str(err)
+        return None, err.message_for("app")
     finally:
         bar.empty()
 
@@ -61,7 +61,7 @@ def _predictive(_ds: Dataset, fingerprint: str, settings_key: str, _settings: Jo
     try:
         return predictive_checks(_journeys(_ds, fingerprint, _settings), seed=seed), None
     except AttributionError as err:
-        return None, str(err)
+        return None, err.message_for("app")
 
 
 def predictive(ds: Dataset, settings: JourneySettings, seed: int = 0) -> tuple[pd.DataFrame | None, str | None]:
@@ -77,7 +77,7 @@ def _coefficients(_ds: Dataset, fingerprint: str, settings_key: str, _settings: 
     try:
         return logistic_coefficients(_journeys(_ds, fingerprint, _settings), exposure, level), None
     except AttributionError as err:
-        return None, str(err)
+        return None, err.message_for("app")
 
 
 def coefficients(ds: Dataset, settings: JourneySettings, exposure: str = "binary",

@@ -38,7 +38,7 @@ def _add_rule() -> None:
                            column=state.get("rule_column", "channel"), match=state.get("rule_match", "contains"))
         check_channel_rules((rule,))
     except DataValidationError as err:
-        state[ERROR_KEY] = str(err)
+        state[ERROR_KEY] = err.message_for("app")
         return
     state[RULES_KEY] = (*current_rules(), rule)
     state.pop(ERROR_KEY, None)

@@ -12,7 +12,7 @@ from attribution.engine.duckdb_dataset import create_dataset
 from attribution.errors import AttributionError, DataValidationError
 from attribution.identity import IdentityMatch, MatchOptions
 from attribution.ingest.frames import parquet_upload
-from ui import cache_identity, charts_identity, state
+from ui import cache, cache_identity, charts_identity, state
 from ui.downloads import csv_download, show_chart
 from ui.identity_columns import customer_columns, interaction_columns, max_bytes, read_upload
 from ui.identity_conversions import conversion_picker
@@ -106,7 +106,7 @@ def match_report(result: IdentityMatch) -> None:
     st.dataframe(table.reset_index().rename(columns={"channel": "Channel"}).rename_axis(columns=None), hide_index=True,
                  column_config={"Match rate": st.column_config.NumberColumn(format="percent")})
     csv_download(result.stats, "match_by_channel.csv", "Download match statistics", key="id_dl_stats")
-    show_chart(charts_identity.method_bars(result.stats, "How each channel's interactions were matched"),
+    show_chart(cache.figure(charts_identity.method_bars, result.stats, "How each channel's interactions were matched"),
                "match_methods_by_channel")
     if len(result.issues):
         st.warning(f"{len(result.issues):,} interactions were not matched (unmatched, ambiguous or invalid); "

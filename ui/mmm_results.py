@@ -10,7 +10,7 @@ from attribution.engine.base import Dataset
 from attribution.mmm import SATURATION_FORM_WARNING, MMMResult
 from attribution.mmm.fit_spec import ADSTOCK_LABELS, FREQ_LABELS, SATURATION_LABELS, FitSpec
 from attribution.mmm.truth import compare_with_truth
-from ui import cache_mmm, cache_validation, charts_mmm, mmm_lift
+from ui import cache, cache_mmm, cache_validation, charts_mmm, mmm_lift
 from ui.downloads import csv_download, excel_download, show_chart
 from ui.text import plural
 
@@ -146,10 +146,11 @@ def _height(frame: pd.DataFrame) -> int:
 def fit_tab(res: MMMResult, spec: FitSpec) -> None:
     """Actual vs fitted, and the decomposition into components."""
     y = f"{spec.target_label} per {spec.unit}"
-    show_chart(charts_mmm.actual_vs_fitted(res.fitted, y, "Actual vs fitted"), "mmm_actual_vs_fitted")
+    show_chart(cache.figure(charts_mmm.actual_vs_fitted, res.fitted, y, "Actual vs fitted"),
+               "mmm_actual_vs_fitted")
     csv_download(res.fitted, "mmm_fitted.csv", key="dl_mmm_fitted")
-    show_chart(charts_mmm.contribution_stack(res.contributions, y, f"Where the {spec.target_label} comes from"),
-               "mmm_contributions")
+    show_chart(cache.figure(charts_mmm.contribution_stack, res.contributions, y,
+                            f"Where the {spec.target_label} comes from"), "mmm_contributions")
     csv_download(res.contributions, "mmm_contributions.csv", key="dl_mmm_contrib")
 
 
@@ -161,7 +162,8 @@ def roas_tab(res: MMMResult, spec: FitSpec, frame: pd.DataFrame) -> None:
                f"one more unit of spend per {spec.unit} at the current level. Low/high: {res.ci_level:.0%} "
                "bootstrap interval.")
     csv_download(res.channel_summary, "mmm_channel_summary.csv", key="dl_mmm_summary")
-    show_chart(charts_mmm.roas_bars(res.channel_summary, "ROAS and marginal ROAS by channel"), "mmm_roas")
+    show_chart(cache.figure(charts_mmm.roas_bars, res.channel_summary, "ROAS and marginal ROAS by channel"),
+               "mmm_roas")
     if spec.lift_tests:
         with st.spinner("Fitting the same model without the lift tests, for comparison…"):
             uncalibrated = cache_mmm.fit(frame, spec.source_key, spec.fit_kwargs(calibrated=False))
@@ -176,8 +178,8 @@ def curves_tab(res: MMMResult, spec: FitSpec) -> None:
                                           "Response curves (steady state, carry-over included)"), "mmm_response")
     csv_download(curves, "mmm_response_curves.csv", key="dl_mmm_curves")
     weights = res.adstock_weights()
-    show_chart(charts_mmm.adstock_decay(weights, spec.unit, "Carry-over: how a period's spend effect fades"),
-               "mmm_adstock")
+    show_chart(cache.figure(charts_mmm.adstock_decay, weights, spec.unit,
+                            "Carry-over: how a period's spend effect fades"), "mmm_adstock")
     csv_download(weights, "mmm_adstock_weights.csv", key="dl_mmm_adstock")
 
 

@@ -65,8 +65,8 @@ def _markov(ds: Dataset, settings: JourneySettings, params: dict) -> None:
     st.dataframe(effects, hide_index=True, key="md_removal", column_config={
         "removal_effect": PERCENT, "revenue_removal_effect": PERCENT, "conversions": NUMBER, "revenue": NUMBER})
     csv_download(effects, "markov_removal_effects.csv", key="dl_md_removal")
-    show_chart(channel_bars(effects, "removal_effect", "Markov removal effect", "Removal effect")
-               .update_xaxes(tickformat=".0%"), "markov_removal_effects")
+    show_chart(cache.figure(channel_bars, effects, "removal_effect", "Markov removal effect", "Removal effect",
+                            tickformat=".0%"), "markov_removal_effects")
     matrix = _detail(ds, settings, "transition_matrix", params)
     if matrix is None:
         return
@@ -78,7 +78,7 @@ def _markov(ds: Dataset, settings: JourneySettings, params: dict) -> None:
     st.dataframe(matrix, hide_index=True, key="md_transitions",
                  column_config={"probability": PERCENT, "count": st.column_config.NumberColumn(format="%.0f")})
     csv_download(matrix, "markov_transition_matrix.csv", key="dl_md_transitions")
-    show_chart(transition_heatmap(matrix, "Transition probabilities (row: from, column: to)"),
+    show_chart(cache.figure(transition_heatmap, matrix, "Transition probabilities (row: from, column: to)"),
                "markov_transitions")
 
 
@@ -96,7 +96,8 @@ def _shapley(ds: Dataset, settings: JourneySettings) -> None:
     st.dataframe(by_position, hide_index=True, key="md_shapley",
                  column_config={"conversions": NUMBER, "revenue": NUMBER})
     csv_download(by_position, "shapley_by_position.csv", key="dl_md_shapley")
-    show_chart(position_heatmap(by_position, "Shapley conversions by entry position"), "shapley_by_position")
+    show_chart(cache.figure(position_heatmap, by_position, "Shapley conversions by entry position"),
+               "shapley_by_position")
 
 
 def _ihc(ds: Dataset, settings: JourneySettings, params: dict) -> None:

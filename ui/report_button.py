@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import streamlit as st
 
 from attribution.engine.base import Dataset
 from attribution.errors import AttributionError
 from attribution.journeys.settings import JourneySettings
-from ui.downloads import NO_RERUN
+from ui.downloads import deferred_download
 
 CHANNEL_MODEL = "linear"
 
@@ -69,7 +68,7 @@ def build_report(ds: Dataset, settings: JourneySettings, results: pd.DataFrame |
             try:
                 frames.append(run_model(name, data))
             except AttributionError as err:
-                failures[name] = str(err)
+                failures[name] = err.message_for("app")
         results = pd.concat(frames, ignore_index=True) if frames else compare(data, [])
     html = dataset_report(ds, settings=settings, results=results, failures=failures, params=params,
                           channel_report=_channel_report(data) if data.total_conversions > 0 else None,
@@ -89,9 +88,8 @@ def report_button(ds: Dataset, settings: JourneySettings, *, results: pd.DataFra
     """
     mmm, budget = _media_mix()
     slug = re.sub(r"[^A-Za-z0-9]+", "_", ds.name).strip("_")[:40] or "dataset"
-    st.download_button(
+    deferred_download(
         "Full report (HTML)", lambda: build_report(ds, settings, results, failures, params, mmm, budget, level),
         file_name=f"attribution_report_{slug}.html", mime="text/html", key=key, icon=":material/summarize:",
-        on_click=NO_RERUN,
         help="One self-contained HTML file (works offline): dataset summary, journey settings, model "
              "comparison, channel report, and the media-mix and budget results when you have them.")

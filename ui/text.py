@@ -13,6 +13,8 @@ import re
 
 import pandas as pd
 
+from attribution.errors import AttributionError
+
 # every character CommonMark or Streamlit's Markdown treats specially (links, images, emphasis,
 # code, HTML, tables, headings, lists, colour and icon directives, LaTeX)
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
@@ -20,7 +22,11 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'])")
 
 def plain(text) -> str:
     """``text`` with every Markdown-special character backslash-escaped, so Markdown shows it as
-    written. Line breaks become spaces (a message stays one paragraph)."""
+    written. Line breaks become spaces (a message stays one paragraph). A library error shows its
+    text for app users (:meth:`~attribution.errors.AttributionError.message_for`), whose advice
+    names the page's controls rather than Python parameters."""
+    if isinstance(text, AttributionError):
+        text = text.message_for("app")
     return _SPECIAL.sub(r"\\\1", re.sub(r"[\r\n]+", " ", str(text)))
 
 

@@ -11,7 +11,7 @@ from attribution.models.logistic import RIDGE_FIT
 from attribution.reports import figures
 from attribution.reports.html import format_p_value
 from attribution.uncertainty import model_difference, rank_correlation, truth_errors
-from ui import cache_validation
+from ui import cache, cache_validation
 from ui import charts_validation as vcharts
 from ui.confidence import labelled
 from ui.downloads import csv_download, show_chart
@@ -21,9 +21,9 @@ TRUTH_STAGE = "purchase"  # the simulator's truth counts purchases
 
 def agreement(results: pd.DataFrame, draws, metric: str, level: float) -> None:
     """Rank correlation heatmap, and the paired difference of two chosen models."""
-    corr = rank_correlation(labelled(results), metric)
-    show_chart(figures.heatmap(corr, index="model", fmt=".2f", zmid=0.0,
-                              title=f"Rank correlation of channel {metric} (Spearman)"), "rank_agreement")
+    corr = cache.derived(rank_correlation, labelled(results), metric)
+    show_chart(cache.figure(figures.heatmap, corr, index="model", fmt=".2f", zmid=0.0,
+                            title=f"Rank correlation of channel {metric} (Spearman)"), "rank_agreement")
     csv_download(corr, "rank_agreement.csv", key="dl_rank")
     names = list(draws.models)
     if len(names) < 2:
@@ -33,9 +33,9 @@ def agreement(results: pd.DataFrame, draws, metric: str, level: float) -> None:
     label = {n: MODEL_SPECS[n].label for n in names}
     first = left.selectbox("Model", names, format_func=label.get, key="val_first")
     second = right.selectbox("Minus model", [n for n in names if n != first], format_func=label.get, key="val_second")
-    diff = model_difference(draws, first, second, metric, level).rename(columns=label)
-    show_chart(vcharts.difference_bars(diff, label[first], label[second],
-                                       f"{label[first]} − {label[second]} with {level:.0%} interval"), "model_difference")
+    diff = cache.derived(model_difference, draws, first, second, metric, level).rename(columns=label)
+    show_chart(cache.figure(vcharts.difference_bars, diff, label[first], label[second],
+                            f"{label[first]} − {label[second]} with {level:.0%} interval"), "model_difference")
     st.caption("Both models were run on the same bootstrap replicates, so the interval accounts for their "
                "correlation. Grey bars: the interval includes 0 (no clear difference).")
     st.dataframe(diff, hide_index=True)
@@ -48,7 +48,7 @@ def predictive(ds: Dataset, settings: JourneySettings, level: float) -> None:
     if checks is None:
         st.info(f"Predictive checks need journeys that did not convert. {why}")
         return
-    show_chart(vcharts.auc_by_order(checks, "Hold-out AUC (30 % of journeys held out)"), "holdout_auc")
+    show_chart(cache.figure(vcharts.auc_by_order, checks, "Hold-out AUC (30 % of journeys held out)"), "holdout_auc")
     st.dataframe(checks, hide_index=True)
     csv_download(checks, "holdout_auc.csv", key="dl_auc")
     coefs, why = cache_validation.coefficients(ds, settings, level=level)
@@ -82,12 +82,13 @@ def ground_truth(ds: Dataset, settings: JourneySettings, results: pd.DataFrame) 
     if settings.stage != TRUTH_STAGE:
         st.warning(f"The truth counts purchases: pick the **{TRUTH_STAGE}** conversion stage in the sidebar "
                    "to compare like with like.")
-    per_channel, summary = truth_errors(labelled(results), truth)
-    show_chart(vcharts.error_summary(summary, "Share of credit on the wrong channels"), "truth_summary")
+    per_channel, summary = cache.derived(truth_errors, labelled(results), truth)
+    show_chart(cache.figure(vcharts.error_summary, summary, "Share of credit on the wrong channels"), "truth_summary")
     st.dataframe(summary, hide_index=True, column_config={
         "share_error": st.column_config.NumberColumn(format="percent"),
         "mape": st.column_config.NumberColumn("MAPE", format="percent")})
     csv_download(summary, "truth_summary.csv", key="dl_truth_summary")
-    show_chart(vcharts.truth_bars(per_channel, "Share of credit vs true incremental share"), "truth_by_channel")
+    show_chart(cache.figure(vcharts.truth_bars, per_channel, "Share of credit vs true incremental share"),
+               "truth_by_channel")
     st.dataframe(per_channel, hide_index=True)
     csv_download(per_channel, "truth_by_channel.csv", key="dl_truth_channel")

@@ -12,6 +12,7 @@ import os
 import sys
 
 from attribution.api.keys import KEYS_ENV, KEYS_FILE_ENV, hash_key, load_keys, new_key
+from attribution.api.limits import LIMIT_SETTINGS, ApiLimits, limits_env, resolve_limits
 from attribution.cli import subcommand
 from attribution.errors import AttributionError
 
@@ -22,34 +23,26 @@ SERVE_EPILOG = f"""examples:
 
 Keys: {KEYS_ENV} (comma-separated keys) and/or {KEYS_FILE_ENV} (one 'sha256:<hex>' line per key,
 made by `python -m attribution api-key`). Without a key the server refuses to start unless --no-auth.
+Limits: each option above has its environment variable (ATTRIBUTION_API_MAX_...); a value that is not
+a positive number (a whole number for counts) stops the server before it starts.
 Docs at /docs, the OpenAPI document at /openapi.json, liveness at /healthz."""
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise AttributionError(f"{name} must be a whole number, not {value!r}") from None
-
-
 def _serve_args(p: argparse.ArgumentParser) -> None:
-    from attribution.api.service import ApiLimits
-
-    defaults = ApiLimits()
+    # the environment is read when serve runs, not here: every subcommand's parser is built on each
+    # call, so a bad ATTRIBUTION_API_* value must not break `simulate` or `--help`
     p.epilog = SERVE_EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 in a container)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--no-auth", action="store_true", help="serve without API keys (local use only)")
-    p.add_argument("--max-body-mb", type=float, default=_env_int("ATTRIBUTION_API_MAX_BODY_MB", defaults.max_body_bytes // 2**20),
-                   help=f"largest request body in MB (default {defaults.max_body_bytes // 2**20}; env ATTRIBUTION_API_MAX_BODY_MB)")
-    p.add_argument("--max-rows", type=int, default=_env_int("ATTRIBUTION_API_MAX_ROWS", defaults.max_rows),
-                   help=f"touchpoints + conversions (or paths) per attribution request (default {defaults.max_rows:,}; "
-                        "env ATTRIBUTION_API_MAX_ROWS)")
+    limits = p.add_argument_group("per-request limits (over one: HTTP 413 naming it; the option wins over its "
+                                  "environment variable)")
+    defaults = ApiLimits()
+    for s in LIMIT_SETTINGS:
+        limits.add_argument(s.option, dest=s.name, metavar="MB" if s.megabytes else "N", default=None,
+                            help=f"{s.what} (default {s.shown(getattr(defaults, s.field))}; env {s.env})")
     p.add_argument("--root-path", default=os.environ.get("ATTRIBUTION_API_ROOT_PATH", ""),
                    help="the path prefix when served behind a reverse proxy under a sub-path, e.g. /api")
     p.add_argument("--proxy-headers", action="store_true",
@@ -61,17 +54,15 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 def build_app():
     """The app for uvicorn's ``--factory`` mode (workers > 1): settings from the environment."""
     from attribution.api.server import create_app
-    from attribution.api.service import ApiLimits
 
     no_auth = os.environ.get("ATTRIBUTION_API_NO_AUTH") == "1"
-    limits = ApiLimits(max_body_bytes=_env_int("ATTRIBUTION_API_MAX_BODY_BYTES", ApiLimits.max_body_bytes),
-                       max_rows=_env_int("ATTRIBUTION_API_MAX_ROWS", ApiLimits.max_rows))
-    return create_app(None if no_auth else load_keys(), limits)
+    return create_app(None if no_auth else load_keys(), ApiLimits.from_env())
 
 
 @subcommand("serve", help="serve the HTTP API (FastAPI + uvicorn)", arguments=_serve_args)
 def run_serve(args: argparse.Namespace) -> int:
-    """Start the API server; refuses to start without keys unless ``--no-auth``."""
+    """Start the API server; refuses to start without keys unless ``--no-auth``, or with a limit
+    (option or ``ATTRIBUTION_API_*`` variable) that is not usable (:mod:`attribution.api.limits`)."""
     try:
         import uvicorn
 
@@ -79,15 +70,16 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise AttributionError(f"the API needs its extra: pip install -r requirements-api.txt ({exc.name} is "
                                "missing)") from None
+    limits = resolve_limits({s.name: getattr(args, s.name) for s in LIMIT_SETTINGS}, os.environ)
+    if args.workers < 1:
+        raise AttributionError("--workers must be at least 1")
     keys = load_keys()
     if not keys and not args.no_auth:
         raise AttributionError(f"no API key configured: set {KEYS_ENV} or {KEYS_FILE_ENV} (make a key with "
                                "`python -m attribution api-key`), or pass --no-auth for local use")
-    if args.max_body_mb <= 0 or args.max_rows < 1 or args.workers < 1:
-        raise AttributionError("--max-body-mb, --max-rows and --workers must be positive")
+    # the workers (uvicorn's factory mode) read their settings from the environment
     os.environ["ATTRIBUTION_API_NO_AUTH"] = "1" if args.no_auth else "0"
-    os.environ["ATTRIBUTION_API_MAX_BODY_BYTES"] = str(int(args.max_body_mb * 2**20))
-    os.environ["ATTRIBUTION_API_MAX_ROWS"] = str(args.max_rows)
+    os.environ.update(limits_env(limits))
     where = "without authentication (--no-auth)" if args.no_auth else f"with {len(keys.hashes)} API key(s)"
     print(f"attribution API on http://{args.host}:{args.port} {where}; docs at /docs", file=sys.stderr)
     uvicorn.run("attribution.api.commands:build_app", factory=True, host=args.host, port=args.port,

@@ -6,11 +6,14 @@ Rules:
   was made with ``keys=None``, the ``--no-auth`` local mode): no header is 401, a wrong key 403.
   ``/healthz``, ``/openapi.json`` and ``/docs`` are open (they hold no data).
 * A request body over ``limits.max_body_bytes`` is refused with 413 before it is parsed.
-* Every error is JSON ``{"error", "detail", "field"}``: a body that is not JSON is 400;
-  request-shape problems (pydantic) and the library's :class:`~attribution.errors.AttributionError`
-  are 422 naming the field where there is one, limits 413; anything else is a 500 whose detail is
-  a reference to the server log, never a traceback. Other HTTP errors keep their headers (a 405
-  names the allowed methods).
+* Every error is JSON ``{"error", "detail", "field"}``. A body that is not valid JSON (``{nope``,
+  a truncated document) is a 422 with field ``body`` whose detail says where parsing stopped; a body
+  that is JSON of the wrong shape (a list, a missing field) or sent without a JSON content type (it
+  is then not parsed) is a 422 too. Only a body that cannot be read as text at all (bytes that are
+  not UTF-8) is a 400. Request-shape problems (pydantic) and the library's
+  :class:`~attribution.errors.AttributionError` are 422 naming the field where there is one, limits
+  413; anything else is a 500 whose detail is a reference to the server log, never a traceback.
+  Other HTTP errors keep their headers (a 405 names the allowed methods).
 * Keys never reach a log: the access log has method, path and status only.
 """
 from __future__ import annotations
@@ -26,18 +29,20 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from attribution.api import mmm_schemas as ms
 from attribution.api import schemas as s
 from attribution.api import service
 from attribution.api.keys import KeyRing
-from attribution.api.service import ApiLimits, RequestTooLarge
+from attribution.api.limits import ApiLimits, RequestTooLarge
 from attribution.errors import AttributionError, DataValidationError
 
 log = logging.getLogger("attribution.api")
-ERRORS = {400: {"model": s.ErrorBody, "description": "the body is not JSON"},
+ERRORS = {400: {"model": s.ErrorBody, "description": "the body cannot be read as text (it is not UTF-8)"},
           401: {"model": s.ErrorBody, "description": "no x-api-key header"},
           403: {"model": s.ErrorBody, "description": "the key is not valid"},
           413: {"model": s.ErrorBody, "description": "over a request limit"},
-          422: {"model": s.ErrorBody, "description": "the request cannot be used as sent; detail says why"}}
+          422: {"model": s.ErrorBody, "description": "the body is not valid JSON, or the request cannot be used as "
+                                                     "sent; detail says why and field names the field"}}
 
 
 def _version() -> str:
@@ -129,6 +134,10 @@ def create_app(keys: KeyRing | None, limits: ApiLimits | None = None) -> FastAPI
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
         first = problems[0] if problems else {"loc": (), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":  # its loc is ("body", character position), not a field
+            where = first.get("loc", ("body", "?"))[-1]
+            why = (first.get("ctx") or {}).get("error", "JSON decode error")
+            return _error(422, "invalid request", f"body: not valid JSON (at character {where}: {why})", "body")
         field = _field(first.get("loc", ()))
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
@@ -173,8 +182,8 @@ def create_app(keys: KeyRing | None, limits: ApiLimits | None = None) -> FastAPI
         """The hosted IHC API's request and answer: `customer_journeys` in, `ihc` per session out."""
         return await run_in_threadpool(service.compute_ihc, req, limits)
 
-    @app.post("/v1/mmm/fit", response_model=s.MMMFitResponse, tags=["media mix"], **secured)
-    async def mmm_fit(spec: s.MMMFitSpec) -> s.MMMFitResponse:
+    @app.post("/v1/mmm/fit", response_model=ms.MMMFitResponse, tags=["media mix"], **secured)
+    async def mmm_fit(spec: ms.MMMFitSpec) -> ms.MMMFitResponse:
         """Fit a media-mix model (adstock + saturation regression) on a wide daily or weekly table.
 
         Optional `lift_tests` (experiments: `channel, x, delta_x, delta_y, sigma`) calibrate the
@@ -183,9 +192,16 @@ def create_app(keys: KeyRing | None, limits: ApiLimits | None = None) -> FastAPI
         """
         return await run_in_threadpool(service.mmm_fit, spec, limits)
 
-    @app.post("/v1/budget/optimize", response_model=s.BudgetResponse, tags=["media mix"], **secured)
-    async def budget_optimize(req: s.BudgetRequest) -> s.BudgetResponse:
-        """Fit the media-mix model, then split the budget for the largest predicted response."""
+    @app.post("/v1/budget/optimize", response_model=ms.BudgetResponse, tags=["media mix"], **secured)
+    async def budget_optimize(req: ms.BudgetRequest) -> ms.BudgetResponse:
+        """Fit the media-mix model, then plan the budget on it (`budget.plan`).
+
+        `budget.mode`: `budget` (the default) splits `total` for the largest predicted response;
+        `marginal_roas` spends until one more unit returns `target_marginal_roas`; `response` finds the
+        least spend reaching `target_response`. Bounds: `bounds` (spend), `pct_bounds` and
+        `channel_pct_bounds` (change relative to current spend), `locked`. With `forecast_periods`,
+        `forecast` predicts the outcome per period for the next periods under the plan (`budget.forecast`).
+        """
         return await run_in_threadpool(service.budget_optimize, req, limits)
 
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)

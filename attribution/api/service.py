@@ -1,51 +1,27 @@
 """What each endpoint does, without HTTP: validated request models in, response models out.
 
 Every computation is the library's own (the numbers equal ``at.compare`` / ``at.bootstrap`` /
-``mmm.fit`` / ``budget.optimize`` on the same data); this module only translates. Rules:
+``mmm.fit`` / ``budget.plan`` / ``budget.forecast`` on the same data); this module only translates. Rules:
 
 * Touches and conversions go through the same ingest checks as an uploaded file (as an in-memory
   Parquet upload), so rows the library would reject are rejected here too and counted by reason
   in the answer; a request whose every row is bad is a 422.
 * Aggregated paths: rows with the same path are added up; only the path rules of the journey
   rules apply (``transform``, ``exclude_channels``), as for an uploaded paths file.
-* Limits (:class:`ApiLimits`) are checked before any work starts: too many rows is a
-  :class:`RequestTooLarge` (HTTP 413) naming the limit.
+* Limits (:class:`~attribution.api.limits.ApiLimits`) are checked before any work starts: too many
+  rows or replicates is a :class:`~attribution.api.limits.RequestTooLarge` (HTTP 413) naming the limit.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from attribution.api import mmm_schemas as ms
 from attribution.api import schemas as s
-from attribution.errors import AttributionError, DataValidationError, ModelError
-
-# Bootstrap and MMM work grows with these; beyond them a request would tie up a worker for minutes.
-MAX_N_BOOT = 1000
-
-
-class RequestTooLarge(AttributionError):
-    """The request is over one of the server's limits (HTTP 413); the message names it."""
-
-
-@dataclass(frozen=True)
-class ApiLimits:
-    """Per-request limits (all configurable with ``serve`` options or environment variables).
-
-    ``max_body_bytes``: request body size. ``max_rows``: touchpoints + conversions + paths of one
-    attribution request. ``max_boot_work``: ``n_boot`` x rows (bounds the bootstrap's time).
-    ``max_ihc_journeys``/``max_ihc_sessions``: one compute_ihc request (the hosted API's limits
-    by default). ``max_mmm_rows``: periods of a media-mix table.
-    """
-
-    max_body_bytes: int = 64 * 2**20
-    max_rows: int = 1_000_000
-    max_boot_work: int = 20_000_000
-    max_ihc_journeys: int = 100
-    max_ihc_sessions: int = 3000
-    max_mmm_rows: int = 3660
+from attribution.api.limits import ApiLimits, RequestTooLarge
+from attribution.errors import DataValidationError, ModelError
 
 
 def _too_large(what: str, n: int, limit: int, hint: str) -> RequestTooLarge:
@@ -157,8 +133,8 @@ def _check_size(req: s.AttributionRequest, limits: ApiLimits) -> int:
     if req.n_boot:
         if req.n_boot < 2:
             raise ModelError("n_boot must be 0 (no intervals) or at least 2")
-        if req.n_boot > MAX_N_BOOT:
-            raise _too_large("n_boot", req.n_boot, MAX_N_BOOT, "200 replicates give stable 95% intervals")
+        if req.n_boot > limits.max_n_boot:
+            raise _too_large("n_boot", req.n_boot, limits.max_n_boot, "200 replicates give stable 95% intervals")
         if req.n_boot * n > limits.max_boot_work:
             raise _too_large("n_boot x rows", req.n_boot * n, limits.max_boot_work,
                              "use fewer replicates or send aggregated paths")
@@ -264,24 +240,32 @@ def _records(frame: pd.DataFrame) -> list[dict]:
                  v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in records]
 
 
-def _fit(spec: s.MMMFitSpec, limits: ApiLimits, at: str = ""):
-    """``mmm.fit`` on the request's table; ``at`` is where ``spec`` sits in the request (``"fit."`` in a
-    budget request), so an error in a lift test names its full field."""
+def _fit(spec: ms.MMMFitSpec, limits: ApiLimits, at: str = ""):
+    """``mmm.fit`` on the request's table with the request's options (each under its ``mmm.fit``
+    name); ``at`` is where ``spec`` sits in the request (``"fit."`` in a budget request), so an error
+    in a lift test or ``freq`` names its full field."""
     from attribution import mmm
 
     if len(spec.rows) > limits.max_mmm_rows:
         raise _too_large("rows of the table", len(spec.rows), limits.max_mmm_rows,
                          "aggregate to weeks, or send a shorter range")
-    if spec.n_boot > MAX_N_BOOT // 5:
-        raise _too_large("n_boot", spec.n_boot, MAX_N_BOOT // 5, "100 replicates give usable intervals")
+    if spec.n_boot > limits.max_mmm_n_boot:
+        raise _too_large("n_boot", spec.n_boot, limits.max_mmm_n_boot, "100 replicates give usable intervals")
     if spec.n_boot == 1:
         raise ModelError("n_boot must be 0 (no intervals) or at least 2")
     frame = pd.DataFrame(spec.rows)
-    options = spec.model_dump(exclude={"rows", "lift_tests", "compare_uncalibrated"})
-    return mmm.fit(frame, lift_tests=_lift_tests(spec, at), **options)
+    options = spec.model_dump(exclude={"rows", "lift_tests", "compare_uncalibrated", "events"})
+    events = pd.DataFrame([e.model_dump() for e in spec.events], columns=["date", "event"]) if spec.events else None
+    try:
+        return mmm.fit(frame, lift_tests=_lift_tests(spec, at), events=events, **options)
+    except DataValidationError as err:
+        # the library names the date column; the request's mistake is its freq (the dates are as they are)
+        if spec.freq is not None and str(err).startswith("freq="):
+            raise DataValidationError(f"{at}freq: {err}", column=f"{at}freq") from err
+        raise
 
 
-def _lift_tests(spec: s.MMMFitSpec, at: str) -> pd.DataFrame | None:
+def _lift_tests(spec: ms.MMMFitSpec, at: str) -> pd.DataFrame | None:
     """The request's lift tests as the library's table (None for null or []), checked by the library's
     rules; an error names the request's field, ``<at>lift_tests.<index from 0>.<column>``."""
     from attribution.mmm.lift import LIFT_COLUMNS, check_lift_tests
@@ -304,7 +288,7 @@ def _scalar(value) -> float | int | str | bool | None:
     return value if isinstance(value, float | int | str | bool) or value is None else str(value)
 
 
-def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
+def mmm_fit(spec: ms.MMMFitSpec, limits: ApiLimits) -> ms.MMMFitResponse:
     """``attribution.mmm.fit`` on the wide table. With lift tests, ``lift_tests`` is the library's
     ``diagnostics["lift_tests"]`` and, when ``compare_uncalibrated``, ``calibration`` is
     :func:`~attribution.mmm.lift.calibration_table` of this fit and the same fit without the tests
@@ -317,12 +301,12 @@ def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
     selection = res.diagnostics.get("selection")
     tests = calibration = None
     if "lift_tests" in res.diagnostics:
-        tests = [s.LiftTestResult(**r) for r in _records(res.diagnostics["lift_tests"])]
+        tests = [ms.LiftTestResult(**r) for r in _records(res.diagnostics["lift_tests"])]
         if spec.compare_uncalibrated:
             plain = _fit(spec.model_copy(update={"lift_tests": None}), limits)
             table = calibration_table(res.channel_summary, plain.channel_summary)
-            calibration = [s.CalibrationRow(**r) for r in _records(table)]
-    return s.MMMFitResponse(channel_summary=_records(res.channel_summary), params=_records(res.params),
+            calibration = [ms.CalibrationRow(**r) for r in _records(table)]
+    return ms.MMMFitResponse(channel_summary=_records(res.channel_summary), params=_records(res.params),
                             diagnostics=diagnostics, warnings=[str(w) for w in res.diagnostics.get("warnings", [])],
                             fitted=_records(res.fitted), lift_tests=tests, calibration=calibration,
                             selection=_records(selection) if selection is not None else [],
@@ -330,35 +314,44 @@ def mmm_fit(spec: s.MMMFitSpec, limits: ApiLimits) -> s.MMMFitResponse:
                             baseline_relaxed=res.diagnostics.get("baseline_relaxed"))
 
 
-def budget_optimize(req: s.BudgetRequest, limits: ApiLimits) -> s.BudgetResponse:
-    """``attribution.budget.optimize`` on the model fitted to ``req.fit``, with the plan's warnings."""
-    from attribution import budget
+def budget_optimize(req: ms.BudgetRequest, limits: ApiLimits) -> ms.BudgetResponse:
+    """:func:`attribution.budget.plan` (``req.budget.mode`` and its amount) on the model fitted to
+    ``req.fit``, with the plan's warnings; with ``forecast_periods``, :func:`attribution.budget.forecast`
+    of the plan's spend per period on the request's table (seeded by the fit's ``seed``)."""
+    from attribution import budget, mmm
 
     res = _fit(req.fit, limits, "fit.")
-    unknown = sorted((set(req.budget.bounds) | set(req.budget.locked)) - set(res.channels))
-    if unknown:
-        raise DataValidationError(f"budget names channel(s) {', '.join(unknown)} that are not among the fit's "
-                                  f"channels ({', '.join(res.channels)})", column="budget")
-    settings = asdict_settings(req.budget)
-    plan = budget.optimize(res, **settings)
-    totals = {k: (None if v is None else float(v)) for k, v in plan.totals.items()}
-    totals = {k: (None if v is not None and not math.isfinite(v) else v) for k, v in totals.items()}
-    return s.BudgetResponse(allocation=_records(plan.allocation), totals=totals, warnings=list(plan.warnings),
-                            fit_warnings=[str(w) for w in res.diagnostics.get("warnings", [])])
+    settings = req.budget
+    for name in ("bounds", "channel_pct_bounds", "locked"):
+        unknown = sorted(set(getattr(settings, name)) - set(res.channels))
+        if unknown:
+            raise DataValidationError(f"budget.{name} names channel(s) {', '.join(unknown)} that are not among the "
+                                      f"fit's channels ({', '.join(res.channels)})", column=f"budget.{name}")
+    plan = budget.plan(res, settings.mode, settings.amount, bounds={c: tuple(b) for c, b in settings.bounds.items()},
+                       pct_bounds=pct_bounds(settings, res.channels), locked=tuple(settings.locked),
+                       periods=settings.periods)
+    totals = {k: (None if v is None or not math.isfinite(float(v)) else float(v)) for k, v in plan.totals.items()}
+    ahead = None
+    if settings.forecast_periods is not None:
+        spec = req.fit
+        history = mmm.prepare_wide(pd.DataFrame(spec.rows), spec.date, spec.target, spec.channels, spec.controls,
+                                   min_periods=2)
+        ahead = _records(budget.forecast(res, history, plan.recommended_per_period, settings.forecast_periods,
+                                         date=spec.date, seed=spec.seed))
+    return ms.BudgetResponse(mode=settings.mode, allocation=_records(plan.allocation), totals=totals,
+                             warnings=list(plan.warnings), forecast=ahead,
+                             fit_warnings=[str(w) for w in res.diagnostics.get("warnings", [])])
 
 
-def asdict_settings(settings: s.BudgetSettings) -> dict:
-    """Keyword arguments of :func:`attribution.budget.optimize` from the request's budget settings."""
-    values = settings.model_dump()
-    if values["pct_bounds"] is not None:
-        low, high = values["pct_bounds"]
-        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise DataValidationError("pct_bounds must be two finite numbers (low, high) with low <= high",
-                                      column="pct_bounds")
-        values["pct_bounds"] = (float(low), float(high))
-    values["bounds"] = {c: tuple(b) for c, b in values["bounds"].items()} or None
-    values["locked"] = tuple(values["locked"])
-    return values
+def pct_bounds(settings: ms.BudgetSettings, channels) -> tuple[float, float] | dict[str, tuple[float, float]] | None:
+    """The ``pct_bounds`` argument of :func:`attribution.budget.plan`: the request's pair for every
+    channel, or, with ``channel_pct_bounds``, a mapping where those channels' own pairs replace it
+    (channels in neither have no relative bound)."""
+    common = tuple(settings.pct_bounds) if settings.pct_bounds is not None else None
+    if not settings.channel_pct_bounds:
+        return common
+    own = {c: tuple(b) for c, b in settings.channel_pct_bounds.items()}
+    return {c: own.get(c, common) for c in channels if c in own or common is not None}
 
 
 __all__ = ["ApiLimits", "RequestTooLarge", "attribution", "budget_optimize", "compute_ihc", "mmm_fit"]

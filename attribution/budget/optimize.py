@@ -80,6 +80,13 @@ class BudgetResult:
                 "lift_pct", "lift_ci_low", "lift_ci_high", "periods")
         return {k: getattr(self, k) for k in keys}
 
+    @property
+    def recommended_per_period(self) -> dict[str, float]:
+        """Each channel's recommended spend per period (the plan's spend, not its total over
+        ``periods``): what :func:`attribution.budget.forecast` takes as ``spend_per_period``."""
+        per = self.allocation["recommended_spend"] / self.periods
+        return {str(c): float(v) for c, v in zip(self.allocation["channel"], per, strict=True)}
+
 
 def _limits(fit: ResponseModel, bounds: Bounds | None, pct_bounds: PctBounds | None, locked: Sequence[str],
             default_hi: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -281,7 +288,8 @@ PLAN_MODES = {"budget": "spend per period to split", "marginal_roas": "target ma
 
 def plan(fit: ResponseModel, mode: str, amount: float | None = None, *, bounds: Bounds | None = None,
          pct_bounds: PctBounds | None = BUDGET_PCT_BOUNDS, locked: Sequence[str] = (), periods: int = 1) -> BudgetResult:
-    """One budget plan by ``mode`` (the dispatch the app, the CLI and the API share).
+    """One budget plan by ``mode`` (the dispatch the Budget optimiser page and ``POST /v1/budget/optimize``
+    share; the CLI has no budget command).
 
     ``mode="budget"``: :func:`optimize` with ``total=amount`` (``None`` = the current total);
     ``"marginal_roas"``: :func:`spend_for_target` with ``target_marginal_roas=amount``;

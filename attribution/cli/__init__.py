@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return SUBCOMMANDS[args.command].run(args)
     except AttributionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.message_for('cli')}", file=sys.stderr)
         return 2
 
 

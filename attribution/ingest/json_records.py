@@ -112,4 +112,4 @@ def read_json_raw(con, src: FileSource, role: str, encoding: str | None = None) 
     except DataValidationError:
         con.execute(f"drop table if exists {table}")
         raise
-    return RawTable(src.name, view, _columns(con, view), n, cleanup=cleanup)
+    return RawTable(src.name, view, _columns(con, view), n, cleanup=cleanup, ordered=True)

@@ -195,10 +195,12 @@ def resolve_mapping(role: str, columns: list[str], given: dict | None, file: str
         if merged.get(canon) is None:
             close = closest_columns(canon, role, columns)
             hint = f" Closest names: {_list(close)}." if close else ""
+            what = (f"{file}: no column for {canon} ({DESCRIPTIONS.get(canon, canon)}) in the {role} file. "
+                    f"Columns found{found_with}: {_list(columns)}.{hint} Rename the column in the file or ")
             raise DataValidationError(
-                f"{file}: no column for {canon} ({DESCRIPTIONS.get(canon, canon)}) in the {role} file. "
-                f"Columns found{found_with}: {_list(columns)}.{hint} Rename the column in the file or map "
-                f"it: mappings={{'{role}': {{'{canon}': '<column name>'}}}}.", file=file, column=canon)
+                what + f"map it: mappings={{'{role}': {{'{canon}': '<column name>'}}}}.", file=file, column=canon,
+                shown_as={"app": what + f"choose the column for {canon} in the column mapping.",
+                          "cli": what + f"map it: --map {role}.{canon}=<column name>."})
     return {k: v for k, v in merged.items() if v is not None}
 
 

@@ -1,8 +1,10 @@
 """Aggregated path files (one row per unique path, ChannelAttribution layout) and :func:`read_paths`."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import warnings
+from itertools import repeat
 
 import duckdb
 import numpy as np
@@ -26,7 +28,7 @@ def detect_path_separator(values: list[str], delimiter: str | None = None) -> st
     for sep in PATH_SEPARATORS:
         if sep == delimiter:
             continue
-        n = sum(sep in v for v in values)
+        n = sum(map(str.__contains__, values, repeat(sep)))  # values holding sep, counted in C
         if n > best_n:
             best, best_n = sep, n
     return best
@@ -44,27 +46,32 @@ def load_paths(ctx: LoadContext, src: FileSource, mapping: dict | None, path_sep
             f'select cast("{m["path"].replace(chr(34), chr(34) * 2)}" as varchar) from {raw.table} '
             "where __row <= 2000").fetchall() if r[0] is not None]
         path_separator = detect_path_separator(sample, raw.delimiter)
-    split = _split_sql("path", path_separator)
     fields = [
         Field("path", "text", m.get("path"), required=True),
         Field("conversions", "number", m.get("conversions"), required=True, nonneg=True),
         Field("revenue", "number", m.get("revenue"), nonneg=True, empty="0", default="0"),
         Field("nulls", "number", m.get("nulls"), nonneg=True, empty="0", default="0"),
     ]
-    checks = [Check(f"list_contains({split}, '')",
+    checks = [Check("list_contains(__steps, '')",
                     lit(f"path has an empty step (steps are separated by {path_separator!r})"),
                     m["path"], "path")]
     # identical rows are separate records of an aggregated file (ChannelAttribution's own sample has
-    # 522 of them), so they are added up like any repeated path instead of being rejected
-    st = ctx.add(ctx.stage(raw, fields, checks=checks, dedupe=False), "paths", raw)
-    # one pass over the validated rows: the paths added up, with their row counts for the note below
-    grouped = temp_name("paths")
-    ctx.con.execute(f"create temp table {grouped} as select {split} as p, sum(conversions) as c, "
-                    f"sum(revenue) as r, sum(nulls) as n, min(__row) as first, count(*) as rows "
-                    f"from {st.good} group by p")
-    ctx.temps.append(f"table {grouped}")
-    ctx.output("paths", f"select p, c, r, n from {grouped} order by first")
-    n_rows, n_paths = ctx.con.execute(f"select coalesce(sum(rows), 0), count(*) from {grouped}").fetchall()[0]
+    # 522 of them), so they are added up like any repeated path instead of being rejected. A paths
+    # file has one row per path, so it is staged as a table: one pass types, checks and splits it
+    st = ctx.add(ctx.stage(raw, fields, checks=checks, dedupe=False, materialize=True,
+                           derived={"__steps": _split_sql("path", path_separator)}), "paths", raw)
+    # the usual file has every path on one row (told by distinct hashes: equal paths hash alike) and
+    # is written as it is, in file order; otherwise the rows of each path are added up
+    n_rows, n_paths = ctx.con.execute(f"select count(*), count(distinct hash(__steps)) from {st.good}"
+                                      ).fetchall()[0]
+    source, order = f"(select __steps as p, conversions as c, revenue as r, nulls as n from {st.good})", ""
+    if n_paths < n_rows:
+        source = temp_name("paths")
+        ctx.con.execute(f"create temp table {source} as select __steps as p, sum(conversions) as c, "
+                        f"sum(revenue) as r, sum(nulls) as n, min(__row) as first from {st.good} group by p")
+        ctx.temps.append(f"table {source}")
+        n_paths, order = ctx.con.execute(f"select count(*) from {source}").fetchall()[0][0], " order by first"
+    ctx.output("paths", f"select p, c, r, n from {source}{order}")
     if n_paths < n_rows:
         ctx.issues.append(Issue(src.name, m["path"], None,
                                 f"{n_rows - n_paths:,} rows repeat the path of an earlier row; their counts "
@@ -139,6 +146,13 @@ def _tuples(lists: pa.ChunkedArray) -> list[tuple[str, ...]]:
     column = lists.combine_chunks()
     steps = pc.dictionary_encode(column.flatten())
     flat = np.asarray(steps.dictionary.to_pylist(), dtype=object)[steps.indices.to_numpy()].tolist()
-    offsets = column.offsets.to_numpy() - column.offsets[0].as_py()
-    return [tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-
+    offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
+    # hundreds of thousands of new tuples would set off the cyclic garbage collector again and
+    # again (a third of the time here); tuples of str hold no cycles
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [tuple(flat[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    finally:
+        if enabled:
+            gc.enable()

@@ -47,6 +47,9 @@ class RawTable:
     delimiter: str | None = None
     reader_rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
     cleanup: list[str] = field(default_factory=list)
+    #: a scan of ``table`` yields the rows in ``__row`` order (a plain numbered view over one table,
+    #: which DuckDB keeps in insertion order; not after a join)
+    ordered: bool = False
 
     def drop(self, con) -> None:
         """Drop the temp objects behind this relation."""
@@ -223,7 +226,8 @@ def read_csv_raw(con, src: FileSource, *, role: str, accept: Callable[[list[str]
     except DataValidationError:
         con.execute(f"drop table if exists {table}")
         raise
-    return RawTable(src.name, view, _columns(con, view), n_ok + len(rr), delimiter, rr, cleanup)
+    return RawTable(src.name, view, _columns(con, view), n_ok + len(rr), delimiter, rr, cleanup,
+                    ordered=rr.empty)
 
 
 def _read_csv(con, table: str, src: FileSource, opts: dict, rej: str, scan: str, cols: list[str] | None) -> None:
@@ -373,4 +377,4 @@ def frame_raw(con, frame: pd.DataFrame, file: str) -> RawTable:
     except DataValidationError:
         con.execute(f"drop table if exists {table}")
         raise
-    return RawTable(file, view, _columns(con, view), len(frame), cleanup=cleanup)
+    return RawTable(file, view, _columns(con, view), len(frame), cleanup=cleanup, ordered=True)

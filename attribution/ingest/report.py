@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-#: where an issue's message is shown: the Python library (and the HTTP API), the app, the command line
-AUDIENCES = ("library", "app", "cli")
+from attribution.errors import text_for
 
 
 @dataclass(frozen=True)
@@ -15,7 +14,7 @@ class Issue:
 
     ``row`` is a 1-based data row (None when the issue is about the whole file or column).
     ``message`` is the library's text: its advice may name a parameter of :func:`attribution.load`.
-    ``shown_as`` holds the whole text for an audience of :data:`AUDIENCES` whose user cannot pass
+    ``shown_as`` holds the whole text for an audience of :data:`attribution.errors.AUDIENCES` whose user cannot pass
     that parameter (the app has no control for it, the CLI no flag), saying what they can do
     instead; read it with :meth:`message_for`.
     """
@@ -29,9 +28,7 @@ class Issue:
 
     def message_for(self, audience: str) -> str:
         """The message as shown to ``audience`` ('library', 'app' or 'cli'): its own text, else ``message``."""
-        if audience not in AUDIENCES:
-            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})")
-        return self.shown_as.get(audience, self.message)
+        return text_for(audience, self.shown_as, self.message)
 
     @property
     def location(self) -> str:

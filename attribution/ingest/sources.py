@@ -192,10 +192,12 @@ def sniff_format(src: FileSource) -> str:
 def check_size(src: FileSource, max_bytes: int | None) -> None:
     """Raise when the file is larger than ``max_bytes`` (None or 0: no limit)."""
     if max_bytes and src.size > max_bytes:
+        over = f"{src.name} is {file_size(src.size)}, over the {file_size(max_bytes)} limit. "
         raise DataValidationError(
-            f"{src.name} is {file_size(src.size)}, over the {file_size(max_bytes)} limit. Raise the limit "
-            f"(load_into(..., max_bytes={src.size}) or more, or the app's upload limit), "
-            "or split the file, or convert it to Parquet.", file=src.name)
+            over + f"Raise the limit (load_into(..., max_bytes={src.size}) or more, or the app's upload limit), "
+            "or split the file, or convert it to Parquet.", file=src.name,
+            shown_as={"app": over + "Split the file or convert it to Parquet, or ask whoever runs this app to "
+                             "raise its upload limit (ATTRIBUTION_MAX_UPLOAD_MB)."})
 
 
 def gzip_damaged(src: FileSource, exc: BaseException) -> DataValidationError:
@@ -230,11 +232,13 @@ def expanded(src: FileSource, max_bytes: int | None) -> FileSource:
             while chunk := fh.read(1 << 20):
                 total += len(chunk)
                 if max_bytes and total > max_bytes:
+                    what = (f"{src.name} expands to more than {file_size(max_bytes)} when decompressed (the "
+                            "limit is on the uncompressed size). Split the file, convert it to Parquet, or ")
                     raise DataValidationError(
-                        f"{src.name} expands to more than {file_size(max_bytes)} when decompressed (the "
-                        f"limit is on the uncompressed size). Split the file, convert it to Parquet, or raise "
-                        f"the limit (load_into(..., max_bytes=...), or the app's ATTRIBUTION_MAX_UPLOAD_MB).",
-                        file=src.name)
+                        what + "raise the limit (load_into(..., max_bytes=...), or the app's "
+                        "ATTRIBUTION_MAX_UPLOAD_MB).", file=src.name,
+                        shown_as={"app": what + "ask whoever runs this app to raise its upload limit "
+                                                "(ATTRIBUTION_MAX_UPLOAD_MB)."})
                 out.write(chunk)
     except (OSError, EOFError, zlib.error) as exc:
         tmp.cleanup()
@@ -321,9 +325,11 @@ def encoding_error(src: FileSource, role: str) -> DataValidationError:
     where = first_invalid_utf8(src)
     line, byte, value = where if where else (None, None, None)
     at = f" at line {line}, byte {byte} (0x{value:02x})" if where else ""
+    what = f"{src.name} is not valid UTF-8{at}. Re-save it as UTF-8 (Excel: Save As > CSV UTF-8), or read it "
     return DataValidationError(
-        f"{src.name} is not valid UTF-8{at}. Re-save it as UTF-8 (Excel: Save As > CSV UTF-8), or read it "
-        f"as Latin-1 (Windows) with mappings={{'{role}': {{'encoding': 'latin-1'}}}}.", file=src.name, row=line)
+        what + f"as Latin-1 (Windows) with mappings={{'{role}': {{'encoding': 'latin-1'}}}}.", file=src.name, row=line,
+        shown_as={"app": what + "as Windows / Latin-1: choose it under Text encoding (CSV) above the preview.",
+                  "cli": what + f"as Latin-1 (Windows) with --map {role}.encoding=latin-1."})
 
 
 def _windows_1252_undefined(exc: UnicodeDecodeError):
@@ -368,10 +374,13 @@ def as_utf8(src: FileSource, encoding: str, role: str) -> tuple[FileSource, str]
                     break
     except UnicodeDecodeError as exc:
         tmp.cleanup()
+        what = f"{src.name} is not valid {encoding.upper()} near line {line} ({exc.reason}). Choose the file's encoding"
         raise DataValidationError(
-            f"{src.name} is not valid {encoding.upper()} near line {line} ({exc.reason}). Choose the file's "
-            f"encoding (mappings={{'{role}': {{'encoding': 'utf-8'}}}}, 'latin-1' or 'utf-16'), or re-save it "
-            "as UTF-8.", file=src.name, row=line) from None
+            what + f" (mappings={{'{role}': {{'encoding': 'utf-8'}}}}, 'latin-1' or 'utf-16'), or re-save it "
+            "as UTF-8.", file=src.name, row=line,
+            shown_as={"app": what + " under Text encoding (CSV) above the preview, or re-save it as UTF-8.",
+                      "cli": what + f" (--map {role}.encoding=utf-8, latin-1 or utf-16), or re-save it as UTF-8."}
+        ) from None
     except (OSError, EOFError, zlib.error) as exc:
         tmp.cleanup()
         raise gzip_damaged(src, exc) from None

@@ -1,6 +1,7 @@
 """Cast raw values to canonical types inside DuckDB, with a reason for every rejected row.
 
-:func:`stage` turns a raw relation into a temp view holding the typed canonical columns plus
+:func:`stage` turns a raw relation into a temp view (a table with ``materialize``, for small
+inputs read several times) holding the typed canonical columns (and any ``derived`` ones) plus
 ``__row`` (1-based data row), ``__code`` (NULL when the row is accepted) and, for rejected rows,
 ``__column``, ``__value`` and ``__reason``; ``Staged.good`` selects the accepted rows and
 ``Staged.rejected`` holds the rejected ones. All work is set-based SQL: no Python loops over rows.
@@ -84,6 +85,17 @@ def _empty(s: str, typ: str) -> str:
     return f"({s} is null or ({s} < '!' and trim({s}) = ''))" if typ == "VARCHAR" else f"({s} is null)"
 
 
+def _trimmed(s: str) -> str:
+    """SQL: the text value trimmed (trim() removes Unicode space separators), NULL when empty.
+
+    trim() is costly over millions of rows, so it only runs on values that may need it: an
+    ASCII value (byte length = character length) whose first byte is above the space and whose
+    last is not a space has nothing to trim; every other value goes through trim().
+    """
+    return (f"(case when {s} >= '!' and not ends_with({s}, ' ') and strlen({s}) = length({s}) then {s} "
+            f"else nullif(trim({s}), '') end)")
+
+
 @dataclass
 class _Sql:
     """SQL pieces of a staged view, by level (each level may use the columns of the one before)."""
@@ -96,20 +108,20 @@ class _Sql:
 
 
 def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | None, sql: _Sql,
-               issues: list[Issue]) -> None:
+               issues: list[Issue], commas: set[str]) -> None:
     """Add the typed expression of ``f`` (raw column alias ``s`` of DuckDB type ``typ``) and its
-    rejection conditions to ``sql``."""
+    rejection conditions to ``sql``; ``commas`` holds the columns written with a decimal comma."""
     v = quote_identifier(f.name)
     empty = _empty(s, typ)
     comma, text_value = False, s
     dflt = f"cast({f.empty} as double)" if f.empty is not None else "NULL"
     if f.kind == "text":
-        text = f"nullif(trim({s}), '')" if typ == "VARCHAR" else f"cast({s} as varchar)"
+        text = _trimmed(s) if typ == "VARCHAR" else f"cast({s} as varchar)"
         sql.level_b.append(f"{text} as {v}")
     elif f.kind == "number":
         # the cast ignores surrounding blanks; only values it rejects are checked for emptiness
         num = f"try_cast({s} as double)"
-        comma = typ == "VARCHAR" and _decimal_comma(con, raw, f.source)
+        comma = typ == "VARCHAR" and f.source in commas
         if comma:
             # with a decimal comma a dot can only group thousands: '1.5' (or '1.500', which could be
             # 1.5 in the other convention) is ambiguous and rejected, never read as 15 or 1500
@@ -161,8 +173,9 @@ def _field_sql(con, raw: RawTable, f: Field, s: str, typ: str, ts_format: str | 
 
 
 def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), ts_format: str | None = None,
-          dedupe: bool = True, flags: dict[str, str] | None = None) -> Staged:
-    """Type and validate ``raw`` as a temp view; see the module docstring for its columns.
+          dedupe: bool = True, flags: dict[str, str] | None = None, derived: dict[str, str] | None = None,
+          materialize: bool = False) -> Staged:
+    """Type and validate ``raw`` as a temp view (or table); see the module docstring for its columns.
 
     Parameters
     ----------
@@ -180,17 +193,26 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
     flags : dict, optional
         Name -> SQL condition over the typed columns; ``Staged.counts[name]`` is the number of
         accepted rows where it holds (for warnings).
+    derived : dict, optional
+        Name -> SQL expression over the typed columns: extra columns of the staged rows, computed
+        once per row, that ``checks`` may use (e.g. the steps of a path).
+    materialize : bool
+        Store the staged rows in a temp table (in ``__row`` order) instead of a view: for small
+        inputs read several times (aggregated paths), where computing the casts once beats
+        computing them again in each pass. The default view suits large files read once.
     """
     issues: list[Issue] = []
     srcs = sorted({f.source for f in fields if f.source})
     alias = {c: f"s{i}" for i, c in enumerate(srcs)}
     types = {c: _base_type(raw.columns[c]) for c in srcs}
     sql = _Sql(level_a=[f"{quote_identifier(c)} as {alias[c]}" for c in srcs])
+    commas = _decimal_commas(con, raw, sorted({f.source for f in fields if f.kind == "number" and f.source
+                                               and types[f.source] == "VARCHAR"}))
     for f in fields:
         if f.source is None:
             sql.level_b.append(f"cast({f.default or 'NULL'} as {_SQL_TYPE[f.kind]}) as {quote_identifier(f.name)}")
         else:
-            _field_sql(con, raw, f, alias[f.source], types[f.source], ts_format, sql, issues)
+            _field_sql(con, raw, f, alias[f.source], types[f.source], ts_format, sql, issues, commas)
     level_a, level_z, level_p, level_b, conds = sql.level_a, sql.level_z, sql.level_p, sql.level_b, sql.conds
     for c in checks:
         conds.append((c.cond, c.reason, c.column, c.value))
@@ -213,26 +235,29 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                                               for i, item in enumerate(conds)) + " end")
 
         join = f"left join {dup_table} d using (__row)" if dup_table else ""
+        extra = "".join(f", {expr} as {quote_identifier(name)}" for name, expr in (derived or {}).items())
         flag_cols = [f"({sql}) as {quote_identifier('__flag_' + name)}" for name, sql in (flags or {}).items()]
         drop = ["__row", "__code", *alias.values(), *_p_cols(level_z + level_p)]
         drop += ["__dup_of"] if dup_table else []
-        # a view, not a table: writing 10 M typed rows twice (stage, then final) costs more than
-        # evaluating the casts once more in the final insert
+        # a view by default: writing 10 M typed rows twice (stage, then final) costs more than
+        # evaluating the casts once more in the final insert. A table keeps __row order (a join
+        # or an unordered source needs the sort)
+        order = " order by __row" if materialize and (dup_table or not raw.ordered) else ""
         con.execute(f"""
-            create or replace temp view {table} as
+            create or replace temp {'table' if materialize else 'view'} {table} as
             with a as (select __row{''.join(', ' + e for e in level_a)} from {raw.table}),
             z as (select *{''.join(', ' + e for e in level_z)} from a),
             p as (select *{''.join(', ' + e for e in level_p)} from z),
             b as (select *, {', '.join(level_b + flag_cols)} from p),
-            c as (select b.*{', d.__dup_of' if dup_table else ''} from b {join}),
+            c as (select b.*{', d.__dup_of' if dup_table else ''}{extra} from b {join}),
             e as (select *, {code} as __code from c)
             select * exclude ({', '.join(drop)}), __row, __code,
                    {by_code(2)} as __column, cast({by_code(3)} as varchar) as __value,
                    cast({by_code(1)} as varchar) as __reason
-            from e""")
+            from e{order}""")
 
     create_view(None)
-    temps = [f"view {table}"]
+    temps = [f"{'table' if materialize else 'view'} {table}"]
     # one pass gives the counts for the report and the hashes that occur more than once
     stats, candidates = view_stats(con, table, fields, list(flags or {}), with_hash=dedupe)
     if len(candidates):
@@ -259,7 +284,8 @@ def stage(con, raw: RawTable, fields: list[Field], *, checks: list[Check] = (), 
                 select list({{'__row': __row, '__column': __column, '__value': __value,
                               '__reason': __reason}}) filter (where __code is not null) as l
                 from {table})""")
-        good = f"(select v.* from {table} v anti join {rejected} r on v.__row = r.__row)"
+        good = (f"(select * from {table} where __code is null)" if materialize else
+                f"(select v.* from {table} v anti join {rejected} r on v.__row = r.__row)")
     return Staged(raw.file, table, raw.n_rows, n_ok, n_rej + n_reader, issues, temps, counts, good, rejected)
 
 
@@ -267,22 +293,41 @@ def _p_cols(level_p: list[str]) -> list[str]:
     return [e.rsplit(" as ", 1)[1] for e in level_p]
 
 
-def _decimal_comma(con, raw: RawTable, col: str) -> bool:
-    """Do most sampled values of ``col`` use a decimal comma ('12,5', '1.234,56')?
+def _decimal_commas(con, raw: RawTable, cols: list[str]) -> set[str]:
+    """The text columns among ``cols`` where most sampled values use a decimal comma ('12,5',
+    '1.234,56').
 
     '1,234' alone could be a thousands separator: when every comma has exactly three digits after
-    it, a decimal comma is only assumed in files not separated by commas.
+    it, a decimal comma is only assumed in files not separated by commas. A first pass counts the
+    sampled values and those with a comma for every column; only columns where at least half have
+    one are parsed in a second pass.
     """
     step = max(1, raw.n_rows // tsfmt.SAMPLE_ROWS)
-    c = quote_identifier(col)
-    comma_num = f"try_cast(replace(replace({c}, '.', ''), ',', '.') as double)"
-    n, commas, three = con.execute(
-        f"select count(*), count({comma_num}) filter (where contains({c}, ',')), "
-        rf"count(*) filter (where regexp_matches(trim({c}), ',\d{{3}}$')) "
-        f"from {raw.table} where __row % {step} = 0 and {c} is not null and trim({c}) <> ''").fetchall()[0]
-    if n == 0 or commas < n / 2:
-        return False
-    return commas > three or raw.delimiter not in (",", None)
+    sample = f"from {raw.table} where __row % {step} = 0"
+    qs = {c: quote_identifier(c) for c in cols}
+    # an ASCII value starting above the space is not blank: trim() only runs on the others
+    given = {c: f"{q} is not null and (({q} >= '!' and strlen({q}) = length({q})) or trim({q}) <> '')"
+             for c, q in qs.items()}
+    counts = con.execute("select " + ", ".join(
+        f"count(*) filter (where {given[c]}), count(*) filter (where contains({q}, ','))" for c, q in qs.items())
+        + f" {sample}").fetchall()[0] if cols else ()
+    maybe = [c for i, c in enumerate(cols) if counts[2 * i] and counts[2 * i + 1] >= counts[2 * i] / 2]
+    if not maybe:
+        return set()
+    parts = []
+    for c in maybe:
+        q = qs[c]
+        parts += [f"count(*) filter (where {given[c]})",
+                  f"count(try_cast(replace(replace({q}, '.', ''), ',', '.') as double)) "
+                  f"filter (where contains({q}, ','))",
+                  rf"count(*) filter (where regexp_matches(trim({q}), ',\d{{3}}$'))"]
+    row = con.execute(f"select {', '.join(parts)} {sample}").fetchall()[0]
+    out = set()
+    for i, c in enumerate(maybe):
+        n, commas, three = row[3 * i: 3 * i + 3]
+        if commas >= n / 2 and (commas > three or raw.delimiter not in (",", None)):
+            out.add(c)
+    return out
 
 
 def _number_text(x: str) -> str:

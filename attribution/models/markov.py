@@ -7,7 +7,7 @@ conversion and null. The **removal effect** of channel c is
 
 where P₋c is the absorption probability from start when every transition into a state that
 contains c goes to null instead. Both probabilities are solved exactly from ``(I − Q) x = r``
-with scipy.sparse linear algebra (no simulation), so results are deterministic. Channel credit is
+with numpy (small chains) or scipy.sparse linear algebra (no simulation), so results are deterministic. Channel credit is
 RE(c) / Σ RE × total conversions.
 
 **Revenue** uses the value-weighted analogue: each transition s → conversion carries the mean
@@ -134,12 +134,12 @@ def transition_matrix(data: PathData, order: int = 1, *, collapse_repeats: bool 
     """
     chain = fit_chain(data, order=order, collapse_repeats=collapse_repeats, use_nulls=use_nulls)
     names = np.array(chain.state_names() + ["(conversion)", "(null)"], dtype=object)
-    coo = chain.counts.tocoo()
+    rows, cols, counts = chain.transitions()
     n = chain.n_states
     states = np.arange(n)
-    frm = np.concatenate([coo.row, states, states])
-    to = np.concatenate([coo.col, np.full(n, n), np.full(n, n + 1)])
-    count = np.concatenate([coo.data, chain.to_conv, chain.to_null])
+    frm = np.concatenate([rows, states, states])
+    to = np.concatenate([cols, np.full(n, n), np.full(n, n + 1)])
+    count = np.concatenate([counts, chain.to_conv, chain.to_null])
     keep = count > 0
     frm, to, count = frm[keep], to[keep], count[keep]
     out = chain.outflow

@@ -6,8 +6,9 @@ channels, so a journey walks start → (c1) → (c1, c2) → … → (c_{t-k+1} 
 conversion or null. Transition probabilities are counts (journeys) divided by the state's total
 outflow. Absorption probabilities are solved exactly (no simulation): with Q the
 transient-to-transient block, ``(I - Q) x = r`` where ``r`` is each state's one-step probability
-of conversion; sparse LU for small chains, a residual-checked Krylov solve for large k-gram
-chains where LU fill-in explodes.
+of conversion; a dense solve (numpy, without loading scipy) for chains of up to
+:data:`DENSE_MAX_STATES` states (order 1, small order 2), sparse LU for mid-sized chains, a
+residual-checked Krylov solve for large k-gram chains where LU fill-in explodes.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ MAX_ORDER = 4
 # 8,200 states, 11 M factor entries, ~9 s per solve); a Krylov solve to round-off takes ms.
 DIRECT_SOLVE_MAX_STATES = 2000
 RESIDUAL_TOL = 1e-13
+# Up to this many states the counts are a dense array and every solve is numpy's LU: exact like
+# the sparse one and free of scipy, whose import (~0.1-0.2 s) dwarfs an order-1 solve
+DENSE_MAX_STATES = 150
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,8 @@ class MarkovChain:
 
     ``keys[s]`` encodes the k-gram of state ``s`` in base ``n_channels + 1`` (digit 0 = the most
     recent channel, each digit is code + 1, so a shorter prefix state has fewer digits); ``keys[0]``
-    is 0 (start). ``counts`` is the sparse transient-to-transient count matrix; ``to_conv``,
+    is 0 (start). ``counts`` is the transient-to-transient count matrix, a dense array for chains
+    of up to :data:`DENSE_MAX_STATES` states (see :func:`build_chain`), else sparse; ``to_conv``,
     ``to_null`` and ``conv_value`` are per state the journeys absorbed into conversion and null
     from it and the revenue of those conversions.
     """
@@ -44,7 +49,7 @@ class MarkovChain:
     order: int
     channels: np.ndarray
     keys: np.ndarray
-    counts: sp.csr_matrix
+    counts: np.ndarray | sp.csr_matrix
     to_conv: np.ndarray
     to_null: np.ndarray
     conv_value: np.ndarray
@@ -58,6 +63,14 @@ class MarkovChain:
     def outflow(self) -> np.ndarray:
         """Journeys leaving each transient state."""
         return np.asarray(self.counts.sum(axis=1)).ravel() + self.to_conv + self.to_null
+
+    def transitions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(from state, to state, journeys) of every stored transient-to-transient transition."""
+        if isinstance(self.counts, np.ndarray):
+            rows, cols = np.nonzero(self.counts)
+            return rows, cols, self.counts[rows, cols]
+        coo = self.counts.tocoo()
+        return coo.row, coo.col, coo.data
 
     def state_codes(self) -> np.ndarray:
         """(n_states, order) channel codes per state, oldest first; -1 marks absent digits."""
@@ -115,10 +128,14 @@ def prepare_paths(enc: EncodedPaths, *, collapse_repeats: bool, use_nulls: bool)
     return enc.select(enc.conversions + enc.nulls > 0)
 
 
+def _dense(n_states: int) -> bool:
+    """Is a chain of ``n_states`` states kept dense and solved with numpy? (Not when direct solves
+    are turned off for larger chains: DIRECT_SOLVE_MAX_STATES below it means sparse for all.)"""
+    return n_states <= min(DENSE_MAX_STATES, DIRECT_SOLVE_MAX_STATES)
+
+
 def build_chain(enc: EncodedPaths, order: int) -> MarkovChain:
     """Count transitions of the order-``order`` chain over the (prepared) paths."""
-    import scipy.sparse as sp  # here, not at import: scipy takes a tenth of a second to load
-
     if not 1 <= order <= MAX_ORDER:
         raise ModelError(f"Markov order must be 1 to {MAX_ORDER}, got {order!r}")
     keys = state_keys(enc, order)
@@ -129,8 +146,13 @@ def build_chain(enc: EncodedPaths, order: int) -> MarkovChain:
     prev = np.empty_like(state)
     prev[1:] = state[:-1]
     prev[enc.offsets[:-1]] = 0
-    counts = sp.csr_matrix((weight, (prev, state)), shape=(n, n))
-    counts.sum_duplicates()
+    if _dense(n):
+        counts = np.bincount(prev * n + state, weights=weight, minlength=n * n).reshape(n, n)
+    else:
+        import scipy.sparse as sp  # here, not at import: scipy takes a tenth of a second to load
+
+        counts = sp.csr_matrix((weight, (prev, state)), shape=(n, n))
+        counts.sum_duplicates()
     last = state[enc.offsets[1:] - 1]
     to_conv = np.bincount(last, weights=enc.conversions, minlength=n)
     to_null = np.bincount(last, weights=enc.nulls, minlength=n)
@@ -145,15 +167,19 @@ def absorption(chain: MarkovChain, keep: np.ndarray | None = None) -> tuple[floa
     ``keep`` (boolean per state, start included) removes the other states: transitions into them
     go to null instead. Solved exactly (to round-off) by :func:`solve_absorbing`.
     """
-    import scipy.sparse as sp  # (see build_chain)
-
     out = chain.outflow
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = np.where(out > 0, 1.0 / out, 0.0)
-    q = sp.diags(inv) @ chain.counts
     rhs = np.column_stack([chain.to_conv * inv, chain.conv_value * inv])
+    idx = np.flatnonzero(keep) if keep is not None else np.arange(chain.n_states)
+    if isinstance(chain.counts, np.ndarray):
+        q = (chain.counts * inv[:, None])[np.ix_(idx, idx)]
+        x = np.linalg.solve(np.eye(len(idx)) - q, rhs[idx])
+        return float(x[0, 0]), float(x[0, 1])
+    import scipy.sparse as sp  # (see build_chain)
+
+    q = sp.diags(inv) @ chain.counts
     if keep is not None:
-        idx = np.flatnonzero(keep)
         q = q[idx][:, idx]
         rhs = rhs[idx]
     a = (sp.identity(q.shape[0], format="csc") - q.tocsc()).tocsc()

@@ -32,11 +32,14 @@ def daily_trend(activity: pd.DataFrame, metric: str = "conversions", title: str 
 
 
 def channel_bars(frame: pd.DataFrame, value: str, title: str | None = None,
-                 value_label: str | None = None) -> go.Figure:
-    """Horizontal bars of ``value`` per channel, largest on top."""
+                 value_label: str | None = None, tickformat: str | None = None) -> go.Figure:
+    """Horizontal bars of ``value`` per channel, largest on top; ``tickformat`` (a d3 format such
+    as ``".0%"``) formats the value axis."""
     data = frame.sort_values(value)
     fig = px.bar(data, x=value, y="channel", orientation="h", color_discrete_sequence=COLORS,
                  labels={value: value_label or value.capitalize(), "channel": "Channel"})
+    if tickformat:
+        fig.update_xaxes(tickformat=tickformat)
     return style_figure(fig, title, height=max(300, 28 * len(data) + 120))
 
 

@@ -55,8 +55,11 @@ def test_the_cli_uses_and_states_them(capsys):
 
 
 def test_the_api_uses_them():
-    schemas = pytest.importorskip("attribution.api.schemas")  # needs the API extra (pydantic)
-    fields = {name: cls.model_fields for name, cls in vars(schemas).items() if hasattr(cls, "model_fields")}
+    pytest.importorskip("pydantic", reason="the API extra is not installed")
+    from attribution.api import mmm_schemas, schemas
+
+    fields = {name: cls.model_fields for module in (schemas, mmm_schemas) for name, cls in vars(module).items()
+              if hasattr(cls, "model_fields")}
     assert fields["AttributionRequest"]["level"].default == INTERVAL_LEVEL
     assert fields["JourneyRules"]["stage"].default == CONVERSION_STAGE
     mmm_fields = fields["MMMFitSpec"]

@@ -2,6 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,6 +23,7 @@ from attribution.api.keys import KeyRing, hash_key  # noqa: E402
 from attribution.api.server import create_app  # noqa: E402
 from attribution.api.service import ApiLimits  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[3]
 KEY = "test-key-0123456789abcdef"
 HEADERS = {"x-api-key": KEY}
 TEST_KEYS = KeyRing((hash_key(KEY),))
@@ -43,3 +52,34 @@ def make_client():
 def client(make_client):
     """A client of an app with the test key and default limits."""
     return make_client()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_api(log_path: Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None):
+    """``python -m attribution serve`` with the test key (plus ``args``, ``env``) on a free 127.0.0.1
+    port, its output in ``log_path``; yields its base URL once ``/healthz`` answers."""
+    port = _free_port()
+    env = {**os.environ, "ATTRIBUTION_API_KEYS": KEY, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **(env or {})}
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "attribution", "serve", "--port", str(port), *args],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    break
+                except OSError:
+                    if time.time() > deadline or server.poll() is not None:
+                        pytest.fail(f"the API server did not start: {log_path.read_text(errors='replace')[-2000:]}")
+                    time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(10)

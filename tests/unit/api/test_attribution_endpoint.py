@@ -151,9 +151,22 @@ def test_limits_are_413_with_the_limit_named(make_client):
     assert boot.status_code == 413 and "n_boot" in boot.json()["detail"]
 
 
-def test_a_body_that_is_not_json_is_a_422(client):
-    answer = client.post("/v1/attribution", headers={**HEADERS, "content-type": "application/json"}, content=b"{nope")
+@pytest.mark.parametrize(("body", "where"), [(b"{nope", 1), (b'{"paths": [', 11), (b'{"paths": []} x', 14)])
+def test_a_body_that_is_not_json_is_a_422_on_the_body_saying_where(client, body, where):
+    answer = client.post("/v1/attribution", headers={**HEADERS, "content-type": "application/json"}, content=body)
     assert answer.status_code == 422 and answer.json()["error"] == "invalid request"
+    assert answer.json()["field"] == "body"
+    assert answer.json()["detail"].startswith(f"body: not valid JSON (at character {where}: ")
+
+
+def test_json_of_the_wrong_shape_or_without_a_json_content_type_is_a_422(client):
+    body = b'{"paths": [{"path": ["a"], "conversions": 1}], "models": ["linear"]}'
+    assert client.post("/v1/attribution", headers={**HEADERS, "content-type": "application/json"},
+                       content=body).status_code == 200
+    for content, kind in ((b"[1, 2]", "application/json"), (body, "text/plain")):
+        answer = client.post("/v1/attribution", headers={**HEADERS, "content-type": kind}, content=content)
+        assert answer.status_code == 422 and answer.json()["field"] == "body"
+        assert "valid dictionary" in answer.json()["detail"]
 
 
 def test_a_body_that_is_not_text_is_a_400_and_a_wrong_method_a_405_with_allow(client):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,10 +12,8 @@ from pathlib import Path
 import pytest
 
 from attribution.cli import main
-from tests.unit.api.conftest import HEADERS, KEY
+from tests.unit.api.conftest import HEADERS, KEY, ROOT, serve_api
 from tests.unit.ihc.ihc_db import LOCAL_IHC, dump, make_db
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_sessions_in_ihc_values_out(client):
@@ -34,7 +31,7 @@ def test_sessions_in_ihc_values_out(client):
 
 
 def test_ihc_limits_are_413_naming_the_limit(make_client):
-    from attribution.api.service import ApiLimits
+    from attribution.api.limits import ApiLimits
 
     sessions = [{"conversion_id": f"c{i // 2}", "session_id": f"s{i}", "timestamp": f"2023-09-02 1{i}:00:00",
                  "channel_label": "SEA"} for i in range(4)]  # two journeys of two sessions
@@ -48,12 +45,6 @@ def test_ihc_limits_are_413_naming_the_limit(make_client):
                      json={"customer_journeys": sessions}).status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server_log(tmp_path_factory) -> Path:
     """Where the real server of :func:`api_url` writes its output (its log and access log)."""
@@ -62,28 +53,9 @@ def server_log(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def api_url(server_log):
-    """``python -m attribution serve`` with the test key on a free 127.0.0.1 port, its output in
-    ``server_log``; yields its compute_ihc URL."""
-    port = _free_port()
-    env = {**os.environ, "ATTRIBUTION_API_KEYS": KEY, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    log = server_log.open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "attribution", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    pytest.fail("the API server did not start")
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/v1/compute_ihc"
-    finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
+    """A real server with the test key (:func:`serve_api`); yields its compute_ihc URL."""
+    with serve_api(server_log) as url:
+        yield url + "/v1/compute_ihc"
 
 
 def test_the_ihc_cli_remote_mode_against_a_real_server(api_url, tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from attribution import mmm
-from attribution.api.schemas import MAX_LIFT_TESTS
+from attribution.api.mmm_schemas import MAX_LIFT_TESTS
 from attribution.mmm.lift import LIFT_COLUMNS, calibration_table
 from tests.unit.api.conftest import HEADERS, records
 

@@ -15,12 +15,13 @@ replicates, and mostly real small paths or journeys under the generated journey 
 reach the models themselves, not only the validation.
 
 The media-mix bodies are steered the same way: a real weekly table (random rows never form one), few
-starts and replicates, and mostly valid lift tests on its channels, so requests reach the fit, the
-calibration and the budget plan with the generated options.
+starts and replicates, mostly valid lift tests and events on its channels and dates, and (budget) a
+plan mode with its own amount, per-channel bounds on its channels and a short forecast, so requests
+reach the fit, the calibration, every plan mode and the forecast with the generated options.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -78,6 +79,7 @@ def steer_attribution_bodies(context, strategy):
 # a real weekly table for the steered media-mix bodies (the same for every example: fits are the slow part)
 MMM_ROWS = [{"date": d.strftime("%Y-%m-%d"), "y": y, "tv": tv, "search": se} for d, y, tv, se in
             simulate_mmm(n_periods=80, channels=("tv", "search"), seed=1).data.itertuples(index=False)]
+MMM_DATES = (date.fromisoformat(MMM_ROWS[0]["date"]), date.fromisoformat(MMM_ROWS[-1]["date"]) + timedelta(weeks=8))
 # mostly valid lift tests; some name another channel or cut spend below 0 (the library's checks)
 LIFT = st.lists(st.fixed_dictionaries({
     "channel": st.sampled_from(["tv", "search", "tv", "search", "radio"]), "x": st.floats(0, 5000),
@@ -85,29 +87,60 @@ LIFT = st.lists(st.fixed_dictionaries({
     "sigma": st.floats(1, 500)}), min_size=1, max_size=3)
 
 
-def _steer_fit(spec, lift: list | None, n_boot: int):
-    """A generated fit spec on the real table, few replicates and starts, and lift tests on its channels
-    (some out of range or naming another channel, so the library's checks are reached too)."""
+# The steered parts come first in each one_of: hypothesis draws early branches more often in a short
+# derandomized run, and the point is to reach the library; None (keep the generated value) comes last.
+# events on the table's dates (and a few beyond it, which the library ignores)
+EVENTS = st.one_of(st.lists(st.fixed_dictionaries({
+    "date": st.dates(MMM_DATES[0], MMM_DATES[1]).map(str), "event": st.sampled_from(["promo", "holiday"])}),
+    min_size=1, max_size=4), st.none())
+# a plan mode with its own amount (the generated settings mostly pair a mode with another mode's amount)
+PLANS = st.one_of(st.sampled_from([{"mode": "marginal_roas", "target_marginal_roas": m} for m in (0.1, 0.3, 1.0)]),
+                  st.builds(lambda r: {"mode": "response", "target_response": r}, st.floats(0, 20000)),
+                  st.builds(lambda x: {"mode": "budget", "total": x}, st.floats(0, 20000)),
+                  st.just({"mode": "budget"}), st.none())
+PCT = st.tuples(st.floats(-1, 0.5), st.floats(0, 2)).map(sorted)
+CHANNEL_PCT = st.one_of(st.dictionaries(st.sampled_from(["tv", "search"]), PCT, max_size=2), st.none())
+
+
+def _steer_fit(spec, lift: list | None, n_boot: int, events: list | None = None):
+    """A generated fit spec on the real table, few replicates and starts, lift tests on its channels
+    (some out of range or naming another channel, so the library's checks are reached too) and events."""
     if not isinstance(spec, dict):
         return spec
     return {**spec, "rows": MMM_ROWS, "date": "date", "target": "y", "channels": ["tv", "search"], "controls": [],
-            "n_boot": n_boot, "n_starts": 1, "lift_tests": lift}
+            "n_boot": n_boot, "n_starts": 1, "lift_tests": lift, "events": events}
 
 
-def _steer_budget(body, lift: list | None, n_boot: int):
+def _steer_budget(body, lift: list | None, n_boot: int, events: list | None, plan: dict | None,
+                  channel_pct: dict | None, forecast: int | None):
+    """A generated budget body on a steered fit; ``plan`` (a mode and its amount), ``channel_pct``
+    (bounds on the table's channels) and ``forecast`` replace the generated ones when not None."""
     if not isinstance(body, dict):
         return body
-    return {**body, "fit": _steer_fit(body.get("fit", {}), lift, n_boot)}
+    settings = body.get("budget", {})
+    if isinstance(settings, dict):
+        settings = dict(settings)
+        if plan is not None:
+            settings = {k: v for k, v in settings.items() if k not in ("total", "target_marginal_roas",
+                                                                      "target_response")} | plan
+        if channel_pct is not None:
+            settings["channel_pct_bounds"] = channel_pct
+        if forecast is not None:
+            settings["forecast_periods"] = forecast
+    return {**body, "fit": _steer_fit(body.get("fit", {}), lift, n_boot, events), "budget": settings}
 
 
 @schema.hook("before_generate_body")
 def steer_media_mix_bodies(context, strategy):
-    """On /v1/mmm/fit and /v1/budget/optimize (fuzzing phase): see :func:`_steer_fit`."""
-    steer = {"/v1/mmm/fit": _steer_fit, "/v1/budget/optimize": _steer_budget}.get(
-        context.operation.path if context.operation is not None else None)
-    if steer is None:
-        return strategy
-    return st.builds(steer, strategy, st.one_of(st.none(), LIFT), st.sampled_from([0, 2]))
+    """On /v1/mmm/fit and /v1/budget/optimize (fuzzing phase): see :func:`_steer_fit` and :func:`_steer_budget`."""
+    path = context.operation.path if context.operation is not None else None
+    lift, boots = st.one_of(st.none(), LIFT), st.sampled_from([0, 2])
+    if path == "/v1/mmm/fit":
+        return st.builds(_steer_fit, strategy, lift, boots, EVENTS)
+    if path == "/v1/budget/optimize":
+        return st.builds(_steer_budget, strategy, lift, boots, EVENTS, PLANS, CHANNEL_PCT,
+                         st.one_of(st.integers(1, 12), st.none()))
+    return strategy
 
 
 def test_every_operation_is_in_the_document():

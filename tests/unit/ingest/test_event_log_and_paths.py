@@ -127,3 +127,27 @@ def test_spend_from_another_business_is_flagged(con, write):
             "spend cannot be matched to conversions)") in msgs
     assert ("spend covers 2020-04-01 to 2020-04-22 but touchpoints cover 2018-07-01 to 2018-07-03: the "
             "periods do not overlap") in msgs
+
+
+def test_read_paths_spacing_variants_are_one_path_in_first_row_order(write):
+    # Steps are trimmed of Unicode spaces (a no-break space too), so 'a > b', 'a>b' and 'a\u00a0>b '
+    # are one path: its counts are added (1+2+4 conversions, 10+20+40 value, 0+1+2 nulls) and it
+    # keeps the place of its first row, after 'c' (row 1). Row 3 has too many fields: the reader
+    # rejects it, and the rows after it keep their numbers (the empty step of row 6 is row 6).
+    text = ("path;conv;value;nulls\nc;1;1;1\na > b;1;10;0\nx;1;1;1;9\na>b;2;20;1\n"
+            "a\u00a0>b ;4;40;2\nd >  > e;1;1;1\n  b  ;1;5;0\n")
+    with pytest.warns(UserWarning, match=r"2 rows rejected"):
+        p = read_paths(write("s.csv", text))
+    assert _frame(p) == [(("c",), 1.0, 1.0, 1.0), (("a", "b"), 7.0, 70.0, 3.0), (("b",), 1.0, 5.0, 0.0)]
+
+
+def test_paths_load_keeps_file_order_and_reasons_with_rejected_rows(con, write):
+    # no path repeats, so no row is aggregated: the accepted rows stay in file order around the
+    # rejected ones, each rejected row with its own reason
+    text = "path,conversions,value\nz,1,1\n>y,1,1\ny,-1,1\nx,2,2\nw,1,\nv,abc,1\n"
+    report = load_into(con, "ds", paths=write("o.csv", text))
+    assert con.execute("select path, conversions, revenue from ds.paths").fetchall() == [
+        (["z"], 1.0, 1.0), (["x"], 2.0, 2.0), (["w"], 1.0, 0.0)]
+    assert [tuple(r) for r in report.rejected(con)[["row", "reason"]].itertuples(index=False)] == [
+        (2, "path has an empty step (steps are separated by '>')"), (3, "negative conversions"),
+        (6, "conversions is not a number")]

@@ -170,6 +170,23 @@ def test_krylov_solver_matches_sparse_lu(monkeypatch):
     assert iterative["revenue"].to_numpy() == pytest.approx(direct["revenue"].to_numpy(), rel=1e-9)
 
 
+@pytest.mark.parametrize("order", [1, 2])
+def test_dense_and_sparse_chains_agree(monkeypatch, order):
+    # small chains are solved densely with numpy, larger ones with scipy.sparse: the same chain
+    # both ways gives the same removal effects (to round-off) and the same transition matrix
+    data = random_paths(5, n=400, channels="ABCDEF")
+    assert fit_chain(data, order=order).n_states <= mc.DENSE_MAX_STATES
+    dense, dense_tm = removal_effects(data, order=order), transition_matrix(data, order=order)
+    assert isinstance(fit_chain(data, order=order).counts, np.ndarray)
+    monkeypatch.setattr(mc, "DENSE_MAX_STATES", 0)
+    assert not isinstance(fit_chain(data, order=order).counts, np.ndarray)
+    sparse = removal_effects(data, order=order)
+    for col in ("removal_effect", "revenue_removal_effect"):
+        assert dense[col].to_numpy() == pytest.approx(sparse[col].to_numpy(), abs=1e-13)
+    assert dense["conversions"].to_numpy() == pytest.approx(sparse["conversions"].to_numpy(), rel=1e-12)
+    pd.testing.assert_frame_equal(dense_tm, transition_matrix(data, order=order))
+
+
 def test_no_conversions_gives_empty_frame():
     out = run_model("markov", make(("A>B", 0, 0, 3)))
     assert out.empty and list(out.columns) == ["model", "channel", "conversions", "revenue", "share"]

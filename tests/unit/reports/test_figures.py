@@ -1,4 +1,4 @@
-"""The house palette: every registered model gets a colour of its own."""
+"""Figures: the house palette gives every registered model a colour of its own; channel bars."""
 from __future__ import annotations
 
 import itertools
@@ -35,3 +35,16 @@ def test_lab_conversion_matches_reference_values():
     assert _lab("#FFFFFF")[0] == pytest.approx(100, abs=0.01)
     assert _lab("#000000")[0] == pytest.approx(0, abs=0.01)
     assert _lab("#FF0000") == pytest.approx((53.24, 80.09, 67.20), abs=0.05)
+
+
+def test_channel_bars_put_the_largest_on_top_and_format_the_value_axis():
+    import pandas as pd
+
+    from attribution.reports.figures import channel_bars
+
+    effects = pd.DataFrame({"channel": ["Email", "Search", "Social"], "removal_effect": [0.2, 0.5, 0.3]})
+    fig = channel_bars(effects, "removal_effect", "Removal", "Removal effect", tickformat=".0%")
+    # plotly draws the first row at the bottom: ascending order puts the largest on top
+    assert list(fig.data[0].y) == ["Email", "Social", "Search"]
+    assert fig.layout.xaxis.tickformat == ".0%"
+    assert channel_bars(effects, "removal_effect").layout.xaxis.tickformat is None
