@@ -17,6 +17,7 @@ Usage::
 
     python bench/bench_spark.py                     # 1 M and 10 M touchpoints
     python bench/bench_spark.py --touches 1000000   # one size
+    python bench/bench_spark.py --spark-only        # Spark alone: its own driver-memory figure
 """
 from __future__ import annotations
 
@@ -66,11 +67,13 @@ def timed(label: str, fn, times: dict):
     return out
 
 
-def run(touches: int, spark, folder: Path, n_boot: int) -> float:
+def run(touches: int, spark, folder: Path, n_boot: int, spark_only: bool = False) -> float:
     tp, conv = generate(folder, touches)
     path_models = [n for n, s in MODEL_SPECS.items() if not s.needs_touches and n not in ("w_shaped",)]
     touch_models = [n for n, s in MODEL_SPECS.items() if s.needs_touches]
     duck_t, spark_t = {}, {}
+    if spark_only:
+        return _spark_alone(touches, spark, tp, conv, path_models, touch_models, n_boot)
     ds = timed("load", lambda: at.load(touchpoints=str(tp), conversions=str(conv)), duck_t)
     jd = timed("journeys", lambda: ds.journeys(), duck_t)
     timed("path models", lambda: at.compare(jd, models=path_models), duck_t)
@@ -101,17 +104,39 @@ def run(touches: int, spark, folder: Path, n_boot: int) -> float:
     return total_s
 
 
+def _spark_alone(touches: int, spark, tp: Path, conv: Path, path_models, touch_models, n_boot: int) -> float:
+    """The Spark half only, so the driver's peak RSS is Spark's alone (no DuckDB touches in this process)."""
+    times: dict[str, float] = {}
+    ss = timed("load", lambda: at.load(touchpoints=str(tp), conversions=str(conv), engine="spark", spark=spark), times)
+    js = timed("journeys", lambda: ss.journeys(), times)
+    timed("path models", lambda: at.compare(js, models=path_models), times)
+    timed("touch models", lambda: at.compare(js, models=touch_models), times)
+    timed("intervals", lambda: at.bootstrap(js, models=["time_decay", "markov"], n_boot=n_boot), times)
+    timed("markov weekly", lambda: at.channel_report(js, "markov", "week"), times)
+    print(f"\n{touches:,} touchpoints, Spark alone: {len(js.paths):,} unique paths, {js.stats.journeys:,} journeys")
+    for phase, seconds in times.items():
+        print(f"{phase:<14}{seconds:>10.2f}")
+    print(f"{'total':<14}{sum(times.values()):>10.2f}")
+    print(f"driver (Python) peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB; "
+          "the JVM's heap is bounded by --driver-memory")
+    ss.tables["touchpoints"].unpersist()
+    ss.tables["conversions"].unpersist()
+    return sum(times.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--touches", type=int, action="append", help="touchpoints per case (repeatable)")
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--n-boot", type=int, default=50, help="bootstrap replicates (default 50)")
+    parser.add_argument("--spark-only", action="store_true",
+                        help="run only the Spark half (a clean driver-memory figure; no DuckDB comparison)")
     args = parser.parse_args()
     sizes = args.touches or [1_000_000, 10_000_000]
     spark = spark_session(master="local[2]", conf={"spark.driver.memory": args.driver_memory,
                                                    "spark.sql.shuffle.partitions": "16", "spark.ui.enabled": "false"})
     with tempfile.TemporaryDirectory() as tmp:
-        totals = {n: run(n, spark, Path(tmp), args.n_boot) for n in sizes}
+        totals = {n: run(n, spark, Path(tmp), args.n_boot, args.spark_only) for n in sizes}
     if len(totals) > 1:
         lo, hi = min(totals), max(totals)
         print(f"\nSpark time from {lo:,} to {hi:,} touchpoints: x{totals[hi] / totals[lo]:.1f} "
