@@ -6,8 +6,10 @@ one conversion per ~8 touches, 10 channels, 180 days), then for each size times,
 - DuckDB: ``at.load`` + ``journeys()`` + every model (``at.compare``);
 - Spark on ``local[2]``: the same calls with ``engine="spark"``, each phase timed (load, journeys,
   path models, touch models), so the report says where the time goes;
+- both: bootstrap intervals (``--n-boot`` replicates) of a touch-reading model (time decay, which
+  resamples whole journeys) with Markov, and Markov's weekly channel report;
 
-and checks that the two engines' ``paths`` are equal row for row. Peak driver memory is the RSS
+and checks that the two engines' ``paths`` are equal row for row and their intervals equal (1e-9). Peak driver memory is the RSS
 high-water mark of this (driver) process; the Spark JVM is a separate process whose heap is
 bounded by ``spark.driver.memory``.
 
@@ -15,6 +17,7 @@ Usage::
 
     python bench/bench_spark.py                     # 1 M and 10 M touchpoints
     python bench/bench_spark.py --touches 1000000   # one size
+    python bench/bench_spark.py --spark-only        # Spark alone: its own driver-memory figure
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -63,24 +67,33 @@ def timed(label: str, fn, times: dict):
     return out
 
 
-def run(touches: int, spark, folder: Path) -> None:
+def run(touches: int, spark, folder: Path, n_boot: int, spark_only: bool = False) -> float:
     tp, conv = generate(folder, touches)
     path_models = [n for n, s in MODEL_SPECS.items() if not s.needs_touches and n not in ("w_shaped",)]
     touch_models = [n for n, s in MODEL_SPECS.items() if s.needs_touches]
     duck_t, spark_t = {}, {}
+    if spark_only:
+        return _spark_alone(touches, spark, tp, conv, path_models, touch_models, n_boot)
     ds = timed("load", lambda: at.load(touchpoints=str(tp), conversions=str(conv)), duck_t)
     jd = timed("journeys", lambda: ds.journeys(), duck_t)
     timed("path models", lambda: at.compare(jd, models=path_models), duck_t)
     timed("touch models", lambda: at.compare(jd, models=touch_models), duck_t)
+    boot_d = timed("intervals", lambda: at.bootstrap(jd, models=["time_decay", "markov"], n_boot=n_boot), duck_t)
+    timed("markov weekly", lambda: at.channel_report(jd, "markov", "week"), duck_t)
     ss = timed("load", lambda: at.load(touchpoints=str(tp), conversions=str(conv), engine="spark", spark=spark),
                spark_t)
     js = timed("journeys", lambda: ss.journeys(), spark_t)
     timed("path models", lambda: at.compare(js, models=path_models), spark_t)
     timed("touch models", lambda: at.compare(js, models=touch_models), spark_t)
+    boot_s = timed("intervals", lambda: at.bootstrap(js, models=["time_decay", "markov"], n_boot=n_boot), spark_t)
+    timed("markov weekly", lambda: at.channel_report(js, "markov", "week"), spark_t)
     same = (jd.paths["path"].tolist() == js.paths["path"].tolist()
             and jd.paths[["conversions", "nulls"]].equals(js.paths[["conversions", "nulls"]]))
+    numeric = [c for c in boot_d.columns if boot_d[c].dtype.kind == "f"]
+    same_ci = bool(np.allclose(boot_s[numeric].to_numpy(), boot_d[numeric].to_numpy(), rtol=1e-9, atol=1e-9))
     total_d, total_s = sum(duck_t.values()), sum(spark_t.values())
-    print(f"\n{touches:,} touchpoints: {len(jd.paths):,} unique paths; Spark paths equal DuckDB's: {same}")
+    print(f"\n{touches:,} touchpoints: {len(jd.paths):,} unique paths, {jd.stats.journeys:,} journeys; "
+          f"Spark paths equal DuckDB's: {same}; intervals equal: {same_ci}")
     print(f"{'phase':<14}{'DuckDB s':>10}{'Spark s':>10}{'ratio':>8}")
     for phase in duck_t:
         print(f"{phase:<14}{duck_t[phase]:>10.2f}{spark_t[phase]:>10.2f}{spark_t[phase] / duck_t[phase]:>8.1f}")
@@ -91,16 +104,39 @@ def run(touches: int, spark, folder: Path) -> None:
     return total_s
 
 
+def _spark_alone(touches: int, spark, tp: Path, conv: Path, path_models, touch_models, n_boot: int) -> float:
+    """The Spark half only, so the driver's peak RSS is Spark's alone (no DuckDB touches in this process)."""
+    times: dict[str, float] = {}
+    ss = timed("load", lambda: at.load(touchpoints=str(tp), conversions=str(conv), engine="spark", spark=spark), times)
+    js = timed("journeys", lambda: ss.journeys(), times)
+    timed("path models", lambda: at.compare(js, models=path_models), times)
+    timed("touch models", lambda: at.compare(js, models=touch_models), times)
+    timed("intervals", lambda: at.bootstrap(js, models=["time_decay", "markov"], n_boot=n_boot), times)
+    timed("markov weekly", lambda: at.channel_report(js, "markov", "week"), times)
+    print(f"\n{touches:,} touchpoints, Spark alone: {len(js.paths):,} unique paths, {js.stats.journeys:,} journeys")
+    for phase, seconds in times.items():
+        print(f"{phase:<14}{seconds:>10.2f}")
+    print(f"{'total':<14}{sum(times.values()):>10.2f}")
+    print(f"driver (Python) peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB; "
+          "the JVM's heap is bounded by --driver-memory")
+    ss.tables["touchpoints"].unpersist()
+    ss.tables["conversions"].unpersist()
+    return sum(times.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--touches", type=int, action="append", help="touchpoints per case (repeatable)")
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument("--n-boot", type=int, default=50, help="bootstrap replicates (default 50)")
+    parser.add_argument("--spark-only", action="store_true",
+                        help="run only the Spark half (a clean driver-memory figure; no DuckDB comparison)")
     args = parser.parse_args()
     sizes = args.touches or [1_000_000, 10_000_000]
     spark = spark_session(master="local[2]", conf={"spark.driver.memory": args.driver_memory,
                                                    "spark.sql.shuffle.partitions": "16", "spark.ui.enabled": "false"})
     with tempfile.TemporaryDirectory() as tmp:
-        totals = {n: run(n, spark, Path(tmp)) for n in sizes}
+        totals = {n: run(n, spark, Path(tmp), args.n_boot, args.spark_only) for n in sizes}
     if len(totals) > 1:
         lo, hi = min(totals), max(totals)
         print(f"\nSpark time from {lo:,} to {hi:,} touchpoints: x{totals[hi] / totals[lo]:.1f} "

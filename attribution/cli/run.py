@@ -231,7 +231,8 @@ def run_attribution(args: argparse.Namespace) -> int:
         (out / name).write_bytes(payload)
     for name, message in failures.items():
         print(f"warning: model {name} failed: {message}", file=sys.stderr)
-    print(f"{len(names) - len(failures)} of {len(names)} models on {data.total_conversions:,.0f} conversions -> "
+    ran = sum(name not in failures for name in names)  # a failed channel report is not a failed model
+    print(f"{ran} of {len(names)} models on {data.total_conversions:,.0f} conversions -> "
           f"{len(files)} files in {out} ({time.perf_counter() - started:.1f} s)")
     return EXIT_PARTIAL if failures else EXIT_OK
 

@@ -2,117 +2,41 @@
 
 :func:`load_spark` reads and validates the inputs (:mod:`attribution.engine.spark_read`) and
 returns a :class:`SparkDataset`. The canonical tables stay Spark DataFrames; each method returns a
-small pandas frame (per channel, per day, per stage). :class:`SparkJourneys` are journeys whose
-``paths`` are collected and whose ``touches`` stay in Spark: the models that read touch columns
-have their per-touch weights computed in Spark (:meth:`SparkJourneys.weight_sums`), and only the
-per-channel (and per-channel-and-day) sums come back.
+small pandas frame (per channel, per day, per stage). Its journeys are
+:class:`~attribution.engine.spark_touches.SparkJourneys`: ``paths`` collected, ``touches`` kept in
+Spark.
 """
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from attribution.engine.base import CANONICAL_TABLES, NO_SPEND, SPEND_TABLE, TOUCH_COST, Dataset
+from attribution.engine.base import (
+    CANONICAL_TABLES,
+    FUNNEL_SOURCES,
+    NO_SPEND,
+    SPEND_TABLE,
+    TOUCH_COST,
+    Dataset,
+)
 from attribution.engine.spark_journeys import build_spark_journeys, channel_expression
 from attribution.engine.spark_read import read_source, source_label, stage
 from attribution.engine.spark_session import EngineUnavailableError, pyspark_modules, spark_session
+from attribution.engine.spark_touches import SparkJourneys
 from attribution.errors import DataValidationError
 from attribution.ingest.mapping import resolve_mapping
 from attribution.ingest.report import IngestReport
 from attribution.ingest.tables import conversion_fields, touch_fields
 from attribution.ingest.validate import Field
-from attribution.journeys.data import Journeys, PathData
+from attribution.journeys.data import PathData
 from attribution.journeys.settings import JourneySettings
 
 SPARK_INPUTS = ("touchpoints", "conversions", "spend")
-_MILLION = 1_000_000
-
-
-@dataclass(frozen=True, eq=False)
-class SparkJourneys(Journeys):
-    """Journeys built in Spark: ``paths`` collected, ``touches`` a Spark DataFrame (never collected)."""
-
-    spark_touches: Any = None
-    touches_on_driver = False
-
-    @property
-    def touches(self):
-        """The journey touches as a Spark DataFrame (:data:`~attribution.journeys.data.TOUCH_COLUMNS`)."""
-        return self.spark_touches
-
-    def touch_column_has_values(self, column: str) -> bool:
-        """True when any touch has a value in ``column`` (one Spark aggregate per column, cached)."""
-        key = ("has_values", column)
-        if key not in self._cache:
-            _, F, _ = pyspark_modules()
-            present = column in self.spark_touches.columns
-            self._cache[key] = present and bool(self.spark_touches.agg(F.count(column)).collect()[0][0])
-        return self._cache[key]
-
-    def converting_sample(self) -> pd.DataFrame:
-        """The touches of the first converting journey as pandas (a few rows: for checking a rule's
-        parameters on the driver before a Spark job runs it)."""
-        _, F, _ = pyspark_modules()
-        first = self.spark_touches.where("converted").agg(F.min("journey_id")).collect()[0][0]
-        if first is None:
-            return pd.DataFrame(columns=self.spark_touches.columns)
-        return self.spark_touches.where(F.col("journey_id") == first).orderBy("position").toPandas()
-
-    def weight_sums(self, weigh: Callable[[pd.DataFrame], Any], columns: Sequence[str],
-                    by_date: str | None = None) -> pd.DataFrame:
-        """Per-channel sums of per-touch weights over the converting journeys, computed in Spark.
-
-        ``weigh(frame)`` gets whole journeys (``journey_id, position, channel`` and ``columns``,
-        sorted by journey and position) and returns one weight per row, summing to 1 per journey.
-        Returns ``channel, conversions, revenue`` (weight, and weight × journey revenue, summed),
-        with ``date`` first when ``by_date`` is ``"conversion"`` (the conversion's date) or
-        ``"touch"`` (the touch's date).
-        """
-        _, F, _ = pyspark_modules()
-        date_source = {None: None, "conversion": "conversion_ts", "touch": "ts"}[by_date]
-        wanted = ["journey_id", "position", "channel", "revenue", *[c for c in columns if c in self.spark_touches.columns]]
-        wanted = list(dict.fromkeys(wanted + ([date_source] if date_source else [])))
-        buckets = max(self.spark_touches.sparkSession.sparkContext.defaultParallelism * 2,
-                      int((self.stats.touches if self.stats else 0) // _MILLION) + 1)
-        frame = self.spark_touches.where("converted").select(*wanted)
-        frame = frame.withColumn("__bucket", F.pmod(F.xxhash64("journey_id"), F.lit(buckets)))
-        keys = ["date", "channel"] if date_source else ["channel"]
-
-        def weigh_bucket(part: pd.DataFrame) -> pd.DataFrame:
-            part = part.sort_values(["journey_id", "position"], ignore_index=True)
-            weights = weigh(part.drop(columns="__bucket"))
-            out = pd.DataFrame({"channel": part["channel"], "conversions": weights,
-                                "revenue": weights * part["revenue"].to_numpy(dtype=float)})
-            if date_source:
-                out.insert(0, "date", pd.to_datetime(part[date_source]).dt.date)
-            return out.groupby(keys, as_index=False, sort=False)[["conversions", "revenue"]].sum()
-
-        schema = ("date date, " if date_source else "") + "channel string, conversions double, revenue double"
-        sums = frame.groupBy("__bucket").applyInPandas(weigh_bucket, schema=schema)
-        sums = sums.groupBy(*keys).agg(F.sum("conversions").alias("conversions"), F.sum("revenue").alias("revenue"))
-        return _dated(sums.toPandas().sort_values(keys, ignore_index=True))
-
-    def daily_touch_totals(self, by_conversion: bool) -> pd.DataFrame:
-        """Touches and their summed cost per date and channel (``date, channel, touches, cost``),
-        dated by the journey's conversion (``by_conversion``; non-converting touches by their own
-        date) or by the touch."""
-        _, F, _ = pyspark_modules()
-        day = (F.when(F.col("converted"), F.to_date("conversion_ts")).otherwise(F.to_date("ts"))
-               if by_conversion else F.to_date("ts"))
-        totals = self.spark_touches.groupBy(day.alias("date"), "channel").agg(
-            F.count(F.lit(1)).cast("double").alias("touches"), F.sum(F.coalesce("cost", F.lit(0.0))).alias("cost"))
-        return _dated(totals.toPandas().sort_values(["date", "channel"], ignore_index=True))
-
-
-def _dated(frame: pd.DataFrame) -> pd.DataFrame:
-    if "date" in frame.columns:
-        frame["date"] = pd.to_datetime(frame["date"])
-    return frame
 
 
 @dataclass(frozen=True, eq=False)
@@ -247,13 +171,60 @@ class SparkDataset(Dataset):
         return out[["date", "channel", "touches", "conversions", "revenue", "spend"]].sort_values(
             ["date", "channel"], ignore_index=True)
 
+    def _funnel_events(self, source: str):
+        """``user_id, ts, name`` of the funnel source's events with a step name (see :data:`FUNNEL_SOURCES`)."""
+        _, F, _ = pyspark_modules()
+        if source not in FUNNEL_SOURCES:
+            raise DataValidationError(f"funnel source must be one of {', '.join(FUNNEL_SOURCES)}, not {source!r}")
+        table, column = ("conversions", "stage") if source == "stage" else ("touchpoints", "interaction")
+        return self.tables[table].where(F.col(column).isNotNull()).select("user_id", "ts", F.col(column).alias("name"))
+
     def funnel_step_values(self, source: str) -> pd.DataFrame:
-        """Funnels are an app view of DuckDB datasets; on Spark, aggregate and load the result."""
-        raise EngineUnavailableError("funnels run on the DuckDB engine: load the data with engine='duckdb'")
+        """The values of a funnel source with the users who had each (``name, users``), most users
+        first (the rows of dataset/funnel_step_values.sql)."""
+        _, F, _ = pyspark_modules()
+        out = self._funnel_events(source).groupBy("name").agg(F.countDistinct("user_id").alias("users")).toPandas()
+        return out.astype({"name": "str", "users": "int64"}).sort_values(
+            ["users", "name"], ascending=[False, True], ignore_index=True)
 
     def funnel_counts(self, steps, source, start=None, end=None, first_channels=None) -> pd.DataFrame:
-        """See :meth:`funnel_step_values`."""
-        raise EngineUnavailableError("funnels run on the DuckDB engine: load the data with engine='duckdb'")
+        """Users per funnel step (``step, name, users, users_any``), counted in Spark by the rules
+        of dataset/funnel_steps.sql: a user reaches step k+1 at their first event of it at or after
+        the time they reached step k (one join per step; funnels have few)."""
+        _, F, _ = pyspark_modules()
+        steps = [str(s) for s in steps]
+        events = self._funnel_events(source)
+        events = events.select("user_id", "ts", F.array_position(F.array(*[F.lit(s) for s in steps]),
+                                                                  F.col("name")).cast("int").alias("step"))
+        events = events.where(F.col("step") > 0)
+        if start is not None:
+            events = events.where(F.to_date("ts") >= F.lit(start))
+        if end is not None:
+            events = events.where(F.to_date("ts") <= F.lit(end))
+        if first_channels is not None:
+            # each user's earliest touch (ties: the smaller channel name) decides their first channel
+            first = self.tables["touchpoints"].groupBy("user_id").agg(
+                F.min(F.struct("ts", "channel"))["channel"].alias("first_channel"))
+            wanted = first.where(F.col("first_channel").isin(*[str(c) for c in first_channels])).select("user_id")
+            events = events.join(wanted, "user_id")
+        events = events.persist()
+        users_any = dict(events.groupBy("step").agg(F.countDistinct("user_id")).collect())
+        reached = events.where("step = 1").groupBy("user_id").agg(F.min("ts").alias("reached_ts"))
+        users, kept = [], [events]
+        for k in range(1, len(steps) + 1):
+            if k > 1:
+                nxt = events.where(F.col("step") == k)
+                reached = reached.join(nxt, "user_id").where(F.col("ts") >= F.col("reached_ts")).groupBy(
+                    "user_id").agg(F.min("ts").alias("reached_ts"))
+            reached = reached.persist()
+            kept.append(reached)
+            users.append(reached.count())
+        for frame in kept:
+            frame.unpersist()
+        numbers = range(1, len(steps) + 1)
+        return pd.DataFrame({"step": pd.array(numbers, dtype="int32"), "name": pd.array(steps, dtype="str"),
+                             "users": np.asarray(users, dtype=np.int64),
+                             "users_any": np.asarray([users_any.get(k, 0) for k in numbers], dtype=np.int64)})
 
     def daily_spend(self) -> pd.DataFrame:
         """Spend per day and channel from the spend table (empty without one)."""

@@ -216,15 +216,22 @@ def mark_milestones(touches, conversions, settings: JourneySettings):
     return joined.withColumn("milestone", F.col("hit_milestone")).drop("ev_journey", "hit_position", "hit_milestone")
 
 
-def collect_paths(touches) -> pd.DataFrame:
-    """The unique paths (``path, conversions, revenue, nulls``) sorted as DuckDB sorts them:
-    most conversions first, then most non-conversions, then by path."""
+def journey_paths(touches):
+    """One row per journey: ``journey_id``, ``path`` (its channels in position order, an array),
+    ``converted`` and ``revenue``."""
     _, F, _ = pyspark_modules()
     per_journey = touches.groupBy("journey_id").agg(
         F.sort_array(F.collect_list(F.struct("position", "channel"))).alias("steps"),
         F.first("converted").alias("converted"), F.first("revenue").alias("revenue"))
-    per_journey = per_journey.select(F.transform("steps", lambda s: s["channel"]).alias("path"), "converted", "revenue")
-    grouped = per_journey.groupBy("path").agg(
+    return per_journey.select("journey_id", F.transform("steps", lambda s: s["channel"]).alias("path"),
+                              "converted", "revenue")
+
+
+def collect_paths(touches) -> pd.DataFrame:
+    """The unique paths (``path, conversions, revenue, nulls``) sorted as DuckDB sorts them:
+    most conversions first, then most non-conversions, then by path."""
+    _, F, _ = pyspark_modules()
+    grouped = journey_paths(touches).groupBy("path").agg(
         F.sum(F.when(F.col("converted"), 1.0).otherwise(0.0)).alias("conversions"),
         F.sum(F.when(F.col("converted"), F.col("revenue")).otherwise(0.0)).alias("revenue"),
         F.sum(F.when(F.col("converted"), 0.0).otherwise(1.0)).alias("nulls"))

@@ -96,8 +96,20 @@ def _frame(table: TouchTable, rows: np.ndarray, cols: np.ndarray, conv: np.ndarr
 
 
 def _raked(name: str, data: PathData, params: dict, label: str, totals: pd.DataFrame | None) -> pd.DataFrame:
-    credit = (totals if totals is not None else run_model(name, data, **params)).set_index("channel")
-    table = journey_table(data, label=label)
+    totals = totals if totals is not None else run_model(name, data, **params)
+    return raked_credit(journey_table(data, label=label), totals)
+
+
+def raked_credit(table: TouchTable, totals: pd.DataFrame) -> pd.DataFrame:
+    """Credit per group of ``table`` (journeys, or unique paths weighted by their conversions and
+    revenue) and channel, raked to the model's tidy ``totals`` (see the module docstring).
+
+    Within-group shares depend only on a group's touches per channel, so raking the unique paths
+    of :func:`~attribution.models.touch_table.path_table` gives each path the summed credit of its
+    journeys (journeys with negative revenue, e.g. refunds, are split by touches on journeys, but
+    netted with their path's other journeys on paths).
+    """
+    credit = totals.set_index("channel")
     if table.n_groups == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("conversions", "revenue") else "str")
                              for c in JOURNEY_CREDIT_COLUMNS})

@@ -322,11 +322,11 @@ def _engine_rule_credit(spec: ModelSpec, data: PathData, params: Mapping[str, ob
     return tidy_credit(spec.name, conversions, revenue)
 
 
-def engine_weight_sums(spec: ModelSpec, data: PathData, params: Mapping[str, object],
-                       by_date: str | None = None) -> pd.DataFrame:
-    """A rule model's credit summed per channel (and per ``by_date`` date: "conversion" or
-    "touch") by the engine that holds the touches (``data.weight_sums``). The rule first runs on
-    one journey here, so bad parameters or data raise our error before a distributed job starts."""
+def engine_weigher(spec: ModelSpec, data: PathData,
+                   params: Mapping[str, object]) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The rule's ``weigh`` with ``params``, for the engine that holds the touches (Spark) to run on
+    whole journeys. It first runs on one journey here, so bad parameters or data raise our error
+    before a distributed job starts; a model without a touch rule raises :class:`ModelError`."""
     if spec.touch_rule is None:
         raise ModelError(f"{spec.label} has no per-touch rule, so it cannot be dated or summed where the touches "
                          "are (Spark); use a rule-based model (e.g. linear) or build the journeys with DuckDB")
@@ -334,7 +334,14 @@ def engine_weight_sums(spec: ModelSpec, data: PathData, params: Mapping[str, obj
     sample = data.converting_sample()
     if len(sample):
         weigh(sample)
-    return data.weight_sums(weigh, spec.touch_rule.columns, by_date=by_date)
+    return weigh
+
+
+def engine_weight_sums(spec: ModelSpec, data: PathData, params: Mapping[str, object],
+                       by_date: str | None = None) -> pd.DataFrame:
+    """A rule model's credit summed per channel (and per ``by_date`` date: "conversion" or
+    "touch") by the engine that holds the touches (``data.weight_sums``, see :func:`engine_weigher`)."""
+    return data.weight_sums(engine_weigher(spec, data, params), spec.touch_rule.columns, by_date=by_date)
 
 
 def params_for(name: str, params: Mapping[str, object]) -> dict[str, object]:

@@ -13,6 +13,11 @@ Reports that date credit by touch, or split it by journey phase, need credit per
 
 Spreading rule: a channel's credit in a journey is split equally over that channel's touches in
 the journey (exact for every model on journeys where each channel appears once).
+
+Journeys whose touches stay in their engine (Spark): a global model's raked credit depends only on
+a journey's path (and, for revenue, on its revenue), so it is worked out once per unique path here
+(:func:`path_touch_credit`) and applied to the engine's counts of touches per path, channel and
+date (:func:`engine_credit_sums`); a rule model's weights are summed in the engine.
 """
 from __future__ import annotations
 
@@ -128,3 +133,59 @@ def touch_credit(model: str, data: PathData, **params) -> pd.DataFrame:
     totals = run_model(model, data, **params)
     spread = spread_journey_credit(journey_credit(model, data, totals=totals, **params), data.touches)
     return calibrate(spread, totals)
+
+
+def path_touch_credit(model: str, data: PathData, **params) -> pd.DataFrame:
+    """A global model's per-touch credit on the unique paths: ``journey_id`` (the row of
+    ``data.paths``), ``position``, ``channel``, ``conversions``, ``revenue``, summed over the path's
+    journeys.
+
+    The same rules as :func:`touch_credit` (raked to the model's totals, spread equally over a
+    channel's touches, calibrated per channel), on paths weighted by their conversions and revenue
+    (:func:`~attribution.models.journey_credit.raked_credit`): a journey's credit is its path's
+    divided by the path's conversions (revenue: times its share of the path's revenue).
+    """
+    from attribution.models.journey_credit import raked_credit
+    from attribution.models.registry import check_params, run_model
+    from attribution.models.touch_table import path_table
+
+    spec = check_params(model, params)
+    if spec.touch_rule is not None:
+        raise ModelError(f"{spec.label} has an exact per-touch rule; path credit is for global models")
+    totals = run_model(model, data, **params)
+    table = path_table(data)
+    touches = pd.DataFrame({"journey_id": table.group_ids[table.group], "position": table.position,
+                            "channel": pd.array(table.channels[table.channel].astype(str), dtype="str")})
+    return calibrate(spread_journey_credit(raked_credit(table, totals), touches), totals)
+
+
+def engine_credit_sums(model: str, data: PathData, params: dict, by_date: str) -> pd.DataFrame:
+    """A model's per-touch credit summed per date and channel (``date, channel, conversions,
+    revenue``) on journeys whose touches stay in their engine (Spark); the dates are those of
+    :func:`~attribution.models.registry.engine_weight_sums` (``by_date`` "conversion" or "touch").
+
+    Rule models: their weights summed in the engine. Global models: :func:`path_touch_credit` per
+    touch of one journey (the path's credit per touch over its conversions, and over its revenue)
+    times the engine's touches (and their journeys' revenue) per date, path and channel
+    (``data.path_touch_counts``), which equals :func:`touch_credit` dated the same way.
+    """
+    from attribution.models.registry import check_params, engine_weight_sums
+
+    spec = check_params(model, params)
+    if spec.touch_rule is not None:
+        return engine_weight_sums(spec, data, params, by_date=by_date)
+    per_touch = path_touch_credit(model, data, **params).groupby(["journey_id", "channel"], as_index=False)[
+        ["conversions", "revenue"]].first()
+    rows = per_touch["journey_id"].to_numpy()
+    path_conv = data.paths["conversions"].to_numpy(dtype=float)[rows]
+    path_rev = data.paths["revenue"].to_numpy(dtype=float)[rows]
+    unit = per_touch.assign(
+        unit_conversions=np.divide(per_touch["conversions"].to_numpy(dtype=float), path_conv,
+                                   out=np.zeros(len(rows)), where=path_conv != 0),
+        unit_revenue=np.divide(per_touch["revenue"].to_numpy(dtype=float), path_rev,
+                               out=np.zeros(len(rows)), where=path_rev != 0)).rename(columns={"journey_id": "path_row"})
+    counts = data.path_touch_counts(by_date).merge(unit[["path_row", "channel", "unit_conversions", "unit_revenue"]],
+                                                   on=["path_row", "channel"], how="inner")
+    counts = counts.assign(conversions=counts["touches"] * counts["unit_conversions"],
+                           revenue=counts["revenue"] * counts["unit_revenue"])
+    return counts.groupby(["date", "channel"], as_index=False, sort=True)[["conversions", "revenue"]].sum()

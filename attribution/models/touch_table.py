@@ -145,9 +145,10 @@ def require_touches(data: PathData, label: str) -> pd.DataFrame:
         raise ModelError(f"{label} needs touch timestamps; aggregated paths have none. "
                          "Load touchpoints and conversions (or an event log) to use it.")
     if not data.touches_on_driver:
-        raise ModelError(f"{label} per touch needs the touches on this machine; these journeys keep theirs in "
-                         "Spark, where only channel totals (run_model, compare) are computed. Build the "
-                         "journeys with the DuckDB engine for per-touch and per-journey views.")
+        raise ModelError(f"{label} per touch or per journey needs the touches on this machine; these journeys "
+                         "keep theirs in Spark, which computes channel totals, channel reports, journey phases and "
+                         "intervals, but credit per touch or journey is as large as the touches. Build the "
+                         "journeys with the DuckDB engine for it.")
     return data.touches
 
 

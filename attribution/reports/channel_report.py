@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.engine.base import NO_SPEND, SPEND_TABLE, TOUCH_COST
-from attribution.errors import DataValidationError
+from attribution.errors import DataValidationError, ModelError
 from attribution.journeys.data import PathData
 from attribution.models.touch_credit import TOUCH_CREDIT_COLUMNS, touch_credit
 from attribution.store.sqlfiles import sql
@@ -148,7 +148,10 @@ def build_channel_report(data: PathData, model: str = "linear", freq: str | None
         spend, spend_source = data.load_spend()
     if not data.has_touches:
         return _paths_report(data, model, freq, spend, spend_source, params)
-    if not data.touches_on_driver and credit is None:
+    if not data.touches_on_driver:
+        if credit is not None:
+            raise ModelError("credit per touch is a table on this machine, but these journeys keep their touches "
+                             "in Spark; give model= (its credit is computed there) or build the journeys with DuckDB")
         return _engine_report(data, model, freq, spend, spend_source, date_by, params)
     if credit is None:
         credit = touch_credit(model, data, **params)
@@ -186,13 +189,14 @@ def _engine_report(data: PathData, model: str, freq: str | None, spend: pd.DataF
                    spend_source: str | None, date_by: str, params: dict) -> ChannelReport:
     """The same report for journeys whose touches stay in their engine (Spark): the engine returns
     per-date-and-channel touches, cost and credit (a rule model's weights summed there), and the
-    periods are summed here. The rows and sums are those of reports/channel_report.sql."""
-    from attribution.models.registry import check_params, engine_weight_sums
+    periods are summed here. The rows and sums are those of reports/channel_report.sql; the credit
+    of a global model is its per-path credit per touch times the engine's touch counts
+    (:func:`~attribution.models.touch_credit.engine_credit_sums`)."""
+    from attribution.models.touch_credit import engine_credit_sums
 
-    spec = check_params(model, params)
     by_conversion = date_by == "conversion"
     touches = data.daily_touch_totals(by_conversion)
-    credit = engine_weight_sums(spec, data, params, by_date="conversion" if by_conversion else "touch")
+    credit = engine_credit_sums(model, data, params, date_by)
     use_touch_cost = spend is None
     if use_touch_cost:
         cost = data.daily_touch_totals(False)

@@ -6,7 +6,8 @@ computed once into a sparse matrix, and a replicate's channel credit is its resa
 that matrix. On paths the matrix comes from the model's per-path rule (its strategy's
 ``path_rule``, else its ``touch_rule``); a model that reads touch data (it needs touches, or its
 rule's optional columns have values, e.g. W-shaped with funnel milestones) uses its exact
-per-journey credit (:func:`~attribution.models.journey_credit`) on resampled journeys instead.
+per-journey credit (:func:`~attribution.models.journey_credit`; on Spark journeys the same credit
+computed in Spark, :func:`engine_journey_credit`) on resampled journeys instead.
 """
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ import scipy.sparse as sp
 
 from attribution.errors import ModelError
 from attribution.models.journey_credit import journey_credit
-from attribution.models.registry import LocalCredit, ModelSpec, TouchRule, model_spec
+from attribution.models.registry import (
+    LocalCredit,
+    ModelSpec,
+    TouchRule,
+    check_params,
+    engine_weigher,
+    model_spec,
+)
 from attribution.models.touch_table import path_table
 from attribution.uncertainty.resample import BaseData, Chunk, JourneyIndex
 
@@ -55,11 +63,20 @@ def path_unit_credit(name: str, base: BaseData, params: dict) -> sp.csr_matrix:
     return sp.csr_matrix((values, (rows, cols)), shape=(n_rows, n_channels))
 
 
+def engine_journey_credit(name: str, data, params: dict):
+    """A rule model's credit per converting journey and channel, computed where the touches are
+    (Spark: ``data.journey_weights``), with ``journey_id`` the journey's position in the engine's
+    journey order (:class:`~attribution.uncertainty.resample.JourneyIndex` numbers them so)."""
+    spec = check_params(name, params)
+    return data.journey_weights(engine_weigher(spec, data, params), spec.touch_rule.columns)
+
+
 class JourneyLocal:
     """Credit = Poisson journey weights × per-journey credit (J × C), for conversions and revenue."""
 
     def __init__(self, name: str, base: BaseData, params: dict, journeys: JourneyIndex) -> None:
-        credit = journey_credit(name, base.data, **params)
+        credit = journey_credit(name, base.data, **params) if base.data.touches_on_driver else \
+            engine_journey_credit(name, base.data, params)
         rows = journeys.positions(credit["journey_id"].to_numpy())
         cols = base.channel_codes(credit["channel"])
         shape = (journeys.n_journeys, len(base.channels))

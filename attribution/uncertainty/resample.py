@@ -188,15 +188,42 @@ class JourneyIndex:
 
 
 def journey_index(base: BaseData) -> JourneyIndex:
-    """Match every journey of the touches table to its unique path by hashing channel sequences."""
+    """Match every journey to its unique path (row of ``paths``), in journey order.
+
+    Journeys on this machine are matched by hashing their channel sequences; journeys whose
+    touches stay in their engine (Spark) are matched there (``data.journey_order()``: one path row,
+    conversion flag and revenue per journey, in the order DuckDB numbers journeys), so both
+    engines draw the same weights for the same journeys from one seed.
+    """
     data = base.data
     if not data.has_touches:
         raise ModelError("resampling journeys needs built journeys (a touches table)")
-    if not data.touches_on_driver:
-        raise ModelError("intervals for a model that reads touch times or milestones resample whole journeys, "
-                         "which needs the touches on this machine; these journeys keep theirs in Spark. Bootstrap "
-                         "the path models here, or build the journeys with the DuckDB engine for this one.")
-    touches = data.touches
+    if data.touches_on_driver:
+        ids, row, converted, revenue = _driver_journeys(base)
+    else:
+        order = data.journey_order()
+        row = order["path_row"].to_numpy(dtype=np.int64)
+        converted = order["converted"].to_numpy(dtype=bool)
+        revenue = np.where(converted, order["revenue"].to_numpy(dtype=float), 0.0)
+        ids = np.arange(len(order), dtype=np.int64)
+    conv_obs, _, null_obs = observed_counts(data)
+    n_paths = len(conv_obs)
+    if (row < 0).any() or not (np.allclose(np.bincount(row, weights=converted, minlength=n_paths), conv_obs)
+                               and np.allclose(np.bincount(row, weights=~converted, minlength=n_paths), null_obs)):
+        raise ModelError("the touches table and the paths of these journeys disagree; rebuild the journeys")
+    cols = np.arange(len(ids))
+
+    def to_paths(values: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix((values, (row, cols)), shape=(n_paths, len(ids)))
+
+    return JourneyIndex(ids, to_paths(converted.astype(float)), to_paths(revenue),
+                        to_paths((~converted).astype(float)))
+
+
+def _driver_journeys(base: BaseData) -> tuple[np.ndarray, ...]:
+    """Sorted journey ids and, per journey, its path row (-1 if not found), conversion flag and
+    revenue (0 when not converted), from the touches table on this machine."""
+    touches = base.data.touches
     jid = touches["journey_id"].to_numpy()
     position = touches["position"].to_numpy(dtype=np.int64)
     order = np.lexsort((position, jid))
@@ -212,19 +239,8 @@ def journey_index(base: BaseData) -> JourneyIndex:
     q1, q2 = path_hashes(journeys)
     k1, k2 = path_hashes(base.enc)
     found = pair_lookup(k1, k2, q1, q2)
-    conv_obs, _, null_obs = observed_counts(data)
-    n_paths = len(conv_obs)
-    row = base.rows[np.maximum(found, 0)]
-    if (found < 0).any() or not (np.allclose(np.bincount(row, weights=converted, minlength=n_paths), conv_obs)
-                                 and np.allclose(np.bincount(row, weights=~converted, minlength=n_paths), null_obs)):
-        raise ModelError("the touches table and the paths of these journeys disagree; rebuild the journeys")
-    cols = np.arange(len(start))
-
-    def to_paths(values: np.ndarray) -> sp.csr_matrix:
-        return sp.csr_matrix((values, (row, cols)), shape=(n_paths, len(start)))
-
-    return JourneyIndex(jid[start], to_paths(converted.astype(float)), to_paths(revenue),
-                        to_paths((~converted).astype(float)))
+    row = np.where(found >= 0, base.rows[np.maximum(found, 0)], -1)
+    return jid[start], row, converted, revenue
 
 
 def replicate_seeds(seed: int, n_boot: int) -> list[np.random.SeedSequence]:

@@ -286,3 +286,19 @@ def test_module_entry_point_and_help(capsys):
             main([cmd, "--help"])
         assert exc.value.code == 0
         assert f"usage: python -m attribution {cmd}" in capsys.readouterr().out
+
+
+def test_a_failed_channel_report_is_not_counted_as_a_failed_model(sim_files, tmp_path, capsys, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ModelError("this report cannot be built")
+
+    monkeypatch.setattr("attribution.cli.run._channel_report", refuse)
+    out = tmp_path / "out"
+    code = main(["run", "--touchpoints", str(sim_files["touchpoints"]), "--conversions",
+                 str(sim_files["conversions"]), "--models", "first_touch,last_touch", "--out", str(out),
+                 "--no-report", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 3  # partial: the report is missing
+    assert captured.out.startswith("2 of 2 models on ")
+    assert "linear (channel report) failed: this report cannot be built" in captured.err
+    assert not (out / "channel_report.csv").exists() and (out / "model_comparison.csv").exists()

@@ -16,6 +16,8 @@ import pytest
 
 import attribution as at
 from attribution.simulate import simulate
+from attribution.uncertainty import bootstrap_draws, summarise
+from attribution.uncertainty.bootstrap import CI_COLUMNS
 
 RTOL = 1e-9
 
@@ -130,8 +132,12 @@ def test_every_model_gives_the_same_credit(datasets, rules):
 def test_channel_report_is_the_same(datasets, freq):
     duck, spark = datasets
     jd, js = duck.journeys(lookback_days=14), spark.journeys(lookback_days=14)
-    for model in ("linear", "time_decay"):
-        a, b = at.channel_report(jd, model, freq), at.channel_report(js, model, freq)
+    # a global model (Markov) is dated through its per-path credit and Spark's touch counts
+    cases = [("linear", "conversion"), ("time_decay", "conversion"), ("markov", "conversion")]
+    if freq == "week":
+        cases += [("markov", "touch"), ("time_decay", "touch")]
+    for model, date_by in cases:
+        a, b = (at.channel_report(j, model, freq, date_by=date_by) for j in (jd, js))
         assert a.columns.tolist() == b.columns.tolist()
         keys = ["channel", "period"] if freq else ["channel"]
         pd.testing.assert_frame_equal(a[keys], b[keys], check_dtype=False)
@@ -169,14 +175,49 @@ def test_bad_spark_input_raises_our_error(files, spark, tmp_path):
         at.load(paths=str(files[0]), engine="spark", spark=spark)
 
 
-def test_bootstrap_of_path_models_is_the_same_and_touch_models_explain(datasets):
+def assert_same_draws(a, b) -> None:
+    assert (a.models, a.channels, a.unit, a.failed) == (b.models, b.channels, b.unit, b.failed)
+    for values in ("conversions", "revenue"):
+        np.testing.assert_allclose(getattr(b, values), getattr(a, values), rtol=RTOL, atol=1e-9)
+
+
+def test_bootstrap_gives_the_same_replicates_for_the_same_seed(datasets):
+    """Touch-reading models resample whole journeys: Spark sends back each journey's path row and
+    each converting journey's credit, in DuckDB's journey order, so one seed gives the same draws.
+    With a stage, W-shaped reads the milestones; Markov (a path model) sees the same draws."""
     duck, spark = datasets
-    jd, js = duck.journeys(), spark.journeys()
-    models = ["linear", "markov", "shapley"]
-    a = at.bootstrap(jd, models=models, n_boot=20, seed=3)
-    b = at.bootstrap(js, models=models, n_boot=20, seed=3)
-    numeric = [c for c in a.columns if a[c].dtype.kind == "f"]
-    assert a.drop(columns=numeric).equals(b.drop(columns=numeric))
-    np.testing.assert_allclose(b[numeric].to_numpy(), a[numeric].to_numpy(), rtol=RTOL, atol=1e-9, equal_nan=True)
-    with pytest.raises(at.ModelError, match="DuckDB engine"):
-        at.bootstrap(js, models=["time_decay"], n_boot=5)
+    models = ["w_shaped", "time_decay", "linear_by_day", "ihc", "markov"]
+    jd, js = (ds.journeys(stage="purchase", lookback_days=14) for ds in (duck, spark))
+    a = bootstrap_draws(jd, models, n_boot=12, seed=3)
+    b = bootstrap_draws(js, models, n_boot=12, seed=3)
+    assert a.unit == "journeys" and jd.touch_column_has_values("milestone")
+    assert_same_draws(a, b)
+    assert summarise(a)[["model", "channel"]].equals(summarise(b)[["model", "channel"]])
+    np.testing.assert_allclose(summarise(b)[CI_COLUMNS].to_numpy(), summarise(a)[CI_COLUMNS].to_numpy(), rtol=RTOL)
+    # invariants: a replicate's credit sums, for every model, to its resampled conversions: a whole
+    # number (Poisson weights of converting journeys plus the fixed conversions without a touch)
+    totals = b.conversions.sum(axis=2)
+    np.testing.assert_allclose(totals, totals[:, :1].repeat(len(models), axis=1), rtol=1e-9)
+    np.testing.assert_allclose(totals, np.round(totals), rtol=1e-9)
+    assert len(np.unique(totals[:, 0])) > 1   # the replicates differ
+
+
+def test_journey_phases_are_the_same(datasets):
+    """Rule models are weighed and split in Spark; Markov's per-touch credit comes from its paths."""
+    duck, spark = datasets
+    jd, js = duck.journeys(stage="purchase", lookback_days=14), spark.journeys(stage="purchase", lookback_days=14)
+    for model, params in (("w_shaped", {}), ("time_decay", {"half_life_days": 3.0}), ("markov", {})):
+        a, b = at.journey_phases(jd, model, **params), at.journey_phases(js, model, **params, early=0.25)
+        assert a[["model", "channel", "phase"]].equals(b[["model", "channel", "phase"]])
+        np.testing.assert_allclose(b[["conversions", "revenue", "share"]].to_numpy(dtype=float),
+                                   a[["conversions", "revenue", "share"]].to_numpy(dtype=float), rtol=RTOL, atol=1e-9)
+        # invariant: the phases add up to the model's channel credit (conversions without a touch aside)
+        credit = at.run_model(model, js, **params).set_index("channel")["conversions"]
+        by_channel = b.groupby("channel")["conversions"].sum()
+        np.testing.assert_allclose(by_channel.to_numpy(), credit.reindex(by_channel.index).to_numpy(), rtol=1e-9)
+    with pytest.raises(at.ModelError, match="give model="):
+        at.journey_phases(js, credit=at.touch_credit("linear", jd))
+    # tables as large as the touches stay on the engine that has them on the driver
+    for table in (at.touch_credit, at.journey_credit):
+        with pytest.raises(at.ModelError, match="as large as the touches.*DuckDB engine"):
+            table("linear", js)

@@ -9,6 +9,7 @@ from attribution.errors import ModelError
 from attribution.models import MODELS, journey_credit, run_model
 from attribution.models.raking import rake
 from attribution.models.registry import MODEL_REFIT, MODEL_SPECS, register, tidy_credit
+from attribution.models.touch_credit import path_touch_credit, touch_credit
 from tests.unit.models.fixtures import as_paths, random_journeys, small_journeys
 
 
@@ -122,3 +123,23 @@ def test_errors():
         journey_credit("position_based", small_journeys(), middle=0.2)
     with pytest.raises(ModelError, match="choose one of"):
         journey_credit("nope", small_journeys())
+
+
+@pytest.mark.parametrize("name", ["markov", "shapley", "counterfactual"])
+def test_path_touch_credit_is_journey_touch_credit_summed_by_path(name):
+    """A global model's credit per touch depends only on the journey's path (its revenue share for
+    revenue): the per-path credit the Spark engine uses equals the journeys' credit summed by path."""
+    data = random_journeys(200, seed=5)
+    per_journey = touch_credit(name, data)
+    touches = data.touches
+    paths = touches.sort_values(["journey_id", "position"]).groupby("journey_id")["channel"].agg(tuple)
+    row_of_path = {p: i for i, p in enumerate(data.paths["path"])}
+    per_journey["journey_id"] = per_journey["journey_id"].map(paths).map(row_of_path)
+    expected = per_journey.groupby(["journey_id", "position", "channel"], as_index=False)[
+        ["conversions", "revenue"]].sum()
+    got = path_touch_credit(name, data).sort_values(["journey_id", "position"], ignore_index=True)
+    assert got[["journey_id", "position", "channel"]].equals(expected[["journey_id", "position", "channel"]])
+    np.testing.assert_allclose(got[["conversions", "revenue"]].to_numpy(),
+                               expected[["conversions", "revenue"]].to_numpy(), rtol=1e-9, atol=1e-9)
+    with pytest.raises(ModelError, match="exact per-touch rule"):
+        path_touch_credit("linear", data)

@@ -1,4 +1,5 @@
-"""Funnels by conversion stage and by touch interaction, on the hand-made dataset of tests/report_data.py."""
+"""Funnels by conversion stage and by touch interaction, on the hand-made dataset of tests/report_data.py
+(on the DuckDB and the Spark engine)."""
 from __future__ import annotations
 
 import math
@@ -9,11 +10,19 @@ import pytest
 from attribution.errors import DataValidationError
 from attribution.reports.funnels import funnel, funnel_steps
 from attribution.store.workspace import Workspace
-from tests.report_data import build_dataset
+from tests.report_data import CONVERSIONS, TOUCHPOINTS, build_dataset
 
 
-@pytest.fixture(scope="module")
-def ds():
+@pytest.fixture(scope="module", params=["duckdb", "spark"])
+def ds(request):
+    """The hand-made dataset on each engine (Spark counts the funnel in Spark; skipped without it)."""
+    if request.param == "spark":
+        import attribution as at
+
+        spark = request.getfixturevalue("spark")
+        yield at.load(touchpoints=spark.createDataFrame(TOUCHPOINTS), conversions=spark.createDataFrame(CONVERSIONS),
+                      engine="spark", spark=spark)
+        return
     ws = Workspace(None)
     yield build_dataset(ws)
     ws.close()
