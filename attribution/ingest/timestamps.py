@@ -134,6 +134,20 @@ def plan_column(con, relation: str, col: str, n_rows: int, fmt: str | None = Non
     values = [r[0] for r in con.execute(
         f"select trim(cast({col} as varchar)) from {relation} where __row % {step} = 0 "
         f"and {col} is not null").fetchall()]
+    return plan_values(values)
+
+
+def plan_values(values: list[str], fmt: str | None = None) -> TsPlan:
+    """Decide the majority format from a sample of trimmed, non-null text values (one per row, so
+    that the format of most *rows* wins). Used by both engines (see :func:`plan_column`).
+
+    Rules: each value's shape picks a format family; the family with most rows is the majority
+    (ISO wins ties); for day/month families a first number over 12 means day first, a second
+    number over 12 month first, else dots and dashes are read day first and slashes month first,
+    with :attr:`TsPlan.assumed` saying so. No recognised value: ISO.
+    """
+    if fmt:
+        return TsPlan("custom", f"the format {fmt!r}", fmt=fmt)
     counts: dict[str, int] = {}
     maxes: dict[str, list[int]] = {}
     top_shape: dict[str, tuple[int, str]] = {}
@@ -275,21 +289,37 @@ def fallback_label(code: int) -> str:
     return family_label(fam, code < 30) if fam in _SEP else _LABELS.get(fam, fam)
 
 
+#: what follows "time zone <word>" in the reason of a row whose zone is ambiguous / not understood
+AMBIGUOUS_ZONE_TAIL = (" is ambiguous (it names more than one zone); write an offset such as -06:00 or a zone name "
+                       "such as America/Chicago")
+UNKNOWN_ZONE_TAIL = (" not understood (write YYYY-MM-DD hh:mm:ss followed by an offset such as +01:00, UTC, an "
+                     "abbreviation such as EST or CET, or a zone name such as Europe/Berlin)")
+#: a value whose day and month cannot be told apart (both numbers 12 or less), as a full-match regex
+AMBIGUOUS_DATE_RX = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}( .*)?"
+
+
+def ambiguous_reason(plan: TsPlan) -> str:
+    """Reason of a rejected row whose day and month order cannot be told."""
+    return (f"ambiguous date: day and month order cannot be told (DD/MM/YYYY or MM/DD/YYYY); most rows "
+            f"use {plan.label}; write it as YYYY-MM-DD")
+
+
+def unrecognised_reason(plan: TsPlan, what: str) -> str:
+    """Reason of a rejected row whose value is in no known format (``what``: 'timestamp' or 'date')."""
+    return f"{what} not recognised (most rows use {plan.label})"
+
+
 def failure_reason(plan: TsPlan, x: str, what: str) -> str:
     """SQL text of the reason a non-empty value of ``x`` was not parsed."""
     if plan.fmt:
         return _lit(f"{what} does not match ts_format {plan.fmt!r}")
-    ambiguous = (rf"(regexp_full_match({x}, '\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}( .*)?') "
+    ambiguous = (f"(regexp_full_match({x}, {_lit(AMBIGUOUS_DATE_RX)}) "
                  rf"and try_cast(regexp_extract({x}, '^(\d+)', 1) as int) <= 12 "
                  rf"and try_cast(regexp_extract({x}, '^\d+\D(\d+)', 1) as int) <= 12)")
-    amb = _lit(f"ambiguous date: day and month order cannot be told (DD/MM/YYYY or MM/DD/YYYY); most rows "
-               f"use {plan.label}; write it as YYYY-MM-DD")
-    bad = _lit(f"{what} not recognised (most rows use {plan.label})")
+    amb, bad = _lit(ambiguous_reason(plan)), _lit(unrecognised_reason(plan, what))
     word = _ZONE_WORD.format(x=x)
     zones = ", ".join(f"'{z}'" for z in AMBIGUOUS_ZONES)
-    amb_zone = (f"'time zone ' || {word} || ' is ambiguous (it names more than one zone); write an offset such "
-                "as -06:00 or a zone name such as America/Chicago'")
-    bad_zone = (f"'time zone ' || {word} || ' not understood (write YYYY-MM-DD hh:mm:ss followed by an offset "
-                "such as +01:00, UTC, an abbreviation such as EST or CET, or a zone name such as Europe/Berlin)'")
+    amb_zone = f"'time zone ' || {word} || {_lit(AMBIGUOUS_ZONE_TAIL)}"
+    bad_zone = f"'time zone ' || {word} || {_lit(UNKNOWN_ZONE_TAIL)}"
     return (f"case when {ambiguous} then {amb} when {word} in ({zones}) then {amb_zone} "
             rf"when {word} <> '' and regexp_matches({x}, '^\d{{4}}-\d') then {bad_zone} else {bad} end")
