@@ -33,8 +33,6 @@ def spark():
 
     session = spark_session(master="local[2]", conf={
         "spark.sql.shuffle.partitions": "4", "spark.default.parallelism": "2", "spark.ui.enabled": "false",
-        "spark.sql.adaptive.enabled": "true",
-        # 2g: with 1g one aggregate ran out of memory late in a long run (persisted staged frames add up)
-        "spark.driver.memory": "2g"})
+        "spark.sql.adaptive.enabled": "true", "spark.driver.memory": "1g"})
     yield session
     session.stop()
