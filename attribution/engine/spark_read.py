@@ -19,8 +19,8 @@ row in the file, as the DuckDB engine does with its row numbers.
 Text timestamps go through the DuckDB engine's format detection (see
 :mod:`~attribution.engine.spark_timestamps`), or the mapping's ``ts_format``. Differences from
 DuckDB, stated so nobody is surprised: zone abbreviations (``EST``) are not read; numbers use a
-decimal point. Rejected rows name file, 1-based data row in the file (as DuckDB's; NULL for a table
-or DataFrame input), column and value; a duplicate's reason does not name the row it copies.
+decimal point. Rejected rows name file, column and value; their row
+number within a split file is not known (``row`` is NULL).
 """
 from __future__ import annotations
 
