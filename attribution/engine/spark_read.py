@@ -158,40 +158,11 @@ def stage(frame, fields: list[Field], file: str, *, ts_format: str | None = None
     # checked once, kept: the counts, the rejected sample and every journey build read it
     checked = checked.persist()
     good = checked.where(F.col("__reason").isNull()).drop("__reason", "__column", "__value")
-    rejected = checked.where(F.col("__reason").isNotNull())
-    pieces = _pieces(checked, F)
-    if pieces is None:
-        row = F.lit(None).cast("long")
-    else:
-        rejected = rejected.join(F.broadcast(pieces), on=["__file", "__block"], how="left")
-        row = F.col("__before") + F.col("__row") - F.col("__first") + 1
-    rejected = rejected.select(
-        F.lit(file).alias("file"), row.alias("row"), F.col("__column").alias("column_name"),
+    rejected = checked.where(F.col("__reason").isNotNull()).select(
+        F.lit(file).alias("file"), F.lit(None).cast("long").alias("row"), F.col("__column").alias("column_name"),
         F.col("__value").alias("value"), F.col("__reason").alias("reason"))
     counts = {r["__reason"]: int(r["count"]) for r in checked.groupBy("__reason").count().collect()}
     return good, rejected, counts
-
-
-def _pieces(checked, F):
-    """Per file split (``__file, __block``): its first ``__row`` id and the rows of the same file's
-    earlier splits, so that a row's 1-based data row in its file is ``__before + __row - __first + 1``.
-
-    Exact because ``monotonically_increasing_id`` numbers a partition's rows consecutively and a
-    split lies whole in one partition, read in order; splits of one file start at increasing byte
-    offsets. Only the split table (a row per split) reaches the driver. None when the input is not
-    files (a table or DataFrame has no positions to name).
-    """
-    splits = checked.groupBy("__file", "__block").agg(F.count(F.lit(1)).alias("n"), F.min("__row").alias("first"))
-    splits = sorted((r["__file"], r["__block"], r["n"], r["first"]) for r in splits.collect())
-    if not splits or any(not name for name, *_ in splits):
-        return None
-    rows, before, previous = [], 0, None
-    for name, block, n, first in splits:
-        before = 0 if name != previous else before
-        rows.append((name, block, first, before))
-        before, previous = before + n, name
-    return checked.sparkSession.createDataFrame(
-        rows, "__file string, __block long, __first long, __before long")
 
 
 _SPARK_TYPE = {"text": "string", "ts": "timestamp", "date": "date", "number": "double", "bool": "boolean"}
