@@ -16,10 +16,10 @@ with the first failing reason. Rows keep their input order in ``__file, __block,
 path, split offset, position), which breaks ties between simultaneous touches: by file name, then
 row in the file, as the DuckDB engine does with its row numbers.
 
-Text timestamps go through the DuckDB engine's format detection (see
-:mod:`~attribution.engine.spark_timestamps`), or the mapping's ``ts_format``. Differences from
-DuckDB, stated so nobody is surprised: zone abbreviations (``EST``) are not read; numbers use a
-decimal point. Rejected rows name file, column and value; their row
+Differences from DuckDB, stated so nobody is surprised: text timestamps are read in ISO 8601 form
+(``2024-01-05 10:00:00``, ``T``, ``Z`` and ``+01:00`` offsets converted to UTC) or with the mapping's
+``ts_format`` (a strptime format, translated to Spark's pattern); day-first and other forms need
+``ts_format``. Numbers use a decimal point. Rejected rows name file, column and value; their row
 number within a split file is not known (``row`` is NULL).
 """
 from __future__ import annotations
