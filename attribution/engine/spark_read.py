@@ -28,10 +28,8 @@ import os
 import re
 from pathlib import Path
 
-from attribution.engine import spark_timestamps as sts
 from attribution.engine.spark_session import pyspark_modules
 from attribution.errors import DataValidationError
-from attribution.ingest.timestamps import plan_values
 from attribution.ingest.validate import YEAR_MAX, YEAR_MIN, Field
 
 ORDER_COLUMNS = ("__file", "__block", "__row")
@@ -41,6 +39,9 @@ _CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".gz")
 _CORRUPT = "__corrupt_record"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
+# strptime directive -> Spark (Java DateTimeFormatter) pattern letters
+_STRPTIME = {"Y": "yyyy", "y": "yy", "m": "MM", "d": "dd", "H": "HH", "I": "hh", "M": "mm", "S": "ss",
+             "f": "SSSSSS", "p": "a", "b": "MMM", "B": "MMMM", "z": "XX", "j": "DDD", "%": "%"}
 
 
 def source_label(source) -> str:
@@ -122,6 +123,36 @@ def _with_order(frame, F):
                         F.monotonically_increasing_id().alias("__row"))
 
 
+def spark_pattern(fmt: str) -> str:
+    """A strptime format (``%d/%m/%Y %H:%M``) as a Spark datetime pattern (``dd/MM/yyyy HH:mm``)."""
+    out, literal, i = [], [], 0
+
+    def flush():
+        if literal:
+            out.append("'" + "".join(literal).replace("'", "''") + "'")
+            literal.clear()
+
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%" and i + 1 < len(fmt):
+            code = fmt[i + 1]
+            if code not in _STRPTIME:
+                raise DataValidationError(f"ts_format {fmt!r}: %{code} is not supported by the Spark engine; "
+                                          f"use {', '.join('%' + k for k in _STRPTIME)}")
+            flush()
+            out.append(_STRPTIME[code])
+            i += 2
+        elif ch.isalpha() or ch == "'":
+            literal.append(ch)
+            i += 1
+        else:
+            flush()
+            out.append(ch)
+            i += 1
+    flush()
+    return "".join(out)
+
+
 def stage(frame, fields: list[Field], file: str, *, ts_format: str | None = None, dedupe: bool = True):
     """``(good, rejected, counts)``: typed canonical columns of the accepted rows (plus the order
     columns) and the rejected rows (:data:`REJECTED_COLUMNS`), both Spark DataFrames, and the row
@@ -137,7 +168,7 @@ def stage(frame, fields: list[Field], file: str, *, ts_format: str | None = None
             value = F.lit(None) if f.default is None else F.lit(f.default)
             typed.append(value.cast(_SPARK_TYPE[f.kind]).alias(f.name))
             continue
-        value, failures = _field(F, frame, f, types[f.source], ts_format)
+        value, failures = _field(F, f, types[f.source], ts_format)
         typed.append(value.alias(f.name))
         conditions += failures
     raw_columns = [c for c in frame.columns if c not in (*ORDER_COLUMNS, _CORRUPT)]
@@ -168,7 +199,7 @@ def stage(frame, fields: list[Field], file: str, *, ts_format: str | None = None
 _SPARK_TYPE = {"text": "string", "ts": "timestamp", "date": "date", "number": "double", "bool": "boolean"}
 
 
-def _field(F, frame, f: Field, dtype: str, ts_format: str | None):
+def _field(F, f: Field, dtype: str, ts_format: str | None):
     """The typed value of one field and its ``(condition, reason, column, raw value)`` failures."""
     raw = F.col(f"`{f.source}`")
     is_text = dtype == "string"
@@ -198,15 +229,11 @@ def _field(F, frame, f: Field, dtype: str, ts_format: str | None):
         failures.append((~empty & value.isNull(), f"{f.name} is not a yes/no value (use 1/0 or true/false)",
                          f.source, raw))
     else:
+        value = _timestamp(F, raw, trimmed, dtype, ts_format)
         what = "date" if f.kind == "date" else "timestamp"
-        if is_text:
-            plan = plan_values([], ts_format) if ts_format else sts.plan_column(frame, f.source, ORDER_COLUMNS)
-            value, why = sts.parse(F, trimmed, plan), sts.failure_reason(F, trimmed, plan, what)
-        else:
-            value, why = _timestamp(F, raw, dtype), f"{what} not recognised"
         if f.kind == "date":
             value = value.cast("date")
-        failures.append((~empty & value.isNull(), why, f.source, raw))
+        failures.append((~empty & value.isNull(), f"{what} not recognised", f.source, raw))
         low, high = F.lit(f"{YEAR_MIN}-01-01").cast("timestamp"), F.lit(f"{YEAR_MAX}-01-01").cast("timestamp")
         failures.append(((value.cast("timestamp") < low) | (value.cast("timestamp") >= high),
                          f"implausible {what} (year outside {YEAR_MIN}-{YEAR_MAX - 1})", f.source, raw))
@@ -215,11 +242,15 @@ def _field(F, frame, f: Field, dtype: str, ts_format: str | None):
     return value, failures
 
 
-def _timestamp(F, raw, dtype: str):
-    """A timestamp from a date/timestamp or a number (YYYYMMDD, Unix seconds or milliseconds by
-    magnitude); text goes through :mod:`~attribution.engine.spark_timestamps`."""
+def _timestamp(F, raw, trimmed, dtype: str, ts_format: str | None):
+    """A timestamp from text (ISO 8601, or ``ts_format``), a date/timestamp or a number (YYYYMMDD,
+    Unix seconds or milliseconds by magnitude)."""
     if dtype in ("timestamp", "timestamp_ntz", "date"):
         return raw.cast("timestamp")
+    if dtype == "string":
+        if ts_format:
+            return F.try_to_timestamp(trimmed, F.lit(spark_pattern(ts_format)))
+        return trimmed.try_cast("timestamp")
     if dtype in ("boolean",):
         return F.lit(None).cast("timestamp")
     number = raw.cast("double")
